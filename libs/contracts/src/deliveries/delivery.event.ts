@@ -1,0 +1,65 @@
+// Frozen: v1 subjects and fields may gain optional members; anything breaking is a new major.
+import { z } from 'zod';
+import { defineEvent } from '../lib/define';
+import { compactJwe, integrationMode, isoDateTime, phase, scope, ulid, workerId } from '../lib/primitives';
+
+/**
+ * `deliveries.v1.<workerId>.<runId>`: one integration's credentials for one run phase, sealed to the
+ * worker's key (JWE ECDH-ES+A256KW / A256GCM). Only the `sealed` part holds secrets.
+ */
+export const deliverySchema = z.object({
+  runId: ulid,
+  workerId,
+  phase,
+  scope,
+  integrationId: ulid,
+  mode: integrationMode,
+  sealed: compactJwe,
+  expiresAt: isoDateTime,
+});
+export type Delivery = z.infer<typeof deliverySchema>;
+
+export const DeliveryEvent = defineEvent({
+  name: 'deliveries.v1',
+  pattern: 'deliveries.v1.*.*',
+  stream: 'DELIVERIES',
+  schema: deliverySchema,
+  subject: (e) => `deliveries.v1.${e.workerId}.${e.runId}`,
+  msgId: (e) => `${e.runId}:${e.phase}:${e.integrationId}`,
+});
+
+/**
+ * What a delivery's `sealed` JWE contains once opened by the worker. Never published in the clear.
+ */
+export const deliveryPlaintextSchema = z.discriminatedUnion('mode', [
+  z.object({
+    mode: z.literal('platform'),
+    accessKeyId: z.string(),
+    secretAccessKey: z.string(),
+    sessionToken: z.string(),
+    expiration: isoDateTime,
+    assumedRoleArn: z.string(),
+    region: z.string().nullable(),
+  }),
+  z.object({
+    mode: z.literal('oidc'),
+    accessKeyId: z.string(),
+    secretAccessKey: z.string(),
+    sessionToken: z.string(),
+    expiration: isoDateTime,
+    assumedRoleArn: z.string(),
+    region: z.string().nullable(),
+    webIdentityToken: z.string(),
+    roleArn: z.string(),
+  }),
+  z.object({
+    mode: z.literal('worker'),
+    roleArn: z.string(),
+    externalId: z.string(),
+    sessionName: z.string(),
+    sourceIdentity: z.string(),
+    durationSeconds: z.number().int(),
+    region: z.string().nullable(),
+  }),
+]);
+export type DeliveryPlaintext = z.infer<typeof deliveryPlaintextSchema>;

@@ -1,0 +1,47 @@
+import type { StreamName } from './define';
+
+export interface StreamSpec {
+  name: StreamName;
+  /** Explicit subjects: request-reply subjects such as `integrations.v1.resolve` must stay outside streams. */
+  subjects: string[];
+  /** How long a message is kept, in seconds (0 = until limits). */
+  maxAgeSeconds: number;
+  /** Window in which a repeated `Nats-Msg-Id` is dropped as a duplicate, in seconds. */
+  duplicateWindowSeconds: number;
+}
+
+const DAY = 86_400;
+
+/** Every JetStream stream of runtrail v1. Created idempotently by libs/messaging at start. */
+export const STREAMS: Record<StreamName, StreamSpec> = {
+  RUNS: { name: 'RUNS', subjects: ['runs.v1.>'], maxAgeSeconds: 7 * DAY, duplicateWindowSeconds: 600 },
+  INTEGRATIONS: {
+    name: 'INTEGRATIONS',
+    subjects: [
+      'integrations.v1.created',
+      'integrations.v1.updated',
+      'integrations.v1.deleted',
+      'integrations.v1.attached',
+      'integrations.v1.attachment_updated',
+      'integrations.v1.detached',
+      'integrations.v1.health',
+    ],
+    maxAgeSeconds: 30 * DAY,
+    duplicateWindowSeconds: 600,
+  },
+  CREDENTIALS: {
+    name: 'CREDENTIALS',
+    subjects: ['credentials.v1.issued', 'credentials.v1.failed'],
+    maxAgeSeconds: 30 * DAY,
+    duplicateWindowSeconds: 600,
+  },
+  // Sealed credentials: kept only as long as a session can live at most and a worker needs to pick them up.
+  DELIVERIES: { name: 'DELIVERIES', subjects: ['deliveries.v1.>'], maxAgeSeconds: 3600, duplicateWindowSeconds: 600 },
+  AUDIT: {
+    name: 'AUDIT',
+    subjects: ['audit.v1.finding', 'audit.v1.cloudtrail'],
+    maxAgeSeconds: 30 * DAY,
+    duplicateWindowSeconds: 600,
+  },
+  DLQ: { name: 'DLQ', subjects: ['dlq.v1.>'], maxAgeSeconds: 30 * DAY, duplicateWindowSeconds: 120 },
+};

@@ -1,0 +1,36 @@
+// Frozen: v1 subjects and fields may gain optional members; anything breaking is a new major.
+import { z } from 'zod';
+import { defineRequest } from '../lib/define';
+import { callerRef, spaceId } from '../lib/primitives';
+import { integrationSnapshotSchema } from '../integrations/integration.schema';
+
+export const verifyCheckSchema = z.object({
+  /** e.g. `assume-with-external-id:read`, `confused-deputy`, `scope-separation`, `tag-session`. */
+  check: z.string(),
+  status: z.enum(['pass', 'fail', 'warn']),
+  message: z.string(),
+});
+export type VerifyCheck = z.infer<typeof verifyCheckSchema>;
+
+/** `verifier.v1.verify`: is this integration's trust policy safe for these callers and scopes? */
+export const VerifyRoleRequest = defineRequest({
+  subject: 'verifier.v1.verify',
+  request: z.object({
+    integration: integrationSnapshotSchema.omit({ healthy: true, version: true }),
+    /** The attachment being verified; absent when only the integration itself is checked. */
+    attachment: z
+      .object({ caller: callerRef.extend({ spaceId }), read: z.boolean(), write: z.boolean() })
+      .optional(),
+  }),
+  reply: z.object({
+    safe: z.boolean(),
+    checks: z.array(verifyCheckSchema),
+    /** What is wrong, in words a person can act on; empty when safe. */
+    explanation: z.string(),
+    /** A trust-policy statement that would make the role safe, ready to paste. */
+    suggestedStatement: z.record(z.string(), z.unknown()),
+    /** True when the failure looked like IAM eventual consistency and retries ran out. */
+    eventualConsistencySuspected: z.boolean(),
+  }),
+});
+export type VerifyRoleReply = z.infer<typeof VerifyRoleRequest.reply>;

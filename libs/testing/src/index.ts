@@ -1,0 +1,3 @@
+export * from './lib/free-port';
+export * from './lib/nats-server';
+export * from './lib/names';

@@ -1,0 +1,5 @@
+import { stopGlobalResources } from './global-state';
+
+export default async function globalTeardown(): Promise<void> {
+  await stopGlobalResources();
+}
