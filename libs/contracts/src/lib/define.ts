@@ -3,6 +3,9 @@ import type { z } from 'zod';
 /** JetStream streams of runtrail. Each event contract names the stream that stores it. */
 export type StreamName = 'RUNS' | 'INTEGRATIONS' | 'CREDENTIALS' | 'DELIVERIES' | 'AUDIT' | 'DLQ';
 
+/** A stream name: runtrail's own, or one a test defines for isolation. */
+export type AnyStreamName = StreamName | (string & {});
+
 /**
  * A fact published on JetStream. `subject` derives the concrete subject from the payload
  * (e.g. `runs.v1.phase.<runId>`), `msgId` the deterministic `Nats-Msg-Id` that makes
@@ -12,7 +15,7 @@ export interface EventContract<S extends z.ZodType = z.ZodType> {
   readonly kind: 'event';
   readonly name: string;
   readonly pattern: string;
-  readonly stream: StreamName;
+  readonly stream: AnyStreamName;
   readonly schema: S;
   subject(payload: z.output<S>): string;
   msgId(payload: z.output<S>): string;
@@ -35,7 +38,7 @@ export type ReplyOf<C> = C extends RequestContract<z.ZodType, infer R> ? z.outpu
 export function defineEvent<S extends z.ZodType>(def: {
   name: string;
   pattern?: string;
-  stream: StreamName;
+  stream: AnyStreamName;
   schema: S;
   subject?: (payload: z.output<S>) => string;
   msgId: (payload: z.output<S>) => string;

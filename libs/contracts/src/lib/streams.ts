@@ -1,7 +1,7 @@
-import type { StreamName } from './define';
+import type { AnyStreamName, StreamName } from './define';
 
 export interface StreamSpec {
-  name: StreamName;
+  name: AnyStreamName;
   /** Explicit subjects: request-reply subjects such as `integrations.v1.resolve` must stay outside streams. */
   subjects: string[];
   /** How long a message is kept, in seconds (0 = until limits). */

@@ -1,0 +1,10 @@
+export { MessagingModule, NatsHealth } from './lib/messaging.module';
+export { MessageBus, type PublishResult } from './lib/message-bus';
+export { JetStreamServer, type JetStreamServerOptions } from './lib/jetstream.server';
+export { OnEvent, OnRequest, type EventHandlerOptions } from './lib/handler-options';
+export { JetStreamContext, NatsRequestContext } from './lib/contexts';
+export { connectNats, NATS_CONNECTION, type NatsConnectionOptions } from './lib/nats-connection';
+export { ensureStreams } from './lib/ensure-streams';
+export { injectTraceContext, extractTraceContext } from './lib/trace-headers';
+export type { ReplyEnvelope } from './lib/reply-envelope';
+export { RpcPassthroughFilter } from './lib/rpc-passthrough.filter';
