@@ -53,7 +53,7 @@ export const workerId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 
 export const roleArn = z
   .string()
   .regex(
-    /^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+    /^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/,
     'must be an IAM role ARN: arn:<aws|aws-cn|aws-us-gov>:iam::<12-digit account>:role/<name>',
   );
 
