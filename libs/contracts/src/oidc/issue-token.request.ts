@@ -23,6 +23,10 @@ export const IssueTokenRequest = defineRequest({
     /** Put the run id in `https://aws.amazon.com/source_identity`. */
     sourceIdentity: z.boolean().default(true),
     lifetimeSeconds: z.number().int().min(60).max(43200).optional(),
+    /** The account's audience (its AWS OIDC provider's client id); the issuer's default when absent. */
+    audience: z.string().min(1).max(255).optional(),
+    /** The account's `sub` template (see libs/aws-identity); ARCHITECTURE's default when absent. */
+    subjectTemplate: z.string().min(1).max(512).optional(),
     replyKey: publicEcJwk,
   }),
   reply: z.object({
