@@ -1,0 +1,4 @@
+export { bootstrapService, levelsFrom, type ServiceDefinition } from './lib/bootstrap-service';
+export { HealthController, HealthService } from './lib/health.controller';
+export { isReadinessCheck, type ReadinessCheck } from './lib/readiness';
+export { runService, type ServiceApp } from './lib/run-service';

@@ -1,0 +1,81 @@
+import {
+  ConsoleLogger,
+  Module,
+  type DynamicModule,
+  type INestApplication,
+  type LogLevel,
+  type OnApplicationShutdown,
+  type Type,
+} from '@nestjs/common';
+import { DiscoveryModule, NestFactory } from '@nestjs/core';
+import {
+  JetStreamServer,
+  MessagingModule,
+  NATS_CONNECTION,
+  RpcPassthroughFilter,
+  type NatsConnectionOptions,
+} from '@runtrail/messaging';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { hostname } from 'node:os';
+import { HealthController, HealthService } from './health.controller';
+
+export interface ServiceDefinition {
+  /** `integrations`, `verifier`, ... or `standalone`. */
+  name: string;
+  /** The feature modules this process runs (one, or all five for standalone). */
+  modules: Array<Type | DynamicModule>;
+  http: { host: string; port: number };
+  nats: Omit<NatsConnectionOptions, 'name'>;
+  /** JetStream replicas of the streams (1 on one server, 3 on a production cluster). */
+  streamReplicas?: number;
+  logLevel?: LogLevel;
+  logFormat?: 'text' | 'json';
+  /** Runs last on shutdown, after NATS drained (e.g. flushing telemetry). */
+  onShutdown?: () => Promise<void>;
+}
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** The levels at and above `level`, the way operators expect LOG_LEVEL to work. */
+export function levelsFrom(level: LogLevel): LogLevel[] {
+  return LEVELS.slice(0, LEVELS.indexOf(level) + 1);
+}
+
+/**
+ * Starts one runtrail process: the feature modules, one NATS connection shared by the JetStream
+ * transport and the bus, `/health/live` + `/health/ready`, and graceful shutdown on SIGTERM/SIGINT
+ * (stop consuming, finish in-flight messages, drain NATS, close databases).
+ */
+export async function bootstrapService(def: ServiceDefinition): Promise<INestApplication> {
+  @Module({
+    imports: [
+      DiscoveryModule,
+      MessagingModule.forRoot({ ...def.nats, name: `${def.name}@${hostname()}` }),
+      ...def.modules,
+    ],
+    controllers: [HealthController],
+    providers: [HealthService],
+  })
+  class ServiceRootModule implements OnApplicationShutdown {
+    async onApplicationShutdown(): Promise<void> {
+      await def.onShutdown?.();
+    }
+  }
+
+  const logger = new ConsoleLogger({
+    prefix: `runtrail:${def.name}`,
+    json: def.logFormat === 'json',
+    logLevels: levelsFrom(def.logLevel ?? 'log'),
+  });
+  const app = await NestFactory.create(ServiceRootModule, { logger, bufferLogs: true });
+  app.enableShutdownHooks();
+  const nc = app.get<NatsConnection>(NATS_CONNECTION);
+  const microservice = app.connectMicroservice(
+    { strategy: new JetStreamServer(nc, { streamReplicas: def.streamReplicas ?? 1 }) },
+    { inheritAppConfig: false },
+  );
+  microservice.useGlobalFilters(new RpcPassthroughFilter());
+  await app.startAllMicroservices();
+  await app.listen(def.http.port, def.http.host);
+  return app;
+}

@@ -1,0 +1,2 @@
+export { VerifierModule } from './lib/verifier.module';
+export { verifierEnv, type VerifierEnv } from './lib/verifier.env';

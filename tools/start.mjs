@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+// `npm start`: runtrail on its embedded default. Builds if needed, then starts a local nats-server
+// (JetStream), the aws-emulator and the `standalone` app (all five services, SQLite under .data/),
+// waits until everything is ready, prints the URLs and runs a short demo. Ctrl-C stops it all.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dataDir = join(root, '.data');
+const children = [];
+let stopping = false;
+
+function log(line) {
+  process.stdout.write(`[runtrail] ${line}\n`);
+}
+
+function fail(message) {
+  process.stderr.write(`[runtrail] ${message}\n`);
+  stop(1);
+}
+
+function portFree(port) {
+  return new Promise((res) => {
+    const server = createServer();
+    server.once('error', () => res(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => res(true)));
+  });
+}
+
+async function pickPort(preferred) {
+  if (await portFree(preferred)) return preferred;
+  return new Promise((res) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => res(port));
+    });
+  });
+}
+
+function start(name, command, args, env = {}) {
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = (stream, target) =>
+    stream.on('data', (chunk) => {
+      for (const line of chunk.toString().split('\n')) if (line.trim()) target.write(`[${name}] ${line}\n`);
+    });
+  prefix(child.stdout, process.stdout);
+  prefix(child.stderr, process.stderr);
+  child.on('exit', (code, signal) => {
+    if (!stopping) fail(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`);
+  });
+  children.push({ name, child });
+  return child;
+}
+
+function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  log('stopping...');
+  const alive = children.filter(({ child }) => child.exitCode === null && child.signalCode === null).reverse();
+  let pending = alive.length;
+  if (!pending) process.exit(code);
+  const force = setTimeout(() => {
+    for (const { child } of alive) child.kill('SIGKILL');
+  }, 8000);
+  for (const { name, child } of alive) {
+    child.once('exit', () => {
+      log(`${name} stopped`);
+      if (--pending === 0) {
+        clearTimeout(force);
+        process.exit(code);
+      }
+    });
+    child.kill('SIGTERM');
+  }
+}
+
+async function waitFor(what, url, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline && !stopping) {
+    try {
+      const res = await fetch(url);
+      last = `${res.status} ${await res.text()}`;
+      if (res.ok) return JSON.parse(last.slice(4) || '{}');
+    } catch (error) {
+      last = error.message;
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  fail(`${what} was not ready within ${timeoutMs / 1000}s (last answer: ${last})`);
+  return new Promise(() => {});
+}
+
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+
+const nats = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).stdout.trim();
+if (!nats) fail('nats-server is not installed. Install it with: sudo apt-get install -y nats-server');
+
+log('building (incremental)...');
+const build = spawnSync(process.execPath, [join(root, 'tools/build.mjs')], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) fail('build failed');
+
+mkdirSync(join(dataDir, 'nats'), { recursive: true });
+const natsPort = await pickPort(Number(process.env.RUNTRAIL_NATS_PORT ?? 4222));
+const emulatorPort = await pickPort(Number(process.env.RUNTRAIL_EMULATOR_PORT ?? 4566));
+const appPort = await pickPort(Number(process.env.PORT ?? 8080));
+const seedFile = join(root, 'deploy/emulator/seed.json');
+
+start('nats', nats, ['-js', '-a', '127.0.0.1', '-p', String(natsPort), '-sd', join(dataDir, 'nats')]);
+start('aws-emulator', process.execPath, ['dist/apps/aws-emulator/src/main.js', '--port', String(emulatorPort), '--seed', seedFile]);
+await waitFor('aws-emulator', `http://127.0.0.1:${emulatorPort}/_emulator/health`);
+
+// runtrail's own AWS identity on the embedded default is the seed's platform user.
+const seed = JSON.parse(readFileSync(seedFile, 'utf8'));
+const platformUser = seed.accounts.flatMap((a) => a.users ?? []).find((u) => u.name === 'runtrail');
+const platformKey = platformUser?.accessKeys?.[0];
+
+const appEnv = {
+  NATS_URL: `nats://127.0.0.1:${natsPort}`,
+  PORT: String(appPort),
+  AWS_ENDPOINT_URL: `http://127.0.0.1:${emulatorPort}`,
+  AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+  ...(platformKey ? { AWS_ACCESS_KEY_ID: platformKey.accessKeyId, AWS_SECRET_ACCESS_KEY: platformKey.secretAccessKey } : {}),
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  OTEL_SDK_DISABLED: process.env.OTEL_SDK_DISABLED ?? (process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? 'false' : 'true'),
+};
+if (!existsSync(join(root, 'dist/apps/standalone/src/main.js'))) fail('dist/apps/standalone is missing after the build');
+start('standalone', process.execPath, ['--enable-source-maps', 'dist/apps/standalone/src/main.js'], appEnv);
+const ready = await waitFor('standalone', `http://127.0.0.1:${appPort}/health/ready`);
+
+log('');
+log('runtrail is up (embedded default: SQLite in .data/, local nats-server, aws-emulator)');
+log(`  API + health   http://127.0.0.1:${appPort}   (ready: ${Object.entries(ready.checks).map(([k, v]) => `${k}=${v}`).join(' ')})`);
+log(`  NATS           nats://127.0.0.1:${natsPort}`);
+log(`  aws-emulator   http://127.0.0.1:${emulatorPort}`);
+log('Press Ctrl-C to stop.');
