@@ -1,0 +1,58 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { RuntrailError, type IssueTokenReply } from '@runtrail/contracts';
+import { seal } from '@runtrail/sealing';
+import { CompactSign } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { Clock } from '../config/clock';
+import { OidcIssuerConfig } from '../config/oidc-issuer.config';
+import { SigningKeyRing } from '../keys/signing-key.ring';
+import { buildTokenClaims, type IssueTokenInput } from './token-claims';
+
+const utf8 = new TextEncoder();
+
+/**
+ * Issues one token: claims for the account's issuer and audience, signed with the active key,
+ * sealed to the requester's one-shot `replyKey`. The sealed content is the compact JWT as a JSON
+ * string (`open(sealedToken, key, z.string())`). The token is never logged or returned in clear.
+ */
+@Injectable()
+export class IssueTokenUseCase {
+  private readonly log = new Logger('OidcIssueToken');
+
+  constructor(
+    private readonly ring: SigningKeyRing,
+    private readonly config: OidcIssuerConfig,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  /**
+   * @throws RuntrailError `VALIDATION_FAILED` for a lifetime over `OIDC_MAX_TOKEN_LIFETIME`, a bad
+   *   subject template or bad session tags; `UNAVAILABLE` when no fresh signing key is loaded.
+   */
+  async execute(request: IssueTokenInput): Promise<IssueTokenReply> {
+    const lifetimeSeconds = request.lifetimeSeconds ?? this.config.tokenLifetimeSeconds;
+    if (lifetimeSeconds > this.config.maxTokenLifetimeSeconds) {
+      const rule = `must be at most ${this.config.maxTokenLifetimeSeconds} (OIDC_MAX_TOKEN_LIFETIME)`;
+      throw new RuntrailError('VALIDATION_FAILED', `invalid oidc.v1.issue request: lifetimeSeconds: ${rule}`, [{ path: 'lifetimeSeconds', rule }]);
+    }
+    const key = this.ring.activeKey();
+    const issuer = this.config.issuerOf(request.account);
+    const audience = request.audience ?? this.config.defaultAudience;
+    const issuedAt = Math.floor(this.clock.now().getTime() / 1000);
+    const { claims, droppedTags } = buildTokenClaims(request, { issuer, audience, issuedAt, lifetimeSeconds, jti: randomUUID() });
+    if (droppedTags.length) {
+      this.log.warn(`run ${request.runId}: session tags ${droppedTags.join(', ')} left out of the token to stay within AWS's size limit`);
+    }
+    const token = await new CompactSign(utf8.encode(JSON.stringify(claims)))
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
+      .sign(key.privateKey);
+    return {
+      sealedToken: await seal(token, request.replyKey),
+      issuer,
+      audience,
+      subject: claims.sub,
+      kid: key.kid,
+      expiresAt: new Date(claims.exp * 1000).toISOString(),
+    };
+  }
+}
