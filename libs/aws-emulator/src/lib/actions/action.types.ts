@@ -1,3 +1,4 @@
+import type { AwsApiError } from '../http/aws-api.error';
 import type { OidcKeyResolver } from '../oidc/oidc-key-resolver';
 import type { QueryParams } from '../http/query-protocol';
 import type { IamStore } from '../state/iam-store';
@@ -49,5 +50,5 @@ export interface ActionDef {
   unsigned?: boolean;
   handle(ctx: ActionContext): ActionResult | Promise<ActionResult>;
   /** How the failed call is recorded; default: the generic request parameters, caller's account. */
-  onFailure?(ctx: ActionContext): TrailOverrides;
+  onFailure?(ctx: ActionContext, error: AwsApiError): TrailOverrides;
 }

@@ -104,7 +104,7 @@ async function run(
     else sendXml(res, 200, queryResponse(def.service, def.name, outcome.result, requestId), requestId, ctx.now);
   } catch (error) {
     if (error instanceof AwsApiError && error.recorded) {
-      record(deps, ctx, def, { ...(def.onFailure?.(ctx) ?? {}), ...(error.options.trail ?? {}) }, error);
+      record(deps, ctx, def, { ...(def.onFailure?.(ctx, error) ?? {}), ...(error.options.trail ?? {}) }, error);
     }
     throw error;
   }

@@ -58,8 +58,7 @@ export function compilePolicy(text: string, kind: PolicyKind): CompiledPolicy {
     const issue = parsed.error.issues[0];
     throw new MalformedPolicyError(`Invalid policy document: ${issue.path.join('.') || 'document'}: ${issue.message}`);
   }
-  const list = Array.isArray(parsed.data.Statement) ? parsed.data.Statement : [parsed.data.Statement];
-  return { text, statements: list.map((s) => compileStatement(s, kind)) };
+  return { text, statements: parsed.data.Statement.map((s) => compileStatement(s, kind)) };
 }
 
 function compileStatement(s: PolicyStatement, kind: PolicyKind): CompiledStatement {

@@ -40,7 +40,8 @@ export const policyDocumentSchema = z
   .object({
     Version: z.enum(['2012-10-17', '2008-10-17']).optional(),
     Id: z.string().optional(),
-    Statement: z.union([statementSchema, z.array(statementSchema).min(1)]),
+    // A single statement may stand alone; it is validated as a one-element list for precise paths.
+    Statement: z.preprocess((v) => (Array.isArray(v) || v === undefined ? v : [v]), z.array(statementSchema).min(1)),
   })
   .strict();
 

@@ -22,9 +22,13 @@ export const assumeRoleAction: ActionDef = {
   name: 'AssumeRole',
   readOnly: true,
   handle: assumeRole,
-  // AWS drops requestParameters of a failed AssumeRole (the role ARN survives in errorMessage)
-  // and logs the failure in the role's account too.
-  onFailure: (ctx) => ({ requestParameters: null, responseElements: null, recipients: recipients(ctx) }),
+  // AWS drops requestParameters of a denied AssumeRole (the role ARN survives in errorMessage);
+  // the failure is logged in the role's account too.
+  onFailure: (ctx, error) => ({
+    ...(error.code === 'AccessDenied' ? { requestParameters: null } : {}),
+    responseElements: null,
+    recipients: recipients(ctx),
+  }),
 };
 
 function recipients(ctx: ActionContext): string[] {
