@@ -17,5 +17,6 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY deploy/emulator ./deploy/emulator
-USER node
+# Numeric, so Kubernetes' runAsNonRoot can verify it (the node image's `node` user is 1000).
+USER 1000:1000
 CMD ["node", "--enable-source-maps", "dist/apps/standalone/src/main.js"]

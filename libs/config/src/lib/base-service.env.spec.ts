@@ -84,6 +84,7 @@ describe('baseServiceEnv', () => {
   it('applies the defaults of a development machine', () => {
     expect(loadConfig(baseServiceEnv, { SERVICE_NAME: 'verifier' })).toEqual({
       NATS_URL: 'nats://127.0.0.1:4222',
+      NATS_STREAM_REPLICAS: 1,
       HOST: '127.0.0.1',
       LOG_LEVEL: 'log',
       SERVICE_NAME: 'verifier',

@@ -34,6 +34,7 @@ describe('loadConfig', () => {
     const config = loadConfig(appEnv, { ...goodEnv, PORT: '8443', UNRELATED: 'ignored' });
     expect(config).toEqual({
       NATS_URL: 'nats://127.0.0.1:4222',
+      NATS_STREAM_REPLICAS: 1,
       HOST: '127.0.0.1',
       LOG_LEVEL: 'log',
       SERVICE_NAME: 'oidc-issuer',
