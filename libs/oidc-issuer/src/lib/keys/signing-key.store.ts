@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
 import type { EntityManager } from '@mikro-orm/core';
 import { InjectEntityManager, isUniqueViolation, toRuntrailError } from '@runtrail/persistence';
 import type { PublicSigningJwk } from './public-jwk';
@@ -60,18 +61,20 @@ export class SigningKeyStore {
 
   /** Inserts a new key; `false` when another replica already created the `active`/`next` key. */
   async insert(row: NewKeyRow): Promise<boolean> {
-    try {
-      await this.em.fork().insert(SigningKey, {
-        ...row,
-        activatedAt: row.status === 'active' ? row.createdAt : null,
-        retiredAt: null,
-        unpublishAt: null,
-      });
-      return true;
-    } catch (error) {
-      if (isUniqueViolation(error)) return false;
-      throw toRuntrailError(error, `signing key ${row.kid}`);
-    }
+    return this.write(`signing key ${row.kid}`, async () => {
+      try {
+        await this.em.fork().insert(SigningKey, {
+          ...row,
+          activatedAt: row.status === 'active' ? row.createdAt : null,
+          retiredAt: null,
+          unpublishAt: null,
+        });
+        return true;
+      } catch (error) {
+        if (isUniqueViolation(error)) return false;
+        throw error;
+      }
+    });
   }
 
   /**
@@ -79,7 +82,7 @@ export class SigningKeyStore {
    * updates only match rows still in the expected state, so of several replicas exactly one wins.
    */
   async activate(kid: string, retire: string | null, now: Date, unpublishAt: Date): Promise<boolean> {
-    return this.guard(`activation of signing key ${kid}`, () =>
+    return this.write(`activation of signing key ${kid}`, () =>
       this.em.fork().transactional(async (tx) => {
         if (retire) {
           const retired = await tx.nativeUpdate(SigningKey, { kid: retire, status: 'active' }, { status: 'retired', retiredAt: now, unpublishAt });
@@ -98,7 +101,7 @@ export class SigningKeyStore {
 
   /** Deletes a retired key whose tokens have all expired. */
   async unpublish(kid: string, now: Date): Promise<boolean> {
-    const deleted = await this.guard(`signing key ${kid}`, () =>
+    const deleted = await this.write(`signing key ${kid}`, () =>
       this.em.fork().nativeDelete(SigningKey, { kid, status: 'retired', unpublishAt: { $lte: now } }),
     );
     return deleted === 1;
@@ -106,7 +109,7 @@ export class SigningKeyStore {
 
   /** Deletes a `next` key that never signed (its algorithm is no longer configured). */
   async discardNext(kid: string): Promise<boolean> {
-    const deleted = await this.guard(`signing key ${kid}`, () => this.em.fork().nativeDelete(SigningKey, { kid, status: 'next' }));
+    const deleted = await this.write(`signing key ${kid}`, () => this.em.fork().nativeDelete(SigningKey, { kid, status: 'next' }));
     return deleted === 1;
   }
 
@@ -118,6 +121,25 @@ export class SigningKeyStore {
       throw toRuntrailError(error, what);
     }
   }
+
+  private write<T>(what: string, work: () => Promise<T>): Promise<T> {
+    if (!(this.em.getDriver() instanceof BetterSqliteDriver)) return this.guard(what, work);
+    const run = processWrites.then(() => this.guard(what, work));
+    processWrites = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
 }
 
 const LOST_RACE = Symbol('lost the activation race');
+
+/**
+ * The SQLite writes of this process, one after another. SQLite allows one writer per file and
+ * better-sqlite3 waits for its lock synchronously, so a second writer in the same process (two
+ * replicas in one test, or an embedding) would block the event loop the first one needs to commit.
+ * Writes are rare (a few per rotation), so this costs nothing; across processes the database's own
+ * locking and the compare-and-set updates apply.
+ */
+let processWrites: Promise<void> = Promise.resolve();
