@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Compiles apps/ and libs/ to dist/ with SWC (about a second for the whole tree), rewriting the
+// Compiles apps/, libs/ and bench/ to dist/ with SWC (about a second for the whole tree), rewriting the
 // `@runtrail/*` path aliases of tsconfig.base.json to relative requires. Type checking is a
 // separate step (`npm run typecheck`). Unchanged files are skipped, so a rebuild is near-instant.
 import { transformFile } from '@swc/core';
@@ -38,7 +38,7 @@ const started = Date.now();
 let built = 0;
 let total = 0;
 const jobs = [];
-for (const top of ['apps', 'libs']) {
+for (const top of ['apps', 'libs', 'bench']) {
   for await (const src of sources(join(root, top))) {
     total++;
     const rel = relative(root, src);

@@ -1,0 +1,182 @@
+// P4 (bench/RESULTS.md): OIDC tokens issued per second through NATS vs raw jose signing.
+//
+//   node tools/build.mjs && node dist/bench/oidc-issue.bench.js [--runs 5] [--tokens 2000] [--concurrency 32] [--write]
+//
+// Three rates, each the median of --runs runs of --tokens tokens with --concurrency in flight:
+//   raw     jose ES256 signing of a runtrail token's claims in one process (the floor P4 names);
+//   sealed  the same signing plus what oidc.v1.issue's contract adds in any transport: a one-shot
+//           reply key (P-256), sealing the token to it (ECDH-ES+A256KW/A256GCM) and opening it;
+//   nats    MessageBus.request('oidc.v1.issue') to the real service in a child process, including
+//           the reply-key generation, sealing and opening.
+// --write replaces the P4 section of bench/RESULTS.md.
+import { IssueTokenRequest, type RequestOf } from '@runtrail/contracts';
+import { MessageBus } from '@runtrail/messaging';
+import { generateSealingKeyPair, open, seal } from '@runtrail/sealing';
+import { freePort, startNatsServer } from '@runtrail/testing';
+import { connect } from '@nats-io/transport-node';
+import { CompactSign, generateKeyPair } from 'jose';
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? Number(args[at + 1]) : fallback;
+};
+const RUNS = option('runs', 5);
+const TOKENS = option('tokens', 2000);
+const CONCURRENCY = option('concurrency', 32);
+const RESULTS = resolve(__dirname, '../../bench/RESULTS.md');
+
+const REQUEST: Omit<RequestOf<typeof IssueTokenRequest>, 'replyKey'> = {
+  account: 'acme',
+  spaceId: 'root',
+  callerType: 'stack',
+  callerId: '01HZY1V6QK3M7W3X9T2B5C8D4E',
+  runType: 'TRACKED',
+  runId: '01DSJ63P40BAZY4VW8BXXG7M4K',
+  scope: 'write',
+  sessionTags: { run: '01DSJ63P40BAZY4VW8BXXG7M4K', caller: 'network', space: 'root', account: 'acme', scope: 'write' },
+};
+
+/** Tokens per second of `one` run `TOKENS` times with `CONCURRENCY` in flight. */
+async function rate(one: () => Promise<unknown>): Promise<number> {
+  let started = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (started++ < TOKENS) await one();
+    }),
+  );
+  return (TOKENS / (performance.now() - t0)) * 1000;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The claims the service signs (same shape and size), for the in-process floors. */
+function claims(): Uint8Array {
+  const now = Math.floor(Date.now() / 1000);
+  const body = {
+    iss: 'http://127.0.0.1:8084/oidc/acme',
+    sub: 'space:root:stack:01HZY1V6QK3M7W3X9T2B5C8D4E:run_type:TRACKED:scope:write',
+    aud: 'sts.amazonaws.com',
+    iat: now,
+    nbf: now,
+    exp: now + 3600,
+    jti: randomUUID(),
+    ...REQUEST,
+    'https://aws.amazon.com/tags': { principal_tags: { run: [REQUEST.runId] }, transitive_tag_keys: ['run'] },
+    'https://aws.amazon.com/source_identity': REQUEST.runId,
+  };
+  return new TextEncoder().encode(JSON.stringify(body));
+}
+
+function startService(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  return new Promise((ready, fail) => {
+    const child = fork(join(__dirname, 'oidc-issue.service.js'), [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('message', () => ready(child));
+    child.once('exit', (code) => fail(new Error(`the service exited with ${code}`)));
+  });
+}
+
+async function main(): Promise<void> {
+  const nats = await startNatsServer();
+  const dataDir = mkdtempSync(join(tmpdir(), 'runtrail-bench-oidc-'));
+  const port = await freePort();
+  const service = await startService({
+    ...process.env,
+    NATS_URL: nats.url,
+    PORT: String(port),
+    DATABASE_URL: `sqlite:${join(dataDir, 'oidc.sqlite')}`,
+    OIDC_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    OIDC_KEK: randomBytes(32).toString('base64'),
+    OTEL_SDK_DISABLED: 'true',
+  });
+  const nc = await connect({ servers: nats.url });
+  const bus = new MessageBus(nc);
+  const { privateKey } = await generateKeyPair('ES256');
+  const tokenText = z.string();
+
+  const raw = () => new CompactSign(claims()).setProtectedHeader({ alg: 'ES256', kid: 'bench', typ: 'JWT' }).sign(privateKey);
+  const sealed = async () => {
+    const pair = await generateSealingKeyPair();
+    return open(await seal(await raw(), pair.publicJwk), pair.privateKey, tokenText);
+  };
+  const overNats = async () => {
+    const pair = await generateSealingKeyPair();
+    const reply = await bus.request(IssueTokenRequest, { ...REQUEST, replyKey: pair.publicJwk });
+    return open(reply.sealedToken, pair.privateKey, tokenText);
+  };
+
+  // Warm-up: JIT, key imports, the service's first key load and NATS subscriptions.
+  for (const one of [raw, sealed, overNats]) for (let i = 0; i < 200; i++) await one();
+  const rates = { raw: [] as number[], sealed: [] as number[], nats: [] as number[] };
+  for (let run = 0; run < RUNS; run++) {
+    // Interleaved, so drift on a shared machine hits all three alike.
+    rates.raw.push(await rate(raw));
+    rates.sealed.push(await rate(sealed));
+    rates.nats.push(await rate(overNats));
+    console.log(`run ${run + 1}/${RUNS}: raw ${rates.raw.at(-1)!.toFixed(0)}/s, sealed ${rates.sealed.at(-1)!.toFixed(0)}/s, nats ${rates.nats.at(-1)!.toFixed(0)}/s`);
+  }
+  await nc.drain();
+  service.disconnect();
+  await new Promise((done) => service.once('exit', done));
+  await nats.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+
+  const m = { raw: median(rates.raw), sealed: median(rates.sealed), nats: median(rates.nats) };
+  const section = report(m, rates);
+  console.log(`\n${section}`);
+  if (args.includes('--write')) writeSection(section);
+}
+
+function report(m: { raw: number; sealed: number; nats: number }, rates: Record<'raw' | 'sealed' | 'nats', number[]>): string {
+  const cpu = cpus();
+  const fmt = (n: number) => n.toFixed(0);
+  const all = (xs: number[]) => xs.map(fmt).join(', ');
+  // Ratios run by run (each against the floor measured beside it), then their median.
+  const ratio = (xs: number[], floor: number[]) => median(xs.map((x, i) => x / floor[i]!)).toFixed(2);
+  return [
+    '## P4: OIDC tokens issued per second (bench/oidc-issue.bench.ts)',
+    '',
+    `- date: ${new Date().toISOString()}`,
+    `- machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+    `- command: \`node tools/build.mjs && node dist/bench/oidc-issue.bench.js --runs ${RUNS} --tokens ${TOKENS} --concurrency ${CONCURRENCY}\``,
+    `- ${RUNS} runs of ${TOKENS} ES256 tokens, ${CONCURRENCY} in flight, the three measures interleaved; the service in its own process (SQLite), one local nats-server`,
+    '',
+    '| measure | median tokens/s | runs | median per-run ratio to raw signing |',
+    '| --- | ---: | --- | ---: |',
+    `| raw jose signing, one process (P4 floor) | ${fmt(m.raw)} | ${all(rates.raw)} | 1.00 |`,
+    `| sign + one-shot reply key + seal + open, one process | ${fmt(m.sealed)} | ${all(rates.sealed)} | ${ratio(rates.sealed, rates.raw)} |`,
+    `| oidc.v1.issue over NATS (incl. reply key, seal, open) | ${fmt(m.nats)} | ${all(rates.nats)} | **${ratio(rates.nats, rates.raw)}** |`,
+    '',
+    `NATS issuance against the sealed in-process floor (same runs): ${ratio(rates.nats, rates.sealed)}.`,
+  ].join('\n');
+}
+
+/** Replaces this benchmark's section of bench/RESULTS.md (between its markers), leaving others alone. */
+function writeSection(section: string): void {
+  const start = '<!-- P4:oidc-issue:start -->';
+  const end = '<!-- P4:oidc-issue:end -->';
+  const header = '# Benchmark results\n\nFigures from the scripts in bench/ (see PERFORMANCE.md for the targets). Each section is owned by its script.\n';
+  const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : header;
+  const block = `${start}\n${section}\n${end}`;
+  const from = current.indexOf(start);
+  const to = current.indexOf(end);
+  const next = from >= 0 && to > from ? `${current.slice(0, from)}${block}${current.slice(to + end.length)}` : `${current.trimEnd()}\n\n${block}\n`;
+  writeFileSync(RESULTS, next);
+  console.log(`\nwrote the P4 section of ${RESULTS}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
