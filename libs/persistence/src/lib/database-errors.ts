@@ -1,0 +1,57 @@
+import {
+  ConnectionException,
+  DeadlockException,
+  DriverException,
+  ForeignKeyConstraintViolationException,
+  LockWaitTimeoutException,
+  NotFoundError,
+  NotNullConstraintViolationException,
+  UniqueConstraintViolationException,
+} from '@mikro-orm/core';
+import { RuntrailError } from '@runtrail/contracts';
+
+/** True when `error` is a unique-constraint violation from either driver. */
+export function isUniqueViolation(error: unknown): error is UniqueConstraintViolationException {
+  return error instanceof UniqueConstraintViolationException;
+}
+
+/**
+ * What was violated, without any value: the PostgreSQL constraint name, or the SQLite columns.
+ * Driver messages embed the failing SQL with its parameters, so they are never passed on.
+ */
+function violatedKey(error: DriverException): string | undefined {
+  const { constraint } = error as DriverException & { constraint?: unknown };
+  if (typeof constraint === 'string' && constraint) return constraint;
+  return /constraint failed: ([\w.]+(?:, [\w.]+)*)/.exec(error.message)?.[1];
+}
+
+/**
+ * Turns a MikroORM/driver error into a {@link RuntrailError} a caller can act on, without leaking
+ * the SQL or its parameters. `what` names the thing being written (`"integration 'prod'"`).
+ *
+ * - unique violation: `CONFLICT` ("… already exists (sample_item_name_unique)")
+ * - foreign key: `CONFLICT`; not null: `VALIDATION_FAILED`; `NotFoundError`: `NOT_FOUND`
+ * - connection lost, deadlock, lock timeout: `UNAVAILABLE` (transient: retry later)
+ * - anything else: `INTERNAL`. A `RuntrailError` is returned unchanged.
+ */
+export function toRuntrailError(error: unknown, what: string): RuntrailError {
+  if (error instanceof RuntrailError) return error;
+  const cause = { cause: error };
+  if (error instanceof NotFoundError) return new RuntrailError('NOT_FOUND', `${what} was not found`, undefined, cause);
+  if (!(error instanceof DriverException)) return new RuntrailError('INTERNAL', `storing ${what} failed`, undefined, cause);
+  const key = violatedKey(error);
+  const suffix = key ? ` (${key})` : '';
+  if (error instanceof UniqueConstraintViolationException) {
+    return new RuntrailError('CONFLICT', `${what} already exists${suffix}`, undefined, cause);
+  }
+  if (error instanceof ForeignKeyConstraintViolationException) {
+    return new RuntrailError('CONFLICT', `${what} refers to a record that does not exist or is still referenced${suffix}`, undefined, cause);
+  }
+  if (error instanceof NotNullConstraintViolationException) {
+    return new RuntrailError('VALIDATION_FAILED', `${what} is missing a required value${suffix}`, undefined, cause);
+  }
+  if (error instanceof ConnectionException || error instanceof DeadlockException || error instanceof LockWaitTimeoutException) {
+    return new RuntrailError('UNAVAILABLE', `the database is unavailable while storing ${what}; retry later`, undefined, cause);
+  }
+  return new RuntrailError('INTERNAL', `storing ${what} failed (${error.name})`, undefined, cause);
+}

@@ -1,0 +1,2 @@
+export * from './lib/start-telemetry';
+export * from './lib/test-tracing';

@@ -1,0 +1,97 @@
+// Loaded before Nest: keep this file's imports to OpenTelemetry packages only.
+import { context, propagation, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+
+/**
+ * - `disabled`: `OTEL_SDK_DISABLED=true`, nothing registered, every span a no-op;
+ * - `silent`: no exporter configured; W3C context still flows (an incoming `traceparent` is passed
+ *   on), spans are not recorded, nothing leaves the process;
+ * - `otlp`: spans batched to `OTEL_EXPORTER_OTLP_ENDPOINT` (or `…_TRACES_ENDPOINT`) over HTTP;
+ * - `custom`: spans batched to the exporter given in the options.
+ */
+export type TelemetryMode = 'disabled' | 'silent' | 'otlp' | 'custom';
+
+export interface TelemetryOptions {
+  /** `service.name` of every span, e.g. `credential-broker` */
+  serviceName: string;
+  serviceVersion?: string;
+  /** replaces the exporter picked from the environment */
+  exporter?: SpanExporter;
+}
+
+export interface TelemetryHandle {
+  readonly mode: TelemetryMode;
+  /** flushes pending spans and unregisters the SDK; call it when the app shuts down */
+  shutdown(): Promise<void>;
+}
+
+let running: TelemetryHandle | undefined;
+
+function flag(name: string): boolean {
+  return /^true$/i.test(process.env[name]?.trim() ?? '');
+}
+
+function otlpConfigured(): boolean {
+  return !!(process.env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']?.trim() || process.env['OTEL_EXPORTER_OTLP_ENDPOINT']?.trim());
+}
+
+/**
+ * Starts OpenTelemetry tracing for a service. Call it before Nest (or anything it traces) is
+ * loaded: put the call in a module of its own and import that module first in `main.ts`:
+ *
+ * ```ts
+ * // apps/audit/src/telemetry.ts
+ * export const telemetry = startTelemetry({ serviceName: 'audit' });
+ * // apps/audit/src/main.ts
+ * import { telemetry } from './telemetry'; // first import
+ * import { NestFactory } from '@nestjs/core';
+ * ```
+ *
+ * Configuration comes from the standard variables: `OTEL_SDK_DISABLED`, `OTEL_EXPORTER_OTLP_ENDPOINT`
+ * (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`), `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_TRACES_SAMPLER`,
+ * `OTEL_RESOURCE_ATTRIBUTES`. The propagator is always W3C trace context. Metrics and log export
+ * stay off. A second call returns the running handle.
+ */
+export function startTelemetry(options: TelemetryOptions): TelemetryHandle {
+  if (running) return running;
+  if (flag('OTEL_SDK_DISABLED')) return { mode: 'disabled', shutdown: async () => undefined };
+
+  const exporter = options.exporter ?? (otlpConfigured() ? new OTLPTraceExporter() : undefined);
+  const mode: TelemetryMode = options.exporter ? 'custom' : exporter ? 'otlp' : 'silent';
+  const sdk = new NodeSDK({
+    resource: resourceFromAttributes({
+      'service.name': options.serviceName,
+      'service.namespace': 'runtrail',
+      ...(options.serviceVersion ? { 'service.version': options.serviceVersion } : {}),
+    }),
+    serviceName: options.serviceName,
+    // With no processor the SDK registers no tracer provider at all: spans cost nothing, yet the
+    // context manager and propagator below keep an incoming trace id flowing to the next hop.
+    spanProcessors: exporter ? [new BatchSpanProcessor(exporter)] : [],
+    textMapPropagator: new W3CTraceContextPropagator(),
+    metricReaders: [],
+    logRecordProcessors: [],
+    instrumentations: [],
+  });
+  sdk.start();
+  const handle: TelemetryHandle = {
+    mode,
+    shutdown: async () => {
+      if (running !== handle) return;
+      running = undefined;
+      try {
+        await sdk.shutdown();
+      } finally {
+        trace.disable();
+        propagation.disable();
+        context.disable();
+      }
+    },
+  };
+  running = handle;
+  return handle;
+}
