@@ -1,4 +1,4 @@
-import { createLocalJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import { AwsApiError } from '../http/aws-api.error';
 import type { OidcProvider } from '../state/iam.types';
 import type { OidcKeyResolver } from './oidc-key-resolver';
@@ -7,14 +7,22 @@ const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
 
 export const invalidToken = (message: string) => new AwsApiError('InvalidIdentityToken', message);
 
+/** The claims of a compact JWS, read without verifying anything; null when it is not one. */
+function unverifiedClaims(token: string): JWTPayload | null {
+  const parts = token.split('.');
+  if (parts.length !== 3) return null;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+    return typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? (claims as JWTPayload) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The `iss` of a token, read without verifying it (to find the provider). */
 export function unverifiedIssuer(token: string): string {
-  let claims: JWTPayload;
-  try {
-    claims = decodeJwt(token);
-  } catch {
-    throw invalidToken('The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)');
-  }
+  const claims = unverifiedClaims(token);
+  if (!claims) throw invalidToken('The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)');
   if (typeof claims.iss !== 'string' || !claims.iss) throw invalidToken('The ID Token provided has no issuer (iss).');
   return claims.iss;
 }
@@ -32,6 +40,8 @@ export async function verifyWebIdentityToken(
   resolver: OidcKeyResolver,
   now: Date,
 ): Promise<{ claims: JWTPayload; audience: string }> {
+  // jose loads on first use: most emulator runs never see a web identity token.
+  const { createLocalJWKSet, jwtVerify } = await import('jose');
   const verify = async (refresh: boolean) => {
     const keys = await resolver.keySet(issuer, refresh);
     return jwtVerify(token, createLocalJWKSet(keys), { issuer, currentDate: now, algorithms: ALGORITHMS });
@@ -67,7 +77,7 @@ function mapJoseError(error: unknown, token: string, now: Date): Error {
   }
   switch (codeOf(error)) {
     case 'ERR_JWT_EXPIRED': {
-      const exp = decodeJwt(token).exp;
+      const exp = unverifiedClaims(token)?.exp;
       return new AwsApiError(
         'ExpiredTokenException',
         `Token expired: current date/time ${Math.floor(now.getTime() / 1000)} must be before the expiration date/time${exp ?? ''}`,

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { CompiledPolicy } from '../policy/compile-policy';
-import { newAccessKeyId, newSecretAccessKey } from './credential-ids';
+import { newAccessKeyId, newSecretAccessKey, randomBytesPooled } from './credential-ids';
 
 /** Temporary credentials issued by AssumeRole or AssumeRoleWithWebIdentity, with what they carry. */
 export interface RoleSession {
@@ -97,7 +97,7 @@ export class SessionStore {
     const body = Buffer.alloc(5 + RANDOM_BYTES);
     body[0] = TOKEN_VERSION;
     body.writeUInt32BE(Math.floor(expiration.getTime() / 1000), 1);
-    randomBytes(RANDOM_BYTES).copy(body, 5);
+    randomBytesPooled(RANDOM_BYTES).copy(body, 5);
     return Buffer.concat([body, this.mac(accessKeyId, body)]).toString('base64');
   }
 
