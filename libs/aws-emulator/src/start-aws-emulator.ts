@@ -31,7 +31,7 @@ export interface SeededCredential {
 
 /** A running emulator. */
 export interface AwsEmulator {
-  /** `http://<host>:<port>`: the endpoint_url for STS, IAM and CloudTrail clients. */
+  /** `http://<host>:<port>` (loopback when listening on all interfaces): the endpoint_url for STS, IAM and CloudTrail clients. */
   readonly endpoint: string;
   readonly port: number;
   readonly state: EmulatorStateView;
@@ -107,7 +107,9 @@ export async function startAwsEmulator(options: AwsEmulatorOptions): Promise<Aws
     }),
   );
   const port = await listen(server, opts.port, opts.host);
-  endpoint = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
+  // Listening on every interface: clients on this machine reach it through loopback.
+  const reachable = opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host === '::' ? '::1' : opts.host;
+  endpoint = `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 
   const timers = [
     setInterval(() => void flushLogs().catch((e: Error) => opts.log?.(`aws-emulator: log flush failed: ${e.message}`)), opts.flushIntervalMs),
