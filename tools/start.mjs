@@ -3,7 +3,8 @@
 // (JetStream), the aws-emulator and the `standalone` app (all five services, SQLite under .data/),
 // waits until everything is ready, prints the URLs and runs a short demo. Ctrl-C stops it all.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,7 +121,14 @@ const seed = JSON.parse(readFileSync(seedFile, 'utf8'));
 const platformUser = seed.accounts.flatMap((a) => a.users ?? []).find((u) => u.name === 'runtrail');
 const platformKey = platformUser?.accessKeys?.[0];
 
+// The OIDC issuer's key-encryption key: generated once for this machine, kept beside the SQLite
+// files (mode 600). Production supplies OIDC_KEK from a secret store instead.
+const kekFile = join(dataDir, 'oidc-kek');
+if (!existsSync(kekFile)) writeFileSync(kekFile, randomBytes(32).toString('base64'), { mode: 0o600 });
+
 const appEnv = {
+  OIDC_PUBLIC_URL: process.env.OIDC_PUBLIC_URL ?? `http://127.0.0.1:${appPort}`,
+  OIDC_KEK: process.env.OIDC_KEK ?? readFileSync(kekFile, 'utf8').trim(),
   NATS_URL: `nats://127.0.0.1:${natsPort}`,
   PORT: String(appPort),
   AWS_ENDPOINT_URL: `http://127.0.0.1:${emulatorPort}`,

@@ -12,7 +12,6 @@ import {
   JetStreamServer,
   MessagingModule,
   NATS_CONNECTION,
-  RpcPassthroughFilter,
   type NatsConnectionOptions,
 } from '@runtrail/messaging';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -70,11 +69,10 @@ export async function bootstrapService(def: ServiceDefinition): Promise<INestApp
   const app = await NestFactory.create(ServiceRootModule, { logger, bufferLogs: true });
   app.enableShutdownHooks();
   const nc = app.get<NatsConnection>(NATS_CONNECTION);
-  const microservice = app.connectMicroservice(
+  app.connectMicroservice(
     { strategy: new JetStreamServer(nc, { streamReplicas: def.streamReplicas ?? 1 }) },
     { inheritAppConfig: false },
   );
-  microservice.useGlobalFilters(new RpcPassthroughFilter());
   await app.startAllMicroservices();
   await app.listen(def.http.port, def.http.host);
   return app;

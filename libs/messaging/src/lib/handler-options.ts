@@ -1,4 +1,6 @@
+import { applyDecorators, UseFilters } from '@nestjs/common';
 import { EventPattern, MessagePattern } from '@nestjs/microservices';
+import { RpcPassthroughFilter } from './rpc-passthrough.filter';
 import type { EventContract, RequestContract } from '@runtrail/contracts';
 
 /** How a durable JetStream consumer behind an `@OnEvent` handler is configured. */
@@ -28,17 +30,20 @@ export interface RequestHandlerExtras {
   queue?: string;
 }
 
-/** A JetStream event handler: validated payload in, ack on success, nak/dead-letter on failure. */
+/**
+ * A JetStream event handler: validated payload in, ack on success, nak/dead-letter on failure.
+ * Errors reach the transport unchanged (see {@link RpcPassthroughFilter}).
+ */
 export function OnEvent(contract: EventContract, options: EventHandlerOptions): MethodDecorator {
   if (/[{}]/.test(contract.pattern)) {
     throw new Error(`${contract.name} is a publish-only contract; consume it through its union contract`);
   }
   const extras: EventHandlerExtras = { contract, consumer: options };
-  return EventPattern(contract.pattern, extras);
+  return applyDecorators(EventPattern(contract.pattern, extras), UseFilters(RpcPassthroughFilter));
 }
 
 /** A core NATS request handler: validated request in, validated reply (or typed error) out. */
 export function OnRequest(contract: RequestContract, options: { queue?: string } = {}): MethodDecorator {
   const extras: RequestHandlerExtras = { contract, ...options };
-  return MessagePattern(contract.subject, extras);
+  return applyDecorators(MessagePattern(contract.subject, extras), UseFilters(RpcPassthroughFilter));
 }

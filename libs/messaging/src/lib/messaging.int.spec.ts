@@ -21,7 +21,6 @@ import { JetStreamContext } from './contexts';
 import { OnEvent, OnRequest } from './handler-options';
 import { JetStreamServer } from './jetstream.server';
 import { MessageBus } from './message-bus';
-import { RpcPassthroughFilter } from './rpc-passthrough.filter';
 
 // Every test gets its own stream and subjects so suites never see each other's messages.
 function testContracts() {
@@ -75,7 +74,6 @@ async function startReplica(c: Contracts, recorder: Recorder): Promise<{ app: IN
   const nc = await connect({ servers: testNatsUrl() });
   const moduleRef = await Test.createTestingModule({ controllers: [handlersFor(c, recorder)] }).compile();
   const app = moduleRef.createNestMicroservice({ strategy: new JetStreamServer(nc, { streams: c.streams }), logger: false });
-  app.useGlobalFilters(new RpcPassthroughFilter());
   await app.listen();
   return { app, nc };
 }

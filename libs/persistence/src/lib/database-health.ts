@@ -13,12 +13,23 @@ export function InjectDatabaseHealth(service: string): PropertyDecorator & Param
   return Inject(databaseHealthToken(service));
 }
 
-/** Readiness of one service's database: a `select 1` with a deadline. */
+/**
+ * Readiness of one service's database: a `select 1` with a deadline. `readinessName`/`isReady`
+ * make `/health/ready` (libs/bootstrap) find and run it.
+ */
 export class DatabaseHealth {
+  readonly readinessName: string;
+
   constructor(
     private readonly orm: MikroORM,
     readonly service: string,
-  ) {}
+  ) {
+    this.readinessName = `database:${service}`;
+  }
+
+  isReady(): Promise<boolean> {
+    return this.isReachable();
+  }
 
   /** Runs `select 1`; false when it fails or takes longer than `timeoutMs`. */
   async isReachable(timeoutMs = 2_000): Promise<boolean> {

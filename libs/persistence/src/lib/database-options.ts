@@ -75,7 +75,8 @@ export function optionsForTarget(target: DatabaseTarget, definition: Persistence
     entities: [...definition.entities],
     metadataProvider: ReflectMetadataProvider,
     metadataCache: { enabled: false },
-    discovery: { afterDiscovered: rejectUntypedProperties },
+    // A service may own no table yet (its database is still created, migrated and health-checked).
+    discovery: { afterDiscovered: rejectUntypedProperties, warnWhenNoEntities: definition.entities.length > 0 },
     allowGlobalContext: false,
     debug: false,
     extensions: [Migrator],
