@@ -15,7 +15,16 @@ describe('aws-emulator start command options', () => {
 
   it('reads flags (both --flag value and --flag=value) over environment variables', () => {
     const config = readEmulatorConfig(
-      ['--port', '0', '--seed=/tmp/seed.json', '--lookup-throttle', '--trail-dir', '/tmp/trail', '--faults', '[{"action":"AssumeRole","rate":0.5,"kind":"throttle"}]'],
+      [
+        '--port',
+        '0',
+        '--seed=/tmp/seed.json',
+        '--lookup-throttle',
+        '--trail-dir',
+        '/tmp/trail',
+        '--faults',
+        '[{"action":"AssumeRole","rate":0.5,"kind":"throttle"}]',
+      ],
       { AWS_EMULATOR_PORT: '4000', AWS_EMULATOR_HOST: '0.0.0.0', AWS_EMULATOR_DELIVERY_DELAY_MS: '250' },
     );
     expect(config).toMatchObject({
@@ -33,7 +42,9 @@ describe('aws-emulator start command options', () => {
   it('refuses unknown flags, missing values and bad variables, naming them', () => {
     expect(() => readEmulatorConfig(['--prot', '1'], {})).toThrow(UsageError);
     expect(() => readEmulatorConfig(['--port'], {})).toThrow('--port needs a value');
-    expect(() => readEmulatorConfig([], { AWS_EMULATOR_PORT: '70000', AWS_EMULATOR_FAULTS: '{' })).toThrow(ConfigError);
+    expect(() => readEmulatorConfig([], { AWS_EMULATOR_PORT: '70000', AWS_EMULATOR_FAULTS: '{' })).toThrow(
+      ConfigError,
+    );
     try {
       readEmulatorConfig([], { AWS_EMULATOR_PORT: '70000', AWS_EMULATOR_FAULTS: '{' });
     } catch (error) {

@@ -53,7 +53,11 @@ export function readEmulatorConfig(argv: readonly string[], env: Env): EmulatorC
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const variable = FLAGS[flag];
     if (!variable) throw new UsageError(`unknown argument ${argv[i]}`);
-    if (flag === '--lookup-throttle' && inline === undefined && (argv[i + 1] === undefined || argv[i + 1].startsWith('--'))) {
+    if (
+      flag === '--lookup-throttle' &&
+      inline === undefined &&
+      (argv[i + 1] === undefined || argv[i + 1].startsWith('--'))
+    ) {
       merged[variable] = 'true';
       continue;
     }

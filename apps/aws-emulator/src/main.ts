@@ -32,7 +32,12 @@ async function main(): Promise<void> {
     faults: (config.AWS_EMULATOR_FAULTS ?? []) as FaultRule[],
     log: (line) => console.error(line),
   });
-  printBanner(emulator.endpoint, config.AWS_EMULATOR_SEED, emulator.seededCredentials(), performance.now() - started);
+  printBanner(
+    emulator.endpoint,
+    config.AWS_EMULATOR_SEED,
+    emulator.seededCredentials(),
+    performance.now() - started,
+  );
 
   const stop = (signal: string) => {
     console.log(`aws-emulator: ${signal}, stopping`);
@@ -55,10 +60,15 @@ function printBanner(
   credentials: ReturnType<Awaited<ReturnType<typeof startAwsEmulator>>['seededCredentials']>,
   ms: number,
 ): void {
-  const lines = [`aws-emulator listening on ${endpoint} (seed ${seed}, ready in ${Math.round(ms)} ms)`, 'seeded access keys (fake, local only):'];
+  const lines = [
+    `aws-emulator listening on ${endpoint} (seed ${seed}, ready in ${Math.round(ms)} ms)`,
+    'seeded access keys (fake, local only):',
+  ];
   for (const c of credentials) {
     const account = c.accountAlias ? `${c.accountId} (${c.accountAlias})` : c.accountId;
-    lines.push(`  ${account} ${c.userName}: AWS_ACCESS_KEY_ID=${c.accessKeyId} AWS_SECRET_ACCESS_KEY=${c.secretAccessKey}`);
+    lines.push(
+      `  ${account} ${c.userName}: AWS_ACCESS_KEY_ID=${c.accessKeyId} AWS_SECRET_ACCESS_KEY=${c.secretAccessKey}`,
+    );
   }
   const first = credentials[0];
   if (first) {

@@ -3,7 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { RuntrailError } from '@runtrail/contracts';
 import type { CloudTrailRecord } from '@runtrail/cloudtrail';
 import type { EmulatorCore } from './lib/actions/action.types';
-import { emulatorOptionsSchema, type AwsEmulatorOptions, type ValidEmulatorOptions } from './lib/emulator-options.schema';
+import {
+  emulatorOptionsSchema,
+  type AwsEmulatorOptions,
+  type ValidEmulatorOptions,
+} from './lib/emulator-options.schema';
 import { stateView, type EmulatorStateView } from './lib/emulator-state.view';
 import { FaultInjector } from './lib/faults/fault-injector';
 import { faultRulesSchema, type FaultRule, type ValidFaultRule } from './lib/faults/fault-rule.schema';
@@ -97,7 +101,13 @@ export async function startAwsEmulator(options: AwsEmulatorOptions): Promise<Aws
       defaultRegion: opts.defaultRegion,
       log: opts.log ?? (() => undefined),
       admin: {
-        health: () => ({ status: 'ok', endpoint, accounts: [...iam.accounts.keys()], sessions: sessions.size, uptimeMs: Date.now() - startedAt }),
+        health: () => ({
+          status: 'ok',
+          endpoint,
+          accounts: [...iam.accounts.keys()],
+          sessions: sessions.size,
+          uptimeMs: Date.now() - startedAt,
+        }),
         faults: () => faults.list(),
         setFaults: (rules) => faults.set(rules),
         requestCounts: () => counter.counts(),
@@ -112,7 +122,10 @@ export async function startAwsEmulator(options: AwsEmulatorOptions): Promise<Aws
   endpoint = `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 
   const timers = [
-    setInterval(() => void flushLogs().catch((e: Error) => opts.log?.(`aws-emulator: log flush failed: ${e.message}`)), opts.flushIntervalMs),
+    setInterval(
+      () => void flushLogs().catch((e: Error) => opts.log?.(`aws-emulator: log flush failed: ${e.message}`)),
+      opts.flushIntervalMs,
+    ),
     setInterval(() => sessions.sweep(clock()), SWEEP_INTERVAL_MS),
   ];
   for (const t of timers) t.unref();
@@ -150,14 +163,22 @@ function validateOptions(options: AwsEmulatorOptions): ValidEmulatorOptions {
   const parsed = emulatorOptionsSchema.safeParse(options);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(options)', rule: i.message }));
-  throw new RuntrailError('VALIDATION_FAILED', `Invalid aws-emulator options: ${issues.map((i) => `${i.path}: ${i.rule}`).join('; ')}`, issues);
+  throw new RuntrailError(
+    'VALIDATION_FAILED',
+    `Invalid aws-emulator options: ${issues.map((i) => `${i.path}: ${i.rule}`).join('; ')}`,
+    issues,
+  );
 }
 
 function validateFaults(rules: FaultRule[]): ValidFaultRule[] {
   const parsed = faultRulesSchema.safeParse(rules);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), rule: i.message }));
-  throw new RuntrailError('VALIDATION_FAILED', `Invalid fault rules: ${issues.map((i) => `${i.path}: ${i.rule}`).join('; ')}`, issues);
+  throw new RuntrailError(
+    'VALIDATION_FAILED',
+    `Invalid fault rules: ${issues.map((i) => `${i.path}: ${i.rule}`).join('; ')}`,
+    issues,
+  );
 }
 
 function buildIam(seed: ValidEmulatorOptions['seed'], now: Date): IamStore {
@@ -167,7 +188,9 @@ function buildIam(seed: ValidEmulatorOptions['seed'], now: Date): IamStore {
   } catch (error) {
     if (!(error instanceof SeedPolicyError)) throw error;
     const where = typeof seed === 'string' ? seed : 'the seed object';
-    throw new RuntrailError('VALIDATION_FAILED', `Invalid emulator seed (${where}): ${error.message}`, [{ path: 'accounts', rule: error.message }]);
+    throw new RuntrailError('VALIDATION_FAILED', `Invalid emulator seed (${where}): ${error.message}`, [
+      { path: 'accounts', rule: error.message },
+    ]);
   }
 }
 

@@ -25,7 +25,16 @@ describe('CloudTrail dates', () => {
   });
 
   it('returns null for what is not a date', () => {
-    for (const v of [null, undefined, '', 'soon', 'Foo 10, 2023, 12:09:47 PM', 'Jul 10, 2023, 13:09:47 PM', {}, NaN]) {
+    for (const v of [
+      null,
+      undefined,
+      '',
+      'soon',
+      'Foo 10, 2023, 12:09:47 PM',
+      'Jul 10, 2023, 13:09:47 PM',
+      {},
+      NaN,
+    ]) {
       expect(parseCloudTrailDate(v)).toBeNull();
     }
   });

@@ -7,7 +7,9 @@ import type { NormalizedEvent } from './lib/normalized-event.types';
 
 const DATASETS = '/work/shared/datasets/cloudtrail-public';
 
-async function readFolder(folder: string): Promise<{ events: NormalizedEvent[]; failures: string[]; files: number }> {
+async function readFolder(
+  folder: string,
+): Promise<{ events: NormalizedEvent[]; failures: string[]; files: number }> {
   const dir = join(DATASETS, folder);
   const files = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'package.json');
   const events: NormalizedEvent[] = [];
@@ -28,9 +30,13 @@ function assumeRoleStats(events: NormalizedEvent[]) {
   const issuedKeys = new Set(succeeded.map((e) => e.assumeRole!.issuedAccessKeyId).filter(Boolean));
   const assumedArns = new Set(succeeded.map((e) => e.assumeRole!.assumedRoleArn).filter(Boolean));
   const byAssumedRole = events.filter((e) => e.principal.type === 'AssumedRole');
-  const linkedByKey = byAssumedRole.filter((e) => e.principal.accessKeyId && issuedKeys.has(e.principal.accessKeyId));
+  const linkedByKey = byAssumedRole.filter(
+    (e) => e.principal.accessKeyId && issuedKeys.has(e.principal.accessKeyId),
+  );
   const linked = byAssumedRole.filter(
-    (e) => (e.principal.accessKeyId && issuedKeys.has(e.principal.accessKeyId)) || (e.principal.arn && assumedArns.has(e.principal.arn)),
+    (e) =>
+      (e.principal.accessKeyId && issuedKeys.has(e.principal.accessKeyId)) ||
+      (e.principal.arn && assumedArns.has(e.principal.arn)),
   );
   return { assumeRoles, succeeded, denied, byAssumedRole, linkedByKey, linked };
 }
@@ -56,7 +62,9 @@ describe('CloudTrail conformance: public datasets', () => {
     expect(stats.linkedByKey).toHaveLength(70);
     // The 6 others are AWS-service sessions without a key.
     const unlinked = stats.byAssumedRole.filter((e) => !stats.linkedByKey.includes(e));
-    expect(unlinked.every((e) => e.principal.accessKeyId === null && e.principal.invokedBy !== null)).toBe(true);
+    expect(unlinked.every((e) => e.principal.accessKeyId === null && e.principal.invokedBy !== null)).toBe(
+      true,
+    );
 
     for (const denied of stats.denied) {
       expect(denied.requestParameters).toBeNull();
@@ -90,7 +98,8 @@ describe('CloudTrail conformance: public datasets', () => {
     expect(count(events, 'GetCallerIdentity')).toBe(3);
     expect(stats.byAssumedRole).toHaveLength(68);
     expect(stats.linked).toHaveLength(47);
-    for (const denied of stats.denied) expect(denied.assumeRole!.roleArn).toMatch(/^arn:aws:iam::\d{12}:role\//);
+    for (const denied of stats.denied)
+      expect(denied.assumeRole!.roleArn).toMatch(/^arn:aws:iam::\d{12}:role\//);
     // Fake regions are kept as they are.
     expect(events.some((e) => e.awsRegion === 'sagov-west-2r' || /\dr$/.test(e.awsRegion ?? ''))).toBe(true);
   });

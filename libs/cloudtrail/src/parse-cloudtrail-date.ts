@@ -1,5 +1,16 @@
 const MONTH_INDEX: Readonly<Record<string, number>> = {
-  jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11,
+  jan: 0,
+  feb: 1,
+  mar: 2,
+  apr: 3,
+  may: 4,
+  jun: 5,
+  jul: 6,
+  aug: 7,
+  sep: 8,
+  oct: 9,
+  nov: 10,
+  dec: 11,
 };
 
 // `Jul 10, 2023, 12:09:47 PM` (STS expiration) and `Jul 10, 2023 12:09:21 PM` (IAM createDate).

@@ -2,13 +2,21 @@ import { parseCloudTrailRecord } from './parse-cloudtrail-record';
 
 const denied = {
   eventVersion: '1.08',
-  userIdentity: { type: 'IAMUser', principalId: 'AIDA1', arn: 'arn:aws:iam::111111111111:user/ci', accountId: '111111111111', accessKeyId: '', userName: 'ci' },
+  userIdentity: {
+    type: 'IAMUser',
+    principalId: 'AIDA1',
+    arn: 'arn:aws:iam::111111111111:user/ci',
+    accountId: '111111111111',
+    accessKeyId: '',
+    userName: 'ci',
+  },
   eventTime: '2023-07-10T12:09:26Z',
   eventSource: 'sts.amazonaws.com',
   eventName: 'AssumeRole',
   awsRegion: 'us-east-1',
   errorCode: 'AccessDenied',
-  errorMessage: 'User: arn:aws:iam::111111111111:user/ci is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::222222222222:role/deploy.',
+  errorMessage:
+    'User: arn:aws:iam::111111111111:user/ci is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::222222222222:role/deploy.',
   requestParameters: null,
   responseElements: null,
   eventID: 'e1',
@@ -20,7 +28,11 @@ describe('parseCloudTrailRecord', () => {
     const result = parseCloudTrailRecord(denied);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.event.assumeRole).toMatchObject({ roleArn: 'arn:aws:iam::222222222222:role/deploy', roleSessionName: null, issuedAccessKeyId: null });
+    expect(result.event.assumeRole).toMatchObject({
+      roleArn: 'arn:aws:iam::222222222222:role/deploy',
+      roleSessionName: null,
+      issuedAccessKeyId: null,
+    });
     expect(result.event.principal).toMatchObject({ type: 'IAMUser', userName: 'ci', accessKeyId: null });
     expect(result.event.requestParameters).toBeNull();
     expect(result.event.rawSize).toBe(Buffer.byteLength(JSON.stringify(denied)));
@@ -36,7 +48,10 @@ describe('parseCloudTrailRecord', () => {
         arn: 'arn:aws:sts::222222222222:assumed-role/deploy/01RUN@caller@acme',
         accountId: '222222222222',
         accessKeyId: 'ASIAPARENT',
-        sessionContext: { sessionIssuer: { arn: 'arn:aws:iam::222222222222:role/deploy' }, sourceIdentity: '01RUN' },
+        sessionContext: {
+          sessionIssuer: { arn: 'arn:aws:iam::222222222222:role/deploy' },
+          sourceIdentity: '01RUN',
+        },
       },
       requestParameters: {
         roleArn: 'arn:aws:iam::333333333333:role/next',
@@ -47,15 +62,26 @@ describe('parseCloudTrailRecord', () => {
         tags: [{ key: 'run', value: '01RUN' }],
       },
       responseElements: {
-        credentials: { accessKeyId: 'ASIACHILD', sessionToken: 'SECRET', expiration: 'Jul 10, 2023, 12:24:26 PM' },
-        assumedRoleUser: { arn: 'arn:aws:sts::333333333333:assumed-role/next/next', assumedRoleId: 'AROA1:next' },
+        credentials: {
+          accessKeyId: 'ASIACHILD',
+          sessionToken: 'SECRET',
+          expiration: 'Jul 10, 2023, 12:24:26 PM',
+        },
+        assumedRoleUser: {
+          arn: 'arn:aws:sts::333333333333:assumed-role/next/next',
+          assumedRoleId: 'AROA1:next',
+        },
       },
       sharedEventID: 'shared',
     };
     const result = parseCloudTrailRecord(record, { rawSize: 42 });
     if (!result.ok) throw new Error(result.reason);
     const { event } = result;
-    expect(event.principal).toMatchObject({ sessionName: '01RUN@caller@acme', sourceIdentity: '01RUN', sessionIssuerArn: 'arn:aws:iam::222222222222:role/deploy' });
+    expect(event.principal).toMatchObject({
+      sessionName: '01RUN@caller@acme',
+      sourceIdentity: '01RUN',
+      sessionIssuerArn: 'arn:aws:iam::222222222222:role/deploy',
+    });
     expect(event.assumeRole).toEqual({
       roleArn: 'arn:aws:iam::333333333333:role/next',
       roleSessionName: 'next',
@@ -75,10 +101,20 @@ describe('parseCloudTrailRecord', () => {
   });
 
   it('accepts identity-less service events and refuses records without identity of their own', () => {
-    expect(parseCloudTrailRecord({ eventID: 'x', eventName: 'Ev', eventSource: 's', eventTime: '2024-01-01T00:00:00Z' }).ok).toBe(true);
+    expect(
+      parseCloudTrailRecord({
+        eventID: 'x',
+        eventName: 'Ev',
+        eventSource: 's',
+        eventTime: '2024-01-01T00:00:00Z',
+      }).ok,
+    ).toBe(true);
     expect(parseCloudTrailRecord(null)).toEqual({ ok: false, reason: 'record is not a JSON object' });
     expect(parseCloudTrailRecord([])).toMatchObject({ ok: false });
     expect(parseCloudTrailRecord({ eventName: 'x' })).toEqual({ ok: false, reason: 'record has no eventID' });
-    expect(parseCloudTrailRecord({ ...denied, eventTime: 'yesterday' })).toEqual({ ok: false, reason: 'record e1 has no readable eventTime' });
+    expect(parseCloudTrailRecord({ ...denied, eventTime: 'yesterday' })).toEqual({
+      ok: false,
+      reason: 'record e1 has no readable eventTime',
+    });
   });
 });

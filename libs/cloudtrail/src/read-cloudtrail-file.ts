@@ -1,10 +1,13 @@
 import { parseCloudTrailRecord } from './parse-cloudtrail-record';
 import type { NormalizedEvent } from './lib/normalized-event.types';
-import { readCloudTrailRecords, type CloudTrailSource, type ReadRecordsOptions } from './read-cloudtrail-records';
+import {
+  readCloudTrailRecords,
+  type CloudTrailSource,
+  type ReadRecordsOptions,
+} from './read-cloudtrail-records';
 
 export type CloudTrailFileItem =
-  | { index: number; ok: true; event: NormalizedEvent }
-  | { index: number; ok: false; reason: string };
+  { index: number; ok: true; event: NormalizedEvent } | { index: number; ok: false; reason: string };
 
 /**
  * Streams the normalised events of a CloudTrail file (`.json` or `.json.gz`, `{"Records":[...]}`

@@ -34,7 +34,11 @@ function records(out: RawCloudTrailRecord[]): unknown[] {
 }
 
 describe('readCloudTrailRecords', () => {
-  const wrapped = JSON.stringify({ Other: { Records: 'not this one' }, Records: tricky, After: [1] }, null, 2);
+  const wrapped = JSON.stringify(
+    { Other: { Records: 'not this one' }, Records: tricky, After: [1] },
+    null,
+    2,
+  );
   const bare = JSON.stringify(tricky);
 
   it('reads {"Records":[...]} whatever the chunk boundaries, one byte at a time included', async () => {
@@ -59,7 +63,9 @@ describe('readCloudTrailRecords', () => {
   });
 
   it('yields non-object and invalid elements as failures without stopping', async () => {
-    const out = await collect(Readable.from([Buffer.from('[{"eventID":"x"}, null, 12, "s", {"bad": tru}, {"eventID":"y"}]')]));
+    const out = await collect(
+      Readable.from([Buffer.from('[{"eventID":"x"}, null, 12, "s", {"bad": tru}, {"eventID":"y"}]')]),
+    );
     expect(out.map((r) => r.ok)).toEqual([true, true, true, true, false, true]);
     expect(out[1]).toMatchObject({ ok: true, record: null });
     expect(out[4]).toMatchObject({ ok: false, reason: expect.stringContaining('not valid JSON') });
@@ -69,7 +75,9 @@ describe('readCloudTrailRecords', () => {
   it('yields the good records of a truncated file, then throws TRUNCATED_FILE', async () => {
     const seen: unknown[] = [];
     const run = async () => {
-      for await (const r of readCloudTrailRecords(Readable.from([Buffer.from(wrapped.slice(0, wrapped.length - 40))]))) {
+      for await (const r of readCloudTrailRecords(
+        Readable.from([Buffer.from(wrapped.slice(0, wrapped.length - 40))]),
+      )) {
         seen.push(r.ok && r.record);
       }
     };
@@ -88,7 +96,11 @@ describe('readCloudTrailRecords', () => {
   it('refuses a record larger than the limit', async () => {
     const big = JSON.stringify({ Records: [{ eventID: 'x', pad: 'x'.repeat(5000) }] });
     const run = async () => {
-      for await (const _ of readCloudTrailRecords(chunked(big, () => 512), { maxRecordBytes: 4096 })) void _;
+      for await (const _ of readCloudTrailRecords(
+        chunked(big, () => 512),
+        { maxRecordBytes: 4096 },
+      ))
+        void _;
     };
     await expect(run()).rejects.toMatchObject({ code: 'RECORD_TOO_LARGE' });
   });

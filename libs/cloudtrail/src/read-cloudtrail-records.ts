@@ -35,7 +35,12 @@ export async function* readCloudTrailRecords(
         yield { index: at, ok: true, record: JSON.parse(raw.text), rawSize: raw.bytes };
       } catch (error) {
         if (!(error instanceof SyntaxError)) throw error;
-        yield { index: at, ok: false, reason: `record ${at} is not valid JSON: ${error.message}`, rawSize: raw.bytes };
+        yield {
+          index: at,
+          ok: false,
+          reason: `record ${at} is not valid JSON: ${error.message}`,
+          rawSize: raw.bytes,
+        };
       }
     }
   }
@@ -59,13 +64,15 @@ async function* decompressed(source: CloudTrailSource): AsyncGenerator<Buffer> {
   const head = toBuffer(first.value);
   if (head[0] !== 0x1f || head[1] !== 0x8b) {
     yield head;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield toBuffer(next.value);
+    for (let next = await iterator.next(); !next.done; next = await iterator.next())
+      yield toBuffer(next.value);
     return;
   }
   const compressed = Readable.from(
     (async function* () {
       yield head;
-      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield toBuffer(next.value);
+      for (let next = await iterator.next(); !next.done; next = await iterator.next())
+        yield toBuffer(next.value);
     })(),
   );
   for await (const chunk of pipeline(compressed, createGunzip({ chunkSize: CHUNK }), () => undefined)) {

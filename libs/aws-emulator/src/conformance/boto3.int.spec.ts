@@ -82,7 +82,15 @@ afterAll(async () => {
 
 function runPython(scenario: object): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const env = { PATH: process.env['PATH'], HOME: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent/c', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/s', AWS_EC2_METADATA_DISABLED: 'true', AWS_MAX_ATTEMPTS: '1', SCENARIO: JSON.stringify(scenario) };
+    const env = {
+      PATH: process.env['PATH'],
+      HOME: '/nonexistent',
+      AWS_CONFIG_FILE: '/nonexistent/c',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/s',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_MAX_ATTEMPTS: '1',
+      SCENARIO: JSON.stringify(scenario),
+    };
     execFile(PYTHON, ['-c', SCRIPT], { env }, (error, stdout, stderr) => {
       if (error) reject(new Error(`python failed: ${stderr}`));
       else resolve(JSON.parse(stdout) as Record<string, unknown>);
@@ -115,13 +123,21 @@ describe('boto3 (Debian python3-boto3) against the emulator', () => {
     });
     expect(out['tampered']).toMatchObject({ code: 'SignatureDoesNotMatch', status: 403 });
     expect(out['sessionEvents']).toEqual(['GetCallerIdentity']);
-    const records = out['assumeRecords'] as { eventName: string; errorCode?: string; requestParameters: unknown; awsRegion: string }[];
+    const records = out['assumeRecords'] as {
+      eventName: string;
+      errorCode?: string;
+      requestParameters: unknown;
+      awsRegion: string;
+    }[];
     const assumeRoles = records.filter((r) => r.eventName === 'AssumeRole');
     expect(assumeRoles.map((r) => r.errorCode ?? 'ok').sort()).toEqual(['AccessDenied', 'ok']);
     expect(assumeRoles.find((r) => r.errorCode)?.requestParameters).toBeNull();
     expect(assumeRoles.every((r) => r.awsRegion === 'eu-central-1')).toBe(true);
     expect(out['webArn']).toBe(`arn:aws:sts::${CUSTOMER}:assumed-role/boto-oidc/py-oidc`);
     expect(out['webSubject']).toBe('space:prod:stack:01PY');
-    expect(out['webDenied']).toMatchObject({ code: 'AccessDenied', message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity' });
+    expect(out['webDenied']).toMatchObject({
+      code: 'AccessDenied',
+      message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity',
+    });
   });
 });

@@ -33,7 +33,9 @@ export const NO_POLICY_USER: StaticCredentials = {
 
 /** The deploy seed plus a platform user without policies. */
 export function testSeed(): Seed {
-  const seed = JSON.parse(readFileSync(SEED_FILE, 'utf8')) as { accounts: { id: string; users?: unknown[] }[] };
+  const seed = JSON.parse(readFileSync(SEED_FILE, 'utf8')) as {
+    accounts: { id: string; users?: unknown[] }[];
+  };
   const platform = seed.accounts.find((a) => a.id === PLATFORM);
   platform?.users?.push({ name: 'no-policy', accessKeys: [{ ...NO_POLICY_USER }] });
   return seed as Seed;
@@ -73,6 +75,13 @@ export function clientEnv(credentials: StaticCredentials, region = 'us-east-1'):
 export function trustPolicy(principal: object, actions: string[], condition?: object): string {
   return JSON.stringify({
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: principal, Action: actions, ...(condition ? { Condition: condition } : {}) }],
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: principal,
+        Action: actions,
+        ...(condition ? { Condition: condition } : {}),
+      },
+    ],
   });
 }

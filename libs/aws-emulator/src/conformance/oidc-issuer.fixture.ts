@@ -9,7 +9,10 @@ export interface LocalIssuer {
   /** `127.0.0.1:<port>`: the provider's name in ARNs and condition keys. */
   hostPath: string;
   /** Signs a token with the published key (or `foreignKey: true` for a key the JWKS lacks the secret of). */
-  sign(claims: JWTPayload, options?: { expiresIn?: string | number; foreignKey?: boolean; issuer?: string }): Promise<string>;
+  sign(
+    claims: JWTPayload,
+    options?: { expiresIn?: string | number; foreignKey?: boolean; issuer?: string },
+  ): Promise<string>;
   /** The private key as PKCS#8 PEM, for signing from other languages. */
   privateKeyPem(): Promise<string>;
   kid: string;
@@ -39,13 +42,19 @@ export async function startLocalIssuer(): Promise<LocalIssuer> {
   const port = (server.address() as AddressInfo).port;
   url = `http://127.0.0.1:${port}`;
   const signWith = (key: CryptoKey, claims: JWTPayload, expiresIn: string | number, issuer: string) =>
-    new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid }).setIssuer(issuer).setIssuedAt().setExpirationTime(expiresIn).sign(key);
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid })
+      .setIssuer(issuer)
+      .setIssuedAt()
+      .setExpirationTime(expiresIn)
+      .sign(key);
   return {
     url,
     hostPath: `127.0.0.1:${port}`,
     kid,
     requests,
-    sign: (claims, o = {}) => signWith(o.foreignKey ? foreign.privateKey : privateKey, claims, o.expiresIn ?? '5m', o.issuer ?? url),
+    sign: (claims, o = {}) =>
+      signWith(o.foreignKey ? foreign.privateKey : privateKey, claims, o.expiresIn ?? '5m', o.issuer ?? url),
     privateKeyPem: async () => {
       const { exportPKCS8 } = await import('jose');
       return exportPKCS8(privateKey);

@@ -8,9 +8,14 @@ export const emulatorOptionsSchema = z.object({
   port: z.number().int().min(0).max(65535).default(0),
   host: z.string().min(1).default('127.0.0.1'),
   /** A seed object, or the path of a seed JSON file. */
-  seed: z.union([z.string().min(1), z.custom<Seed>((v) => typeof v === 'object' && v !== null, 'must be a seed object or a file path')]),
+  seed: z.union([
+    z.string().min(1),
+    z.custom<Seed>((v) => typeof v === 'object' && v !== null, 'must be a seed object or a file path'),
+  ]),
   /** The emulator's notion of now: event times, token and signature expiry. */
-  clock: z.custom<() => Date>((v) => typeof v === 'function', 'must be a function returning a Date').optional(),
+  clock: z
+    .custom<() => Date>((v) => typeof v === 'function', 'must be a function returning a Date')
+    .optional(),
   /** Folder for S3-style CloudTrail log files; none written when absent. */
   trailDir: z.string().min(1).optional(),
   /** Milliseconds between log-file flushes (files are also flushed on stop). */

@@ -14,7 +14,9 @@ export interface RoleView {
 }
 
 /** A live session's metadata (never its secret or token). */
-export type SessionView = Omit<RoleSession, 'secretAccessKey' | 'sessionToken' | 'sessionPolicies'> & { hasSessionPolicies: boolean };
+export type SessionView = Omit<RoleSession, 'secretAccessKey' | 'sessionToken' | 'sessionPolicies'> & {
+  hasSessionPolicies: boolean;
+};
 
 /** Read-only view of the emulator's state. */
 export interface EmulatorStateView {

@@ -116,7 +116,12 @@ export class RecordSplitter {
       if (this.mode === 'unknown') {
         this.mode = c === OPEN_ARRAY ? 'array' : 'object';
         if (c === OPEN_ARRAY) this.recordsDepth = 1;
-      } else if (this.mode === 'object' && this.depth === 1 && c === OPEN_ARRAY && this.lastKey === 'Records') {
+      } else if (
+        this.mode === 'object' &&
+        this.depth === 1 &&
+        c === OPEN_ARRAY &&
+        this.lastKey === 'Records'
+      ) {
         this.recordsDepth = 2;
         this.sawRecords = true;
       }
@@ -127,7 +132,8 @@ export class RecordSplitter {
     if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
       this.depth--;
       if (this.depth < 0) throw new CloudTrailFileError('NOT_A_CLOUDTRAIL_FILE', 'unbalanced JSON brackets');
-      if (this.depth === this.recordsDepth && this.element === 'nested') out.push(this.finish(chunk, start, i + 1));
+      if (this.depth === this.recordsDepth && this.element === 'nested')
+        out.push(this.finish(chunk, start, i + 1));
       else if (this.depth === this.recordsDepth - 1 && this.recordsDepth === 2) this.recordsDepth = -1;
       return i + 1;
     }
@@ -166,7 +172,10 @@ export class RecordSplitter {
   private keep(piece: Buffer): void {
     this.captured += piece.length;
     if (this.captured > this.maxRecordBytes) {
-      throw new CloudTrailFileError('RECORD_TOO_LARGE', `a record is larger than ${this.maxRecordBytes} bytes`);
+      throw new CloudTrailFileError(
+        'RECORD_TOO_LARGE',
+        `a record is larger than ${this.maxRecordBytes} bytes`,
+      );
     }
     this.pieces.push(piece);
   }

@@ -15,7 +15,13 @@ import {
   listRolePoliciesAction,
   putRolePolicyAction,
 } from './iam/role-policy.actions';
-import { createRoleAction, deleteRoleAction, getRoleAction, listRolesAction, updateAssumeRolePolicyAction } from './iam/role.actions';
+import {
+  createRoleAction,
+  deleteRoleAction,
+  getRoleAction,
+  listRolesAction,
+  updateAssumeRolePolicyAction,
+} from './iam/role.actions';
 import { assumeRoleWithWebIdentityAction } from './sts/assume-role-with-web-identity.action';
 import { assumeRoleAction } from './sts/assume-role.action';
 import { getCallerIdentityAction } from './sts/get-caller-identity.action';

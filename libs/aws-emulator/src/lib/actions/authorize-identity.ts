@@ -5,7 +5,8 @@ import { AwsApiError } from '../http/aws-api.error';
 import type { EmulatorCore } from './action.types';
 import { callerArn, type SignedCaller } from './caller.types';
 
-export type IdentityDecision = { allowed: true } | { allowed: false; why: 'explicit' | 'implicit' | 'session' };
+export type IdentityDecision =
+  { allowed: true } | { allowed: false; why: 'explicit' | 'implicit' | 'session' };
 
 /**
  * Decides a call by the caller's identity-based policies: a user's inline and attached policies,
@@ -39,7 +40,12 @@ export function identityDecision(
 }
 
 /** AWS's AccessDenied wording for an identity-policy refusal. */
-export function identityDenied(caller: SignedCaller, action: string, resource: string | null, why: 'explicit' | 'implicit' | 'session'): AwsApiError {
+export function identityDenied(
+  caller: SignedCaller,
+  action: string,
+  resource: string | null,
+  why: 'explicit' | 'implicit' | 'session',
+): AwsApiError {
   const reason =
     why === 'explicit'
       ? 'with an explicit deny in an identity-based policy'
@@ -47,11 +53,21 @@ export function identityDenied(caller: SignedCaller, action: string, resource: s
         ? `because no session policy allows the ${action} action`
         : `because no identity-based policy allows the ${action} action`;
   const on = resource ? ` on resource: ${resource}` : '';
-  return new AwsApiError('AccessDenied', `User: ${callerArn(caller)} is not authorized to perform: ${action}${on} ${reason}`, 403);
+  return new AwsApiError(
+    'AccessDenied',
+    `User: ${callerArn(caller)} is not authorized to perform: ${action}${on} ${reason}`,
+    403,
+  );
 }
 
 /** Throws AccessDenied unless the caller's identity policies allow the action on the resource. */
-export function authorizeIdentity(core: EmulatorCore, caller: SignedCaller, action: string, resource: string, context: RequestContext): void {
+export function authorizeIdentity(
+  core: EmulatorCore,
+  caller: SignedCaller,
+  action: string,
+  resource: string,
+  context: RequestContext,
+): void {
   const decision = identityDecision(core, caller, action, resource, context);
   if (!decision.allowed) throw identityDenied(caller, action, resource, decision.why);
 }

@@ -5,8 +5,13 @@ import type { SignedCaller } from './caller.types';
 
 /** The principal as policies' Principal elements see it. */
 export function principalFacts(caller: SignedCaller): PrincipalFacts {
-  if (caller.kind === 'user') return { accountId: caller.accountId, arns: [caller.user.arn], federated: null };
-  return { accountId: caller.accountId, arns: [caller.session.roleArn, caller.session.assumedRoleArn], federated: null };
+  if (caller.kind === 'user')
+    return { accountId: caller.accountId, arns: [caller.user.arn], federated: null };
+  return {
+    accountId: caller.accountId,
+    arns: [caller.session.roleArn, caller.session.assumedRoleArn],
+    federated: null,
+  };
 }
 
 /** Global condition keys every request carries (`aws:CurrentTime`, `aws:SourceIp`...). */

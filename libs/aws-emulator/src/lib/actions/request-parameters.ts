@@ -29,7 +29,8 @@ export function requestParametersOf(params: QueryParams): Record<string, unknown
       list.set(index, item);
     }
   }
-  for (const [name, list] of lists) out[name] = [...list.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+  for (const [name, list] of lists)
+    out[name] = [...list.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
   return Object.keys(out).length ? out : null;
 }
 

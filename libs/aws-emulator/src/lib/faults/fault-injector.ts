@@ -36,10 +36,17 @@ export class FaultInjector {
           : new AwsApiError('Throttling', 'Rate exceeded', 400, { recorded: false });
       } else {
         throw rule.status === 503
-          ? new AwsApiError('ServiceUnavailable', 'Service is unable to handle request.', 503, { recorded: false })
-          : new AwsApiError('InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', 500, {
+          ? new AwsApiError('ServiceUnavailable', 'Service is unable to handle request.', 503, {
               recorded: false,
-            });
+            })
+          : new AwsApiError(
+              'InternalFailure',
+              'The request processing has failed because of an unknown error, exception or failure.',
+              500,
+              {
+                recorded: false,
+              },
+            );
       }
     }
   }

@@ -12,7 +12,10 @@ export const faultRuleSchema = z.object({
   latencyMs: z.number().int().min(0).max(120_000).optional(),
   status: z.union([z.literal(500), z.literal(503)]).optional(),
   /** Only requests signed by keys of this account. */
-  accountId: z.string().regex(/^\d{12}$/).optional(),
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/)
+    .optional(),
 });
 
 export const faultRulesSchema = z.array(faultRuleSchema).max(100);

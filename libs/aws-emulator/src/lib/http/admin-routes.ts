@@ -16,7 +16,13 @@ export interface AdminApi {
  * `/_emulator/*`: `GET health`, `GET|POST faults` (body: a rule list or `{"rules": [...]}`),
  * `GET|DELETE requests` (request counts), `POST flush` (write pending CloudTrail log files).
  */
-export async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string, body: Buffer, api: AdminApi): Promise<void> {
+export async function handleAdmin(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  body: Buffer,
+  api: AdminApi,
+): Promise<void> {
   const route = `${req.method ?? 'GET'} ${path.replace(/\/+$/, '')}`;
   switch (route) {
     case 'GET /_emulator/health':

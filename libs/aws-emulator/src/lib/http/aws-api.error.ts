@@ -34,12 +34,19 @@ export function validationError(field: string, value: unknown, constraint: strin
 
 /** Authentication failures: refused before any action runs, never recorded (as in AWS). */
 export const authErrors = {
-  missing: () => new AwsApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403, { recorded: false }),
+  missing: () =>
+    new AwsApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403, {
+      recorded: false,
+    }),
   incomplete: (detail: string) => new AwsApiError('IncompleteSignature', detail, 400, { recorded: false }),
   unknownKey: () =>
-    new AwsApiError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403, { recorded: false }),
+    new AwsApiError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403, {
+      recorded: false,
+    }),
   expiredToken: () =>
-    new AwsApiError('ExpiredToken', 'The security token included in the request is expired', 403, { recorded: false }),
+    new AwsApiError('ExpiredToken', 'The security token included in the request is expired', 403, {
+      recorded: false,
+    }),
   badSignature: () =>
     new AwsApiError(
       'SignatureDoesNotMatch',

@@ -49,7 +49,12 @@ export function createRequestListener(deps: ServerDeps): RequestListener {
   };
 }
 
-async function route(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, body: Buffer | null): Promise<void> {
+async function route(
+  deps: ServerDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer | null,
+): Promise<void> {
   const [path, rawQuery = ''] = (req.url ?? '/').split('?', 2);
   if (path.startsWith('/_emulator/')) return handleAdmin(req, res, path, body ?? Buffer.alloc(0), deps.admin);
   const requestId = randomUUID();
@@ -57,21 +62,30 @@ async function route(deps: ServerDeps, req: IncomingMessage, res: ServerResponse
   const fallbackService: Service = target ? 'cloudtrail' : 'sts';
   let parsed: Parsed | null = null;
   try {
-    if (!body) throw new AwsApiError('RequestEntityTooLarge', `Request body exceeds ${MAX_BODY_BYTES} bytes`, 413, { recorded: false });
+    if (!body)
+      throw new AwsApiError('RequestEntityTooLarge', `Request body exceeds ${MAX_BODY_BYTES} bytes`, 413, {
+        recorded: false,
+      });
     parsed = parse(deps, req, body, rawQuery, target?.operation ?? null);
     deps.counter.count(parsed.def.name, parsed.claimedAccount, parsed.region);
     await deps.faults.apply(parsed.def.service, parsed.def.name, parsed.claimedAccount);
     let caller: Caller = { kind: 'anonymous' };
     let region = parsed.region;
     if (!parsed.def.unsigned) {
-      const auth = await authenticate({ method: req.method ?? 'POST', path, rawQuery, headers: req.headers, body }, deps.core);
+      const auth = await authenticate(
+        { method: req.method ?? 'POST', path, rawQuery, headers: req.headers, body },
+        deps.core,
+      );
       caller = auth.caller;
       region = auth.region;
     }
     await run(deps, req, res, parsed, caller, region, requestId);
   } catch (error) {
     const apiError = error instanceof AwsApiError ? error : null;
-    if (!apiError) deps.log(`aws-emulator: ${parsed?.def.name ?? 'request'} failed: ${(error as Error).stack ?? String(error)}`);
+    if (!apiError)
+      deps.log(
+        `aws-emulator: ${parsed?.def.name ?? 'request'} failed: ${(error as Error).stack ?? String(error)}`,
+      );
     send(res, parsed?.def.service ?? fallbackService, apiError ?? internal(), requestId, deps.core.clock());
   }
 }
@@ -100,17 +114,31 @@ async function run(
   try {
     const outcome = await def.handle(ctx);
     record(deps, ctx, def, outcome.trail ?? {}, null);
-    if (def.service === 'cloudtrail') sendJson(res, 200, JSON.stringify(outcome.result ?? {}), requestId, ctx.now);
-    else sendXml(res, 200, queryResponse(def.service, def.name, outcome.result, requestId), requestId, ctx.now);
+    if (def.service === 'cloudtrail')
+      sendJson(res, 200, JSON.stringify(outcome.result ?? {}), requestId, ctx.now);
+    else
+      sendXml(res, 200, queryResponse(def.service, def.name, outcome.result, requestId), requestId, ctx.now);
   } catch (error) {
     if (error instanceof AwsApiError && error.recorded) {
-      record(deps, ctx, def, { ...(def.onFailure?.(ctx, error) ?? {}), ...(error.options.trail ?? {}) }, error);
+      record(
+        deps,
+        ctx,
+        def,
+        { ...(def.onFailure?.(ctx, error) ?? {}), ...(error.options.trail ?? {}) },
+        error,
+      );
     }
     throw error;
   }
 }
 
-function record(deps: ServerDeps, ctx: ActionContext, def: ActionDef, trail: TrailOverrides, error: AwsApiError | null): void {
+function record(
+  deps: ServerDeps,
+  ctx: ActionContext,
+  def: ActionDef,
+  trail: TrailOverrides,
+  error: AwsApiError | null,
+): void {
   const recipients = trail.recipients ?? (ctx.caller.kind === 'anonymous' ? [] : [ctx.caller.accountId]);
   if (recipients.length === 0) return;
   const errorCode = error ? (def.service === 'cloudtrail' ? jsonErrorCode(error) : error.code) : undefined;
@@ -124,7 +152,8 @@ function record(deps: ServerDeps, ctx: ActionContext, def: ActionDef, trail: Tra
     sourceIp: ctx.sourceIp,
     userAgent: ctx.userAgent,
     requestId: ctx.requestId,
-    requestParameters: trail.requestParameters !== undefined ? trail.requestParameters : requestParametersOf(ctx.params),
+    requestParameters:
+      trail.requestParameters !== undefined ? trail.requestParameters : requestParametersOf(ctx.params),
     responseElements: error ? null : (trail.responseElements ?? null),
     resources: error ? undefined : trail.resources,
     additionalEventData: trail.additionalEventData,
@@ -133,7 +162,13 @@ function record(deps: ServerDeps, ctx: ActionContext, def: ActionDef, trail: Tra
   });
 }
 
-function parse(deps: ServerDeps, req: IncomingMessage, body: Buffer, rawQuery: string, jsonOperation: string | null): Parsed {
+function parse(
+  deps: ServerDeps,
+  req: IncomingMessage,
+  body: Buffer,
+  rawQuery: string,
+  jsonOperation: string | null,
+): Parsed {
   const authorization = header(req, 'authorization');
   const auth = authorization ? parseAuthorization(authorization) : null;
   const scope = auth && typeof auth !== 'string' ? auth : null;
@@ -141,7 +176,10 @@ function parse(deps: ServerDeps, req: IncomingMessage, body: Buffer, rawQuery: s
   const region = scope?.region ?? regionFromHost(header(req, 'host')) ?? deps.defaultRegion;
   if (jsonOperation !== null) {
     const def = findAction('cloudtrail', jsonOperation);
-    if (!def) throw new AwsApiError('UnknownOperationException', `Unknown operation ${jsonOperation}`, 400, { recorded: false });
+    if (!def)
+      throw new AwsApiError('UnknownOperationException', `Unknown operation ${jsonOperation}`, 400, {
+        recorded: false,
+      });
     return { def, params: new Map(), json: parseJson(body), region, claimedAccount };
   }
   const params = parseQueryParams(body, rawQuery);
@@ -151,7 +189,9 @@ function parse(deps: ServerDeps, req: IncomingMessage, body: Buffer, rawQuery: s
   const def = findAction(service, name);
   if (!def || def.service === 'cloudtrail') {
     const version = service === 'iam' ? '2010-05-08' : '2011-06-15';
-    throw new AwsApiError('InvalidAction', `Could not find operation ${name} for version ${version}`, 400, { recorded: false });
+    throw new AwsApiError('InvalidAction', `Could not find operation ${name} for version ${version}`, 400, {
+      recorded: false,
+    });
   }
   return { def, params, json: null, region, claimedAccount };
 }
@@ -160,15 +200,20 @@ function parseJson(body: Buffer): Record<string, unknown> {
   if (body.length === 0) return {};
   try {
     const value: unknown = JSON.parse(body.toString('utf8'));
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      return value as Record<string, unknown>;
   } catch {
     // answered below
   }
-  throw new AwsApiError('SerializationException', 'The request body is not a JSON object', 400, { recorded: false });
+  throw new AwsApiError('SerializationException', 'The request body is not a JSON object', 400, {
+    recorded: false,
+  });
 }
 
 function accountOfKey(core: EmulatorCore, accessKeyId: string): string {
-  return core.iam.userKey(accessKeyId)?.user.accountId ?? core.sessions.get(accessKeyId)?.accountId ?? 'unknown';
+  return (
+    core.iam.userKey(accessKeyId)?.user.accountId ?? core.sessions.get(accessKeyId)?.accountId ?? 'unknown'
+  );
 }
 
 // Clients that keep AWS's host name (sts.eu-west-1.amazonaws.com) tell the region of unsigned calls.
@@ -198,18 +243,36 @@ function readBody(req: IncomingMessage): Promise<Buffer | null> {
 }
 
 function internal(): AwsApiError {
-  return new AwsApiError('InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', 500, {
-    recorded: false,
-  });
+  return new AwsApiError(
+    'InternalFailure',
+    'The request processing has failed because of an unknown error, exception or failure.',
+    500,
+    {
+      recorded: false,
+    },
+  );
 }
 
 function send(res: ServerResponse, service: Service, error: AwsApiError, requestId: string, now: Date): void {
   if (service === 'cloudtrail') {
-    sendJson(res, error.status >= 500 ? error.status : 400, jsonError(error), requestId, now, jsonErrorCode(error));
+    sendJson(
+      res,
+      error.status >= 500 ? error.status : 400,
+      jsonError(error),
+      requestId,
+      now,
+      jsonErrorCode(error),
+    );
   } else sendQueryError(res, service, error, requestId, now);
 }
 
-function sendQueryError(res: ServerResponse, service: 'sts' | 'iam', error: AwsApiError, requestId: string, now: Date): void {
+function sendQueryError(
+  res: ServerResponse,
+  service: 'sts' | 'iam',
+  error: AwsApiError,
+  requestId: string,
+  now: Date,
+): void {
   sendXml(res, error.status, queryError(service, error, requestId), requestId, now);
 }
 
@@ -223,7 +286,14 @@ function sendXml(res: ServerResponse, status: number, body: string, requestId: s
   res.end(body);
 }
 
-function sendJson(res: ServerResponse, status: number, body: string, requestId: string, now: Date, errorType?: string): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  requestId: string,
+  now: Date,
+  errorType?: string,
+): void {
   res.writeHead(status, {
     'content-type': 'application/x-amz-json-1.1',
     'content-length': Buffer.byteLength(body),

@@ -23,12 +23,17 @@ export function parseQueryParams(body: Buffer, rawQuery: string): QueryParams {
 /** `Prefix.member.1`, `Prefix.member.2`... as a list. */
 export function memberList(params: QueryParams, prefix: string): string[] {
   const out: string[] = [];
-  for (let i = 1; params.has(`${prefix}.member.${i}`); i++) out.push(params.get(`${prefix}.member.${i}`) ?? '');
+  for (let i = 1; params.has(`${prefix}.member.${i}`); i++)
+    out.push(params.get(`${prefix}.member.${i}`) ?? '');
   return out;
 }
 
 /** `Prefix.member.N.Field` structures as a list of records keyed by field. */
-export function memberStructs(params: QueryParams, prefix: string, fields: readonly string[]): Record<string, string>[] {
+export function memberStructs(
+  params: QueryParams,
+  prefix: string,
+  fields: readonly string[],
+): Record<string, string>[] {
   const out: Record<string, string>[] = [];
   for (let i = 1; fields.some((f) => params.has(`${prefix}.member.${i}.${f}`)); i++) {
     const item: Record<string, string> = {};
@@ -42,7 +47,12 @@ export function memberStructs(params: QueryParams, prefix: string, fields: reado
 }
 
 /** A success response: `<XResponse><XResult>...</XResult><ResponseMetadata/></XResponse>`. */
-export function queryResponse(service: keyof typeof NAMESPACES, action: string, result: object | null, requestId: string): string {
+export function queryResponse(
+  service: keyof typeof NAMESPACES,
+  action: string,
+  result: object | null,
+  requestId: string,
+): string {
   const body: Record<string, unknown> = { '@_xmlns': NAMESPACES[service] };
   if (result) body[`${action}Result`] = result;
   body['ResponseMetadata'] = { RequestId: requestId };

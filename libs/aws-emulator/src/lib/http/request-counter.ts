@@ -27,7 +27,12 @@ export class RequestCounter {
 
   counts(filter: Partial<Omit<RequestCount, 'count'>> = {}): RequestCount[] {
     return [...this.entries.values()]
-      .filter((e) => (!filter.action || e.action === filter.action) && (!filter.accountId || e.accountId === filter.accountId) && (!filter.region || e.region === filter.region))
+      .filter(
+        (e) =>
+          (!filter.action || e.action === filter.action) &&
+          (!filter.accountId || e.accountId === filter.accountId) &&
+          (!filter.region || e.region === filter.region),
+      )
       .map(({ action, accountId, region, count }) => ({ action, accountId, region, count }));
   }
 

@@ -40,7 +40,8 @@ export class OidcKeyResolver {
   private async fetchKeySet(issuer: string): Promise<JSONWebKeySet> {
     const discovery = await this.getJson(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`);
     const jwksUri = discovery['jwks_uri'];
-    if (typeof jwksUri !== 'string') throw new OidcDiscoveryError(`${issuer}: the discovery document has no jwks_uri`);
+    if (typeof jwksUri !== 'string')
+      throw new OidcDiscoveryError(`${issuer}: the discovery document has no jwks_uri`);
     const jwks = await this.getJson(jwksUri);
     if (!Array.isArray(jwks['keys'])) throw new OidcDiscoveryError(`${jwksUri}: not a JSON Web Key Set`);
     return jwks as unknown as JSONWebKeySet;
@@ -64,7 +65,8 @@ export class OidcKeyResolver {
     }
     if (!response.ok) throw new OidcDiscoveryError(`${raw}: HTTP ${response.status}`);
     const body: unknown = await response.json().catch(() => null);
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new OidcDiscoveryError(`${raw}: not a JSON object`);
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new OidcDiscoveryError(`${raw}: not a JSON object`);
     return body as Record<string, unknown>;
   }
 }

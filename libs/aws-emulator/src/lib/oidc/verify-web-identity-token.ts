@@ -13,7 +13,9 @@ function unverifiedClaims(token: string): JWTPayload | null {
   if (parts.length !== 3) return null;
   try {
     const claims: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-    return typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? (claims as JWTPayload) : null;
+    return typeof claims === 'object' && claims !== null && !Array.isArray(claims)
+      ? (claims as JWTPayload)
+      : null;
   } catch {
     return null;
   }
@@ -22,8 +24,12 @@ function unverifiedClaims(token: string): JWTPayload | null {
 /** The `iss` of a token, read without verifying it (to find the provider). */
 export function unverifiedIssuer(token: string): string {
   const claims = unverifiedClaims(token);
-  if (!claims) throw invalidToken('The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)');
-  if (typeof claims.iss !== 'string' || !claims.iss) throw invalidToken('The ID Token provided has no issuer (iss).');
+  if (!claims)
+    throw invalidToken(
+      'The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)',
+    );
+  if (typeof claims.iss !== 'string' || !claims.iss)
+    throw invalidToken('The ID Token provided has no issuer (iss).');
   return claims.iss;
 }
 
@@ -64,7 +70,9 @@ export async function verifyWebIdentityToken(
 }
 
 function codeOf(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+  return typeof error === 'object' && error !== null && 'code' in error
+    ? String((error as { code: unknown }).code)
+    : undefined;
 }
 
 function mapJoseError(error: unknown, token: string, now: Date): Error {

@@ -56,7 +56,9 @@ export function compilePolicy(text: string, kind: PolicyKind): CompiledPolicy {
   const parsed = policyDocumentSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new MalformedPolicyError(`Invalid policy document: ${issue.path.join('.') || 'document'}: ${issue.message}`);
+    throw new MalformedPolicyError(
+      `Invalid policy document: ${issue.path.join('.') || 'document'}: ${issue.message}`,
+    );
   }
   return { text, statements: parsed.data.Statement.map((s) => compileStatement(s, kind)) };
 }
@@ -64,7 +66,8 @@ export function compilePolicy(text: string, kind: PolicyKind): CompiledPolicy {
 function compileStatement(s: PolicyStatement, kind: PolicyKind): CompiledStatement {
   const hasPrincipal = s.Principal !== undefined || s.NotPrincipal !== undefined;
   if (kind === 'trust' && !hasPrincipal) throw new MalformedPolicyError('Missing required field Principal');
-  if (kind !== 'trust' && hasPrincipal) throw new MalformedPolicyError('Policy document should not specify a principal.');
+  if (kind !== 'trust' && hasPrincipal)
+    throw new MalformedPolicyError('Policy document should not specify a principal.');
   if (kind !== 'trust' && s.Resource === undefined && s.NotResource === undefined) {
     throw new MalformedPolicyError('Policy statement must contain resources.');
   }

@@ -30,7 +30,10 @@ export interface Evaluation {
 }
 
 /** Evaluates policies together: any explicit Deny wins, else any Allow, else implicit deny. */
-export function evaluatePolicies(policies: readonly CompiledPolicy[], request: EvaluationRequest): Evaluation {
+export function evaluatePolicies(
+  policies: readonly CompiledPolicy[],
+  request: EvaluationRequest,
+): Evaluation {
   let allowed: Evaluation | null = null;
   for (const policy of policies) {
     for (const statement of policy.statements) {

@@ -25,7 +25,9 @@ export const statementSchema = z
     NotAction: stringOrList.optional(),
     Resource: stringOrList.optional(),
     NotResource: stringOrList.optional(),
-    Condition: z.record(z.string(), z.record(z.string(), z.union([conditionValue, z.array(conditionValue)]))).optional(),
+    Condition: z
+      .record(z.string(), z.record(z.string(), z.union([conditionValue, z.array(conditionValue)])))
+      .optional(),
   })
   .strict()
   .refine((s) => (s.Action === undefined) !== (s.NotAction === undefined), {
@@ -41,7 +43,10 @@ export const policyDocumentSchema = z
     Version: z.enum(['2012-10-17', '2008-10-17']).optional(),
     Id: z.string().optional(),
     // A single statement may stand alone; it is validated as a one-element list for precise paths.
-    Statement: z.preprocess((v) => (Array.isArray(v) || v === undefined ? v : [v]), z.array(statementSchema).min(1)),
+    Statement: z.preprocess(
+      (v) => (Array.isArray(v) || v === undefined ? v : [v]),
+      z.array(statementSchema).min(1),
+    ),
   })
   .strict();
 

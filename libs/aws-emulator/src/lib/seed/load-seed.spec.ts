@@ -22,7 +22,11 @@ describe('loadSeed', () => {
     const seed = loadSeed(DEPLOY_SEED);
     const [platform, customer] = seed.accounts;
     expect(platform.id).toBe('111111111111');
-    expect(platform.users[0]).toMatchObject({ name: 'runtrail', path: '/', accessKeys: [{ accessKeyId: 'AKIA1111RUNTRAIL0001', status: 'Active' }] });
+    expect(platform.users[0]).toMatchObject({
+      name: 'runtrail',
+      path: '/',
+      accessKeys: [{ accessKeyId: 'AKIA1111RUNTRAIL0001', status: 'Active' }],
+    });
     expect(customer.id).toBe('222222222222');
     expect(customer.roles[0]).toMatchObject({ name: 'runtrail-demo', maxSessionDuration: 3600 });
   });
@@ -33,7 +37,15 @@ describe('loadSeed', () => {
         {
           id: '12345',
           users: [{ name: 'runtrail', accessKeys: [{ accessKeyId: 'ASIA0000', secretAccessKey: 'short' }] }],
-          roles: [{ name: 'demo', maxSessionDuration: 100, assumeRolePolicy: { Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: 1 } }] } }],
+          roles: [
+            {
+              name: 'demo',
+              maxSessionDuration: 100,
+              assumeRolePolicy: {
+                Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: 1 } }],
+              },
+            },
+          ],
         },
       ],
     });
@@ -50,7 +62,13 @@ describe('loadSeed', () => {
 
   it('refuses duplicate accounts, names and access keys', () => {
     const key = { accessKeyId: 'AKIAAAAAAAAAAAAAAAAA', secretAccessKey: 'a-long-enough-secret' };
-    const account = { id: '111111111111', users: [{ name: 'a', accessKeys: [key] }, { name: 'A', accessKeys: [key] }] };
+    const account = {
+      id: '111111111111',
+      users: [
+        { name: 'a', accessKeys: [key] },
+        { name: 'A', accessKeys: [key] },
+      ],
+    };
     expect(problems({ accounts: [account, account] })).toEqual(
       expect.arrayContaining([
         'accounts[1].id: duplicates accounts[0]',
@@ -64,6 +82,8 @@ describe('loadSeed', () => {
     const dir = mkdtempSync(join(tmpdir(), 'seed-'));
     writeFileSync(join(dir, 'bad.json'), '{ nope');
     expect(() => loadSeed(join(dir, 'bad.json'))).toThrow(/bad\.json is not JSON/);
-    expect(() => loadSeed(join(dir, 'missing.json'))).toThrow(/Cannot read the emulator seed file .*missing\.json/);
+    expect(() => loadSeed(join(dir, 'missing.json'))).toThrow(
+      /Cannot read the emulator seed file .*missing\.json/,
+    );
   });
 });

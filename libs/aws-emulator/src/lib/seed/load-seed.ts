@@ -14,21 +14,35 @@ export function loadSeed(seed: Seed | string): ValidSeed {
     try {
       text = readFileSync(seed, 'utf8');
     } catch (error) {
-      throw new RuntrailError('NOT_FOUND', `Cannot read the emulator seed file ${seed}: ${(error as Error).message}`);
+      throw new RuntrailError(
+        'NOT_FOUND',
+        `Cannot read the emulator seed file ${seed}: ${(error as Error).message}`,
+      );
     }
     try {
       input = JSON.parse(text);
     } catch (error) {
-      throw new RuntrailError('VALIDATION_FAILED', `The emulator seed file ${seed} is not JSON: ${(error as Error).message}`);
+      throw new RuntrailError(
+        'VALIDATION_FAILED',
+        `The emulator seed file ${seed} is not JSON: ${(error as Error).message}`,
+      );
     }
   }
   const parsed = seedSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issues: FieldIssue[] = parsed.error.issues.map((i) => ({ path: formatPath(i.path), rule: i.message }));
+  const issues: FieldIssue[] = parsed.error.issues.map((i) => ({
+    path: formatPath(i.path),
+    rule: i.message,
+  }));
   const lines = issues.map((i) => `  ${i.path}: ${i.rule}`).join('\n');
   throw new RuntrailError('VALIDATION_FAILED', `Invalid emulator seed (${where}):\n${lines}`, issues);
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, p) => (typeof p === 'number' ? `${out}[${p}]` : out ? `${out}.${String(p)}` : String(p)), '') || '(root)';
+  return (
+    path.reduce<string>(
+      (out, p) => (typeof p === 'number' ? `${out}[${p}]` : out ? `${out}.${String(p)}` : String(p)),
+      '',
+    ) || '(root)'
+  );
 }

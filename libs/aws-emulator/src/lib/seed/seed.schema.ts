@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { policyDocumentSchema } from '../policy/policy-document.schema';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
-const iamName = z.string().regex(/^[\w+=,.@-]{1,64}$/, 'must be 1-64 characters of letters, digits and +=,.@_-');
+const iamName = z
+  .string()
+  .regex(/^[\w+=,.@-]{1,64}$/, 'must be 1-64 characters of letters, digits and +=,.@_-');
 const iamPath = z
   .string()
   .regex(/^\/([\x21-\x7e]*\/)?$/, "must start and end with '/' (e.g. '/' or '/runtrail/')")
@@ -14,15 +16,22 @@ const policyArn = z.string().regex(/^arn:aws:iam::(aws|\d{12}):policy\/.+/, 'mus
 const tags = z.record(z.string().min(1).max(128), z.string().max(256)).default({});
 
 const accessKey = z.object({
-  accessKeyId: z.string().regex(/^AKIA[A-Z0-9]{16}$/, 'must be AKIA followed by 16 uppercase letters or digits'),
-  secretAccessKey: z.string().regex(/^[\x21-\x7e]{16,128}$/, 'must be 16-128 printable characters without spaces'),
+  accessKeyId: z
+    .string()
+    .regex(/^AKIA[A-Z0-9]{16}$/, 'must be AKIA followed by 16 uppercase letters or digits'),
+  secretAccessKey: z
+    .string()
+    .regex(/^[\x21-\x7e]{16,128}$/, 'must be 16-128 printable characters without spaces'),
   status: z.enum(['Active', 'Inactive']).default('Active'),
 });
 
 const user = z.object({
   name: iamName,
   path: iamPath,
-  userId: z.string().regex(/^AIDA[A-Z0-9]{12,}$/, 'must be AIDA followed by uppercase letters or digits').optional(),
+  userId: z
+    .string()
+    .regex(/^AIDA[A-Z0-9]{12,}$/, 'must be AIDA followed by uppercase letters or digits')
+    .optional(),
   accessKeys: z.array(accessKey).default([]),
   inlinePolicies: z.record(z.string().min(1), policy).default({}),
   attachedPolicyArns: z.array(policyArn).default([]),
@@ -33,7 +42,10 @@ const user = z.object({
 const role = z.object({
   name: iamName,
   path: iamPath,
-  roleId: z.string().regex(/^AROA[A-Z0-9]{12,}$/, 'must be AROA followed by uppercase letters or digits').optional(),
+  roleId: z
+    .string()
+    .regex(/^AROA[A-Z0-9]{12,}$/, 'must be AROA followed by uppercase letters or digits')
+    .optional(),
   description: z.string().max(1000).optional(),
   maxSessionDuration: z.number().int().min(3600).max(43200).default(3600),
   assumeRolePolicy: policy,
@@ -52,7 +64,9 @@ const managedPolicy = z.object({
 });
 
 const oidcProvider = z.object({
-  url: z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'must be an https:// URL (http:// only for loopback hosts)'),
+  url: z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'must be an https:// URL (http:// only for loopback hosts)'),
   clientIds: z.array(z.string().min(1).max(255)).default([]),
   thumbprints: z.array(z.string().regex(/^[0-9a-fA-F]{40}$/, 'must be 40 hex characters')).default([]),
   createDate: isoDate,
@@ -81,15 +95,40 @@ export const seedSchema = z
     const ids = new Map<string, number>();
     const keys = new Map<string, string>();
     seed.accounts.forEach((a, ai) => {
-      if (ids.has(a.id)) ctx.addIssue({ code: 'custom', path: ['accounts', ai, 'id'], message: `duplicates accounts[${ids.get(a.id)}]` });
+      if (ids.has(a.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['accounts', ai, 'id'],
+          message: `duplicates accounts[${ids.get(a.id)}]`,
+        });
       ids.set(a.id, ai);
-      unique(ctx, a.users.map((u) => u.name.toLowerCase()), ['accounts', ai, 'users'], 'user name');
-      unique(ctx, a.roles.map((r) => r.name.toLowerCase()), ['accounts', ai, 'roles'], 'role name');
-      unique(ctx, a.policies.map((p) => p.name), ['accounts', ai, 'policies'], 'policy name');
+      unique(
+        ctx,
+        a.users.map((u) => u.name.toLowerCase()),
+        ['accounts', ai, 'users'],
+        'user name',
+      );
+      unique(
+        ctx,
+        a.roles.map((r) => r.name.toLowerCase()),
+        ['accounts', ai, 'roles'],
+        'role name',
+      );
+      unique(
+        ctx,
+        a.policies.map((p) => p.name),
+        ['accounts', ai, 'policies'],
+        'policy name',
+      );
       a.users.forEach((u, ui) =>
         u.accessKeys.forEach((k, ki) => {
           const path = ['accounts', ai, 'users', ui, 'accessKeys', ki, 'accessKeyId'];
-          if (keys.has(k.accessKeyId)) ctx.addIssue({ code: 'custom', path, message: `duplicates the key of ${keys.get(k.accessKeyId)}` });
+          if (keys.has(k.accessKeyId))
+            ctx.addIssue({
+              code: 'custom',
+              path,
+              message: `duplicates the key of ${keys.get(k.accessKeyId)}`,
+            });
           keys.set(k.accessKeyId, `accounts[${ai}].users[${ui}]`);
         }),
       );
@@ -99,7 +138,8 @@ export const seedSchema = z
 function unique(ctx: z.RefinementCtx, names: string[], path: (string | number)[], what: string): void {
   const seen = new Set<string>();
   names.forEach((n, i) => {
-    if (seen.has(n)) ctx.addIssue({ code: 'custom', path: [...path, i, 'name'], message: `duplicate ${what} '${n}'` });
+    if (seen.has(n))
+      ctx.addIssue({ code: 'custom', path: [...path, i, 'name'], message: `duplicate ${what} '${n}'` });
     seen.add(n);
   });
 }

@@ -64,11 +64,16 @@ export async function authenticate(req: SignedRequest, deps: AuthDeps): Promise<
     sessionToken: auth.signedHeaders.includes('x-amz-security-token') ? token : undefined,
   });
   if (!timingSafeEqual(Buffer.from(expected), Buffer.from(auth.signature))) throw authErrors.badSignature();
-  if (found.caller.kind === 'session' && found.caller.session.expiration <= now) throw authErrors.expiredToken();
+  if (found.caller.kind === 'session' && found.caller.session.expiration <= now)
+    throw authErrors.expiredToken();
   return { caller: found.caller, region: auth.region, service: auth.service };
 }
 
-function findCredentials(accessKeyId: string, token: string | undefined, deps: AuthDeps): { caller: SignedCaller; secret: string } {
+function findCredentials(
+  accessKeyId: string,
+  token: string | undefined,
+  deps: AuthDeps,
+): { caller: SignedCaller; secret: string } {
   const userKey = deps.iam.userKey(accessKeyId);
   if (userKey) {
     if (userKey.key.status !== 'Active') throw authErrors.unknownKey();
@@ -79,7 +84,10 @@ function findCredentials(accessKeyId: string, token: string | undefined, deps: A
   }
   const session = deps.sessions.get(accessKeyId);
   if (session && token === session.sessionToken) {
-    return { caller: { kind: 'session', accountId: session.accountId, accessKeyId, session }, secret: session.secretAccessKey };
+    return {
+      caller: { kind: 'session', accountId: session.accountId, accessKeyId, session },
+      secret: session.secretAccessKey,
+    };
   }
   // A session already swept from memory: its token still tells us it expired.
   if (!session && token && deps.sessions.tokenExpiry(accessKeyId, token)) throw authErrors.expiredToken();
@@ -100,7 +108,11 @@ async function computeSignature(
     if (value !== undefined) headers[name] = value;
   }
   const declaredHash = headers['x-amz-content-sha256'];
-  if (declaredHash && declaredHash !== 'UNSIGNED-PAYLOAD' && declaredHash !== createHash('sha256').update(req.body).digest('hex')) {
+  if (
+    declaredHash &&
+    declaredHash !== 'UNSIGNED-PAYLOAD' &&
+    declaredHash !== createHash('sha256').update(req.body).digest('hex')
+  ) {
     throw authErrors.badSignature();
   }
   const signer = new SignatureV4({ service, region, credentials, sha256: NodeSha256, applyChecksum: false });
@@ -112,9 +124,17 @@ async function computeSignature(
       path: safeDecode(req.path),
       query: parseQuery(req.rawQuery),
       headers,
-      body: req.body.length > 0 ? new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.byteLength) : undefined,
+      body:
+        req.body.length > 0
+          ? new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.byteLength)
+          : undefined,
     },
-    { signingDate: signedAt, signingRegion: region, signingService: service, signableHeaders: new Set(signedHeaders) },
+    {
+      signingDate: signedAt,
+      signingRegion: region,
+      signingService: service,
+      signableHeaders: new Set(signedHeaders),
+    },
   );
   const authorization = String(signed.headers['authorization'] ?? '');
   return authorization.slice(authorization.lastIndexOf('Signature=') + 'Signature='.length);

@@ -13,14 +13,16 @@ const HEADER = /^AWS4-HMAC-SHA256\s+(.*)$/;
 /** Parses the header; returns a reason string when it is malformed (AWS: IncompleteSignature). */
 export function parseAuthorization(header: string): ParsedAuthorization | string {
   const match = HEADER.exec(header.trim());
-  if (!match) return `Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' with the AWS4-HMAC-SHA256 algorithm.`;
+  if (!match)
+    return `Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' with the AWS4-HMAC-SHA256 algorithm.`;
   const fields = new Map<string, string>();
   for (const part of match[1].split(',')) {
     const eq = part.indexOf('=');
     if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
   }
   for (const required of ['Credential', 'SignedHeaders', 'Signature']) {
-    if (!fields.get(required)) return `Authorization header requires '${required}' parameter. Authorization=${header.slice(0, 40)}...`;
+    if (!fields.get(required))
+      return `Authorization header requires '${required}' parameter. Authorization=${header.slice(0, 40)}...`;
   }
   const scope = (fields.get('Credential') ?? '').split('/');
   if (scope.length !== 5 || scope[4] !== 'aws4_request' || !/^\d{8}$/.test(scope[1])) {
@@ -47,5 +49,8 @@ export function parseAmzDate(value: string): Date | null {
 }
 
 export function formatAmzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }

@@ -5,9 +5,20 @@ const doc = (actions: string[]) =>
 
 export const AWS_MANAGED_POLICIES: Readonly<Record<string, string>> = {
   AdministratorAccess: doc(['*']),
-  ReadOnlyAccess: doc(['*:Get*', '*:List*', '*:Describe*', 'cloudtrail:LookupEvents', 'sts:GetCallerIdentity']),
+  ReadOnlyAccess: doc([
+    '*:Get*',
+    '*:List*',
+    '*:Describe*',
+    'cloudtrail:LookupEvents',
+    'sts:GetCallerIdentity',
+  ]),
   IAMFullAccess: doc(['iam:*']),
   IAMReadOnlyAccess: doc(['iam:Get*', 'iam:List*']),
-  AWSCloudTrail_ReadOnlyAccess: doc(['cloudtrail:Get*', 'cloudtrail:Describe*', 'cloudtrail:List*', 'cloudtrail:LookupEvents']),
+  AWSCloudTrail_ReadOnlyAccess: doc([
+    'cloudtrail:Get*',
+    'cloudtrail:Describe*',
+    'cloudtrail:List*',
+    'cloudtrail:LookupEvents',
+  ]),
   AWSCloudTrail_FullAccess: doc(['cloudtrail:*']),
 };

@@ -108,7 +108,9 @@ export class IamStore {
     this.accounts.set(a.id, account);
     const created = (iso: string | undefined) => (iso ? new Date(iso) : now);
     const compileAll = (policies: Record<string, SeedPolicy>, kind: PolicyKind, where: string) =>
-      new Map(Object.entries(policies).map(([name, p]) => [name, compileSeedPolicy(p, kind, `${where}.${name}`)]));
+      new Map(
+        Object.entries(policies).map(([name, p]) => [name, compileSeedPolicy(p, kind, `${where}.${name}`)]),
+      );
 
     for (const p of a.policies) {
       const arn = `arn:aws:iam::${a.id}:policy${p.path}${p.name}`;
@@ -167,7 +169,8 @@ export class IamStore {
     }
     for (const p of a.oidcProviders) {
       const normalised = normaliseIssuerUrl(p.url);
-      if (!normalised) throw new SeedPolicyError(`oidc provider ${p.url}: must be https (http only for loopback hosts)`);
+      if (!normalised)
+        throw new SeedPolicyError(`oidc provider ${p.url}: must be https (http only for loopback hosts)`);
       const arn = `arn:aws:iam::${a.id}:oidc-provider/${normalised.hostPath}`;
       account.oidcProviders.set(arn, {
         accountId: a.id,

@@ -102,6 +102,10 @@ export class SessionStore {
   }
 
   private mac(accessKeyId: string, body: Buffer): Buffer {
-    return createHmac('sha256', this.tokenKey).update(accessKeyId).update(body).digest().subarray(0, MAC_BYTES);
+    return createHmac('sha256', this.tokenKey)
+      .update(accessKeyId)
+      .update(body)
+      .digest()
+      .subarray(0, MAC_BYTES);
   }
 }

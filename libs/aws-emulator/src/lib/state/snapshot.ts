@@ -32,11 +32,17 @@ export function readSnapshot(path: string): SnapshotFile | null {
     throw error;
   }
   const parsed = JSON.parse(text) as SnapshotFile;
-  if (parsed.version !== 1 || !parsed.seed || !Array.isArray(parsed.sessions)) throw new Error(`${path} is not an aws-emulator snapshot`);
+  if (parsed.version !== 1 || !parsed.seed || !Array.isArray(parsed.sessions))
+    throw new Error(`${path} is not an aws-emulator snapshot`);
   return parsed;
 }
 
-export function restoreSnapshot(snapshot: SnapshotFile, sessions: SessionStore, trail: TrailStore, now: Date): void {
+export function restoreSnapshot(
+  snapshot: SnapshotFile,
+  sessions: SessionStore,
+  trail: TrailStore,
+  now: Date,
+): void {
   for (const s of snapshot.sessions) {
     const expiration = new Date(s.expiration);
     if (expiration <= now) continue;
@@ -44,7 +50,9 @@ export function restoreSnapshot(snapshot: SnapshotFile, sessions: SessionStore, 
       ...s,
       issuedAt: new Date(s.issuedAt),
       expiration,
-      sessionPolicies: s.sessionPolicies ? s.sessionPolicies.map((text) => compilePolicy(text, 'session')) : null,
+      sessionPolicies: s.sessionPolicies
+        ? s.sessionPolicies.map((text) => compilePolicy(text, 'session'))
+        : null,
     });
   }
   for (const e of snapshot.events) {
@@ -54,7 +62,13 @@ export function restoreSnapshot(snapshot: SnapshotFile, sessions: SessionStore, 
 }
 
 /** Writes the snapshot atomically (temp file, then rename). */
-export function writeSnapshot(path: string, iam: IamStore, sessions: SessionStore, trail: TrailStore, now: Date): void {
+export function writeSnapshot(
+  path: string,
+  iam: IamStore,
+  sessions: SessionStore,
+  trail: TrailStore,
+  now: Date,
+): void {
   const snapshot: SnapshotFile = {
     version: 1,
     savedAt: now.toISOString(),
@@ -68,7 +82,11 @@ export function writeSnapshot(path: string, iam: IamStore, sessions: SessionStor
         expiration: s.expiration.toISOString(),
         sessionPolicies: s.sessionPolicies ? s.sessionPolicies.map((p) => p.text) : null,
       })),
-    events: trail.accounts().flatMap((accountId) => trail.all(accountId).map((e) => ({ accountId, region: e.region, record: e.record }))),
+    events: trail
+      .accounts()
+      .flatMap((accountId) =>
+        trail.all(accountId).map((e) => ({ accountId, region: e.region, record: e.record })),
+      ),
   };
   mkdirSync(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.tmp`;
@@ -77,7 +95,8 @@ export function writeSnapshot(path: string, iam: IamStore, sessions: SessionStor
 }
 
 function exportSeed(iam: IamStore): Seed {
-  const texts = (policies: Map<string, { text: string }>) => Object.fromEntries([...policies].map(([name, p]) => [name, p.text]));
+  const texts = (policies: Map<string, { text: string }>) =>
+    Object.fromEntries([...policies].map(([name, p]) => [name, p.text]));
   return {
     accounts: [...iam.accounts.values()].map((a) => ({
       id: a.id,

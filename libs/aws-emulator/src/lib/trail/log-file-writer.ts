@@ -42,7 +42,16 @@ export class LogFileWriter {
     const written: string[] = [];
     for (const b of batches) {
       const iso = now.toISOString();
-      const folder = join(this.dir, 'AWSLogs', b.accountId, 'CloudTrail', b.region, iso.slice(0, 4), iso.slice(5, 7), iso.slice(8, 10));
+      const folder = join(
+        this.dir,
+        'AWSLogs',
+        b.accountId,
+        'CloudTrail',
+        b.region,
+        iso.slice(0, 4),
+        iso.slice(5, 7),
+        iso.slice(8, 10),
+      );
       const stamp = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}Z`;
       const file = join(folder, `${b.accountId}_CloudTrail_${b.region}_${stamp}_${randomName()}.json.gz`);
       await mkdir(folder, { recursive: true });

@@ -34,7 +34,13 @@ export class TrailStore {
 
   constructor(private readonly maxPerAccount: number) {}
 
-  add(accountId: string, region: string, record: CloudTrailRecord, timeMs: number, visibleAt: number): StoredEvent {
+  add(
+    accountId: string,
+    region: string,
+    record: CloudTrailRecord,
+    timeMs: number,
+    visibleAt: number,
+  ): StoredEvent {
     const identity = record.userIdentity ?? {};
     const event: StoredEvent = {
       seq: ++this.seq,
@@ -111,7 +117,8 @@ function matches(e: StoredEvent, attribute: LookupQuery['attribute']): boolean {
 
 // LookupEvents' Username: the IAM user, the role session name, or the web identity subject.
 function lookupUsername(identity: NonNullable<CloudTrailRecord['userIdentity']>): string | null {
-  if (identity.type === 'AssumedRole' && identity.arn) return identity.arn.slice(identity.arn.lastIndexOf('/') + 1);
+  if (identity.type === 'AssumedRole' && identity.arn)
+    return identity.arn.slice(identity.arn.lastIndexOf('/') + 1);
   return identity.userName ?? null;
 }
 

@@ -24,8 +24,16 @@ export function userIdentityOf(caller: Caller): CloudTrailUserIdentity {
     accountId: s.accountId,
     accessKeyId: caller.accessKeyId,
     sessionContext: {
-      sessionIssuer: { type: 'Role', principalId: s.roleId, arn: s.roleArn, accountId: s.accountId, userName: s.roleName },
-      webIdFederationData: s.webIdentity ? { federatedProvider: s.webIdentity.providerArn, attributes: {} } : {},
+      sessionIssuer: {
+        type: 'Role',
+        principalId: s.roleId,
+        arn: s.roleArn,
+        accountId: s.accountId,
+        userName: s.roleName,
+      },
+      webIdFederationData: s.webIdentity
+        ? { federatedProvider: s.webIdentity.providerArn, attributes: {} }
+        : {},
       attributes: { creationDate: formatCloudTrailDate(s.issuedAt, 'iso'), mfaAuthenticated: 'false' },
       ...(s.sourceIdentity ? { sourceIdentity: s.sourceIdentity } : {}),
     },
@@ -33,7 +41,11 @@ export function userIdentityOf(caller: Caller): CloudTrailUserIdentity {
 }
 
 /** The identity of an AssumeRoleWithWebIdentity caller, as far as its token tells. */
-export function webIdentityUser(providerArn: string | null, audience: string | null, subject: string | null): CloudTrailUserIdentity {
+export function webIdentityUser(
+  providerArn: string | null,
+  audience: string | null,
+  subject: string | null,
+): CloudTrailUserIdentity {
   return {
     type: 'WebIdentityUser',
     principalId: [providerArn, audience, subject].filter(Boolean).join(':'),

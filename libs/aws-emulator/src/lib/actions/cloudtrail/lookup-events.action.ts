@@ -33,7 +33,8 @@ export const lookupEventsAction: ActionDef = {
 
 function lookupEvents(ctx: ActionContext): ActionResult {
   const caller = ctx.caller;
-  if (caller.kind === 'anonymous') throw new AwsApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
+  if (caller.kind === 'anonymous')
+    throw new AwsApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
   if (ctx.core.lookupThrottle && !ctx.core.lookupThrottle.admit(caller.accountId, ctx.region)) {
     throw new AwsApiError('ThrottlingException', 'Rate exceeded', 400, { recorded: false });
   }
@@ -63,7 +64,9 @@ function readQuery(body: Record<string, unknown>, accountId: string, region: str
       const key = a?.['AttributeKey'];
       const value = a?.['AttributeValue'];
       if (typeof key !== 'string' || !ATTRIBUTE_KEYS.includes(key as LookupAttributeKey)) {
-        throw invalidAttributes(`Invalid AttributeKey: ${String(key)}. Valid keys: ${ATTRIBUTE_KEYS.join(', ')}.`);
+        throw invalidAttributes(
+          `Invalid AttributeKey: ${String(key)}. Valid keys: ${ATTRIBUTE_KEYS.join(', ')}.`,
+        );
       }
       if (typeof value !== 'string' || value.length < 1 || value.length > 2000) {
         throw invalidAttributes('AttributeValue must be 1 to 2000 characters.');
@@ -80,9 +83,19 @@ function readQuery(body: Record<string, unknown>, accountId: string, region: str
   if (typeof maxResults !== 'number' || !Number.isInteger(maxResults) || maxResults < 1 || maxResults > 50) {
     throw new AwsApiError('InvalidMaxResultsException', 'MaxResults must be an integer between 1 and 50.');
   }
-  const query: LookupQuery = { accountId, region, attribute, startMs, endMs, maxResults, after: null, nowMs: Date.now() };
+  const query: LookupQuery = {
+    accountId,
+    region,
+    attribute,
+    startMs,
+    endMs,
+    maxResults,
+    after: null,
+    nowMs: Date.now(),
+  };
   const token = body['NextToken'];
-  if (token !== undefined && token !== null && token !== '') query.after = decodeToken(token, fingerprint(query));
+  if (token !== undefined && token !== null && token !== '')
+    query.after = decodeToken(token, fingerprint(query));
   return query;
 }
 
@@ -108,10 +121,17 @@ function encodeToken(last: StoredEvent, query: string): string {
 }
 
 function decodeToken(token: unknown, query: string): { timeMs: number; seq: number } {
-  const invalid = new AwsApiError('InvalidNextTokenException', 'Invalid NextToken: it does not belong to this query.');
+  const invalid = new AwsApiError(
+    'InvalidNextTokenException',
+    'Invalid NextToken: it does not belong to this query.',
+  );
   if (typeof token !== 'string') throw invalid;
   try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { t?: unknown; s?: unknown; q?: unknown };
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      t?: unknown;
+      s?: unknown;
+      q?: unknown;
+    };
     if (typeof parsed.t !== 'number' || typeof parsed.s !== 'number' || parsed.q !== query) throw invalid;
     return { timeMs: parsed.t, seq: parsed.s };
   } catch {
@@ -147,7 +167,10 @@ function lookupParameters(body: Record<string, unknown>): Record<string, unknown
     const value = body[key];
     if (value === undefined) continue;
     const name = key.charAt(0).toLowerCase() + key.slice(1);
-    out[name] = (key === 'StartTime' || key === 'EndTime') && typeof value === 'number' ? new Date(value * 1000).toISOString() : value;
+    out[name] =
+      (key === 'StartTime' || key === 'EndTime') && typeof value === 'number'
+        ? new Date(value * 1000).toISOString()
+        : value;
   }
   return Object.keys(out).length ? out : null;
 }

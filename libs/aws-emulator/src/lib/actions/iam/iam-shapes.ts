@@ -2,7 +2,12 @@ import { formatCloudTrailDate } from '@runtrail/cloudtrail';
 import { AwsApiError, validationError } from '../../http/aws-api.error';
 import type { QueryParams } from '../../http/query-protocol';
 import { memberStructs } from '../../http/query-protocol';
-import { compilePolicy, MalformedPolicyError, type CompiledPolicy, type PolicyKind } from '../../policy/compile-policy';
+import {
+  compilePolicy,
+  MalformedPolicyError,
+  type CompiledPolicy,
+  type PolicyKind,
+} from '../../policy/compile-policy';
 import type { Account, Role } from '../../state/iam.types';
 import type { ActionContext } from '../action.types';
 import { authorizeIdentity } from '../authorize-identity';
@@ -13,7 +18,8 @@ const NAME = /^[\w+=,.@-]+$/;
 const PATH = /^(\/|\/[\x21-\x7e]+\/)$/;
 
 export function signed(ctx: ActionContext): SignedCaller {
-  if (ctx.caller.kind === 'anonymous') throw new AwsApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
+  if (ctx.caller.kind === 'anonymous')
+    throw new AwsApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
   return ctx.caller;
 }
 
@@ -25,40 +31,58 @@ export function callerAccount(ctx: ActionContext, caller: SignedCaller): Account
 }
 
 /** Throws AccessDenied unless the caller's policies allow `iam:<action>` on the resource. */
-export function authorizeIam(ctx: ActionContext, caller: SignedCaller, action: string, resource: string): void {
+export function authorizeIam(
+  ctx: ActionContext,
+  caller: SignedCaller,
+  action: string,
+  resource: string,
+): void {
   authorizeIdentity(ctx.core, caller, `iam:${action}`, resource, callerContext(ctx, caller).build());
 }
 
 export function nameParam(params: QueryParams, name: string, field: string, max = 64): string {
   const value = params.get(name);
   if (value === undefined) throw validationError(field, null, 'Member must not be null');
-  if (value.length < 1 || value.length > max) throw validationError(field, value, `Member must have length less than or equal to ${max}`);
-  if (!NAME.test(value)) throw validationError(field, value, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
+  if (value.length < 1 || value.length > max)
+    throw validationError(field, value, `Member must have length less than or equal to ${max}`);
+  if (!NAME.test(value))
+    throw validationError(field, value, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
   return value;
 }
 
 export function pathParam(params: QueryParams): string {
   const value = params.get('Path') ?? '/';
   if (!PATH.test(value) || value.length > 512) {
-    throw validationError('path', value, 'Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)');
+    throw validationError(
+      'path',
+      value,
+      'Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)',
+    );
   }
   return value;
 }
 
-export function policyParam(params: QueryParams, name: string, field: string, kind: PolicyKind): CompiledPolicy {
+export function policyParam(
+  params: QueryParams,
+  name: string,
+  field: string,
+  kind: PolicyKind,
+): CompiledPolicy {
   const text = params.get(name);
   if (text === undefined) throw validationError(field, null, 'Member must not be null');
   try {
     return compilePolicy(text, kind);
   } catch (error) {
-    if (error instanceof MalformedPolicyError) throw new AwsApiError('MalformedPolicyDocument', error.message);
+    if (error instanceof MalformedPolicyError)
+      throw new AwsApiError('MalformedPolicyDocument', error.message);
     throw error;
   }
 }
 
 export function tagsParam(params: QueryParams): Record<string, string> {
   const tags: Record<string, string> = {};
-  for (const { Key, Value } of memberStructs(params, 'Tags', ['Key', 'Value'])) if (Key) tags[Key] = Value ?? '';
+  for (const { Key, Value } of memberStructs(params, 'Tags', ['Key', 'Value']))
+    if (Key) tags[Key] = Value ?? '';
   return tags;
 }
 
@@ -103,17 +127,26 @@ export function roleTrailShape(role: Role): Record<string, unknown> {
       path: role.path,
       ...(role.description !== null ? { description: role.description } : {}),
       maxSessionDuration: role.maxSessionDuration,
-      ...(Object.keys(role.tags).length ? { tags: Object.entries(role.tags).map(([key, value]) => ({ key, value })) } : {}),
+      ...(Object.keys(role.tags).length
+        ? { tags: Object.entries(role.tags).map(([key, value]) => ({ key, value })) }
+        : {}),
     },
   };
 }
 
-export function roleResources(role: { accountId: string; arn: string }): { accountId: string; type: string; ARN: string }[] {
+export function roleResources(role: {
+  accountId: string;
+  arn: string;
+}): { accountId: string; type: string; ARN: string }[] {
   return [{ accountId: role.accountId, type: 'AWS::IAM::Role', ARN: role.arn }];
 }
 
 /** `Marker`/`MaxItems` paging over a sorted list. */
-export function page<T>(items: T[], params: QueryParams, keyOf: (item: T) => string): { items: T[]; marker: string | null } {
+export function page<T>(
+  items: T[],
+  params: QueryParams,
+  keyOf: (item: T) => string,
+): { items: T[]; marker: string | null } {
   const maxItems = Number(params.get('MaxItems') ?? 100);
   if (!Number.isInteger(maxItems) || maxItems < 1 || maxItems > 1000) {
     throw validationError('maxItems', params.get('MaxItems'), 'Member must have value between 1 and 1000');
@@ -123,5 +156,8 @@ export function page<T>(items: T[], params: QueryParams, keyOf: (item: T) => str
   const rest = after === null ? items : items.filter((i) => keyOf(i) > after);
   const slice = rest.slice(0, maxItems);
   const more = rest.length > maxItems;
-  return { items: slice, marker: more ? Buffer.from(keyOf(slice[slice.length - 1])).toString('base64url') : null };
+  return {
+    items: slice,
+    marker: more ? Buffer.from(keyOf(slice[slice.length - 1])).toString('base64url') : null,
+  };
 }

@@ -12,7 +12,8 @@ function providerParam(ctx: ActionContext, action: string): OidcProvider {
   if (arn === undefined) throw validationError('openIDConnectProviderArn', null, 'Member must not be null');
   authorizeIam(ctx, caller, action, arn);
   const provider = account.oidcProviders.get(arn);
-  if (!provider) throw new AwsApiError('NoSuchEntity', `OpenIDConnect Provider not found for arn ${arn}`, 404);
+  if (!provider)
+    throw new AwsApiError('NoSuchEntity', `OpenIDConnect Provider not found for arn ${arn}`, 404);
   return provider;
 }
 
@@ -26,14 +27,21 @@ export const createOpenIdConnectProviderAction: ActionDef = {
     const rawUrl = ctx.params.get('Url');
     if (rawUrl === undefined) throw validationError('url', null, 'Member must not be null');
     const normalised = normaliseIssuerUrl(rawUrl);
-    if (!normalised) throw new AwsApiError('InvalidInput', 'Invalid URL: must be https (http is accepted only for loopback hosts).');
+    if (!normalised)
+      throw new AwsApiError(
+        'InvalidInput',
+        'Invalid URL: must be https (http is accepted only for loopback hosts).',
+      );
     const arn = `arn:aws:iam::${account.id}:oidc-provider/${normalised.hostPath}`;
     authorizeIam(ctx, caller, 'CreateOpenIDConnectProvider', arn);
     const clientIds = memberList(ctx.params, 'ClientIDList');
     const thumbprints = memberList(ctx.params, 'ThumbprintList');
-    if (clientIds.some((c) => c.length < 1 || c.length > 255)) throw validationError('clientIDList', clientIds.join(','), 'Member must have length between 1 and 255');
-    if (thumbprints.some((t) => !/^[0-9a-fA-F]{40}$/.test(t))) throw validationError('thumbprintList', thumbprints.join(','), 'Member must have length 40');
-    if (account.oidcProviders.has(arn)) throw new AwsApiError('EntityAlreadyExists', `Provider with url ${rawUrl} already exists.`, 409);
+    if (clientIds.some((c) => c.length < 1 || c.length > 255))
+      throw validationError('clientIDList', clientIds.join(','), 'Member must have length between 1 and 255');
+    if (thumbprints.some((t) => !/^[0-9a-fA-F]{40}$/.test(t)))
+      throw validationError('thumbprintList', thumbprints.join(','), 'Member must have length 40');
+    if (account.oidcProviders.has(arn))
+      throw new AwsApiError('EntityAlreadyExists', `Provider with url ${rawUrl} already exists.`, 409);
     ctx.core.iam.addProvider({
       accountId: account.id,
       arn,
@@ -44,7 +52,10 @@ export const createOpenIdConnectProviderAction: ActionDef = {
       tags: tagsParam(ctx.params),
       createDate: new Date(Math.floor(ctx.now.getTime() / 1000) * 1000),
     });
-    return { result: { OpenIDConnectProviderArn: arn }, trail: { responseElements: { openIDConnectProviderArn: arn } } };
+    return {
+      result: { OpenIDConnectProviderArn: arn },
+      trail: { responseElements: { openIDConnectProviderArn: arn } },
+    };
   },
 };
 
@@ -60,7 +71,9 @@ export const getOpenIdConnectProviderAction: ActionDef = {
         ClientIDList: { member: p.clientIds },
         ThumbprintList: { member: p.thumbprints },
         CreateDate: p.createDate.toISOString(),
-        ...(Object.keys(p.tags).length ? { Tags: { member: Object.entries(p.tags).map(([Key, Value]) => ({ Key, Value })) } } : {}),
+        ...(Object.keys(p.tags).length
+          ? { Tags: { member: Object.entries(p.tags).map(([Key, Value]) => ({ Key, Value })) } }
+          : {}),
       },
     };
   },
@@ -84,6 +97,12 @@ export const listOpenIdConnectProvidersAction: ActionDef = {
     const caller = signed(ctx);
     const account = callerAccount(ctx, caller);
     authorizeIam(ctx, caller, 'ListOpenIDConnectProviders', '*');
-    return { result: { OpenIDConnectProviderList: { member: [...account.oidcProviders.keys()].sort().map((Arn) => ({ Arn })) } } };
+    return {
+      result: {
+        OpenIDConnectProviderList: {
+          member: [...account.oidcProviders.keys()].sort().map((Arn) => ({ Arn })),
+        },
+      },
+    };
   },
 };

@@ -1,7 +1,17 @@
 import { AwsApiError, validationError } from '../../http/aws-api.error';
 import type { ActionContext, ActionDef } from '../action.types';
 import type { Role } from '../../state/iam.types';
-import { authorizeIam, callerAccount, findRoleOrThrow, nameParam, page, policyParam, roleArn, roleResources, signed } from './iam-shapes';
+import {
+  authorizeIam,
+  callerAccount,
+  findRoleOrThrow,
+  nameParam,
+  page,
+  policyParam,
+  roleArn,
+  roleResources,
+  signed,
+} from './iam-shapes';
 
 const POLICY_ARN = /^arn:aws:iam::(aws|\d{12}):policy\/.+/;
 
@@ -10,7 +20,12 @@ function targetRole(ctx: ActionContext, action: string): Role {
   const caller = signed(ctx);
   const account = callerAccount(ctx, caller);
   const name = nameParam(ctx.params, 'RoleName', 'roleName');
-  authorizeIam(ctx, caller, action, account.roles.get(name.toLowerCase())?.arn ?? roleArn(account.id, '/', name));
+  authorizeIam(
+    ctx,
+    caller,
+    action,
+    account.roles.get(name.toLowerCase())?.arn ?? roleArn(account.id, '/', name),
+  );
   return findRoleOrThrow(account, name);
 }
 
@@ -28,7 +43,10 @@ export const putRolePolicyAction: ActionDef = {
   handle(ctx) {
     const role = targetRole(ctx, 'PutRolePolicy');
     const policyName = nameParam(ctx.params, 'PolicyName', 'policyName', 128);
-    role.inlinePolicies.set(policyName, policyParam(ctx.params, 'PolicyDocument', 'policyDocument', 'identity'));
+    role.inlinePolicies.set(
+      policyName,
+      policyParam(ctx.params, 'PolicyDocument', 'policyDocument', 'identity'),
+    );
     return { result: null, trail: { resources: roleResources(role) } };
   },
 };
@@ -41,9 +59,14 @@ export const getRolePolicyAction: ActionDef = {
     const role = targetRole(ctx, 'GetRolePolicy');
     const policyName = nameParam(ctx.params, 'PolicyName', 'policyName', 128);
     const policy = role.inlinePolicies.get(policyName);
-    if (!policy) throw new AwsApiError('NoSuchEntity', `The role policy with name ${policyName} cannot be found.`, 404);
+    if (!policy)
+      throw new AwsApiError('NoSuchEntity', `The role policy with name ${policyName} cannot be found.`, 404);
     return {
-      result: { RoleName: role.name, PolicyName: policyName, PolicyDocument: encodeURIComponent(policy.text) },
+      result: {
+        RoleName: role.name,
+        PolicyName: policyName,
+        PolicyDocument: encodeURIComponent(policy.text),
+      },
       trail: { resources: roleResources(role) },
     };
   },
@@ -70,7 +93,13 @@ export const listRolePoliciesAction: ActionDef = {
   handle(ctx) {
     const role = targetRole(ctx, 'ListRolePolicies');
     const { items, marker } = page([...role.inlinePolicies.keys()].sort(), ctx.params, (n) => n);
-    return { result: { PolicyNames: { member: items }, IsTruncated: marker !== null, ...(marker ? { Marker: marker } : {}) } };
+    return {
+      result: {
+        PolicyNames: { member: items },
+        IsTruncated: marker !== null,
+        ...(marker ? { Marker: marker } : {}),
+      },
+    };
   },
 };
 
@@ -82,7 +111,8 @@ export const attachRolePolicyAction: ActionDef = {
     const role = targetRole(ctx, 'AttachRolePolicy');
     const arn = policyArnParam(ctx);
     const known = arn.startsWith('arn:aws:iam::aws:') || ctx.core.iam.managedPolicy(role.accountId, arn);
-    if (!known) throw new AwsApiError('NoSuchEntity', `Policy ${arn} does not exist or is not attachable.`, 404);
+    if (!known)
+      throw new AwsApiError('NoSuchEntity', `Policy ${arn} does not exist or is not attachable.`, 404);
     if (!role.attachedPolicyArns.includes(arn)) role.attachedPolicyArns.push(arn);
     return { result: null, trail: { resources: roleResources(role) } };
   },
@@ -111,7 +141,9 @@ export const listAttachedRolePoliciesAction: ActionDef = {
     const { items, marker } = page([...role.attachedPolicyArns].sort(), ctx.params, (a) => a);
     return {
       result: {
-        AttachedPolicies: { member: items.map((arn) => ({ PolicyName: arn.slice(arn.lastIndexOf('/') + 1), PolicyArn: arn })) },
+        AttachedPolicies: {
+          member: items.map((arn) => ({ PolicyName: arn.slice(arn.lastIndexOf('/') + 1), PolicyArn: arn })),
+        },
         IsTruncated: marker !== null,
         ...(marker ? { Marker: marker } : {}),
       },

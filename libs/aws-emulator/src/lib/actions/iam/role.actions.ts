@@ -30,7 +30,12 @@ export const createRoleAction: ActionDef = {
     const path = pathParam(ctx.params);
     const arn = roleArn(account.id, path, name);
     authorizeIam(ctx, caller, 'CreateRole', arn);
-    const trustPolicy = policyParam(ctx.params, 'AssumeRolePolicyDocument', 'assumeRolePolicyDocument', 'trust');
+    const trustPolicy = policyParam(
+      ctx.params,
+      'AssumeRolePolicyDocument',
+      'assumeRolePolicyDocument',
+      'trust',
+    );
     const maxText = ctx.params.get('MaxSessionDuration');
     const maxSessionDuration = maxText === undefined ? 3600 : Number(maxText);
     if (!Number.isInteger(maxSessionDuration) || maxSessionDuration < 3600 || maxSessionDuration > 43200) {
@@ -40,7 +45,8 @@ export const createRoleAction: ActionDef = {
     if (description !== null && description.length > 1000) {
       throw validationError('description', description, 'Member must have length less than or equal to 1000');
     }
-    if (account.roles.has(name.toLowerCase())) throw new AwsApiError('EntityAlreadyExists', `Role with name ${name} already exists.`, 409);
+    if (account.roles.has(name.toLowerCase()))
+      throw new AwsApiError('EntityAlreadyExists', `Role with name ${name} already exists.`, 409);
     const role: Role = {
       accountId: account.id,
       name,
@@ -58,7 +64,11 @@ export const createRoleAction: ActionDef = {
     ctx.core.iam.addRole(role);
     return {
       result: { Role: roleShape(role) },
-      trail: { requestParameters: requestParametersOf(ctx.params), responseElements: roleTrailShape(role), resources: roleResources(role) },
+      trail: {
+        requestParameters: requestParametersOf(ctx.params),
+        responseElements: roleTrailShape(role),
+        resources: roleResources(role),
+      },
     };
   },
 };
@@ -106,7 +116,9 @@ export const listRolesAction: ActionDef = {
     const account = callerAccount(ctx, caller);
     authorizeIam(ctx, caller, 'ListRoles', `arn:aws:iam::${account.id}:role/`);
     const prefix = ctx.params.get('PathPrefix') ?? '/';
-    const roles = [...account.roles.values()].filter((r) => r.path.startsWith(prefix)).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const roles = [...account.roles.values()]
+      .filter((r) => r.path.startsWith(prefix))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
     const { items, marker } = page(roles, ctx.params, (r) => r.name);
     return {
       result: {

@@ -49,8 +49,13 @@ async function assumeRoleWithWebIdentity(ctx: ActionContext): Promise<ActionResu
   const role = findRole(ctx, roleArn);
   if (!role) throw new AwsApiError('AccessDenied', NOT_AUTHORIZED, 403);
   const provider = ctx.core.iam.providerForIssuer(role.accountId, issuer);
-  if (!provider) throw new AwsApiError('InvalidIdentityToken', `No OpenIDConnect provider found in your account for ${issuer}`);
-  const identity = (audience: string | null, subject: string | null) => webIdentityUser(provider.arn, audience, subject);
+  if (!provider)
+    throw new AwsApiError(
+      'InvalidIdentityToken',
+      `No OpenIDConnect provider found in your account for ${issuer}`,
+    );
+  const identity = (audience: string | null, subject: string | null) =>
+    webIdentityUser(provider.arn, audience, subject);
 
   let verified: { claims: JWTPayload; audience: string };
   try {
@@ -68,7 +73,12 @@ async function assumeRoleWithWebIdentity(ctx: ActionContext): Promise<ActionResu
   const passesTags = Object.keys(tags).length > 0;
   const durationSeconds = duration ?? 3600;
   if (durationSeconds > role.maxSessionDuration) {
-    throw fail(new AwsApiError('ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.'));
+    throw fail(
+      new AwsApiError(
+        'ValidationError',
+        'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
+      ),
+    );
   }
   const policies = sessionPoliciesParam(ctx.params, ctx.core.iam, role.accountId);
   const p = provider.hostPath;
@@ -86,7 +96,11 @@ async function assumeRoleWithWebIdentity(ctx: ActionContext): Promise<ActionResu
     .setMany('aws:TagKeys', passesTags ? Object.keys(tags) : null)
     .setMany('sts:TransitiveTagKeys', transitiveTagKeys.length ? transitiveTagKeys : null)
     .build();
-  const actions = ['sts:AssumeRoleWithWebIdentity', ...(passesTags ? ['sts:TagSession'] : []), ...(sourceIdentity ? ['sts:SetSourceIdentity'] : [])];
+  const actions = [
+    'sts:AssumeRoleWithWebIdentity',
+    ...(passesTags ? ['sts:TagSession'] : []),
+    ...(sourceIdentity ? ['sts:SetSourceIdentity'] : []),
+  ];
   const trust = checkTrust(role, { accountId: null, arns: [], federated: provider.arn }, actions, context);
   if (!trust.ok) throw fail(new AwsApiError('AccessDenied', NOT_AUTHORIZED, 403));
 
@@ -105,7 +119,12 @@ async function assumeRoleWithWebIdentity(ctx: ActionContext): Promise<ActionResu
     packedChars: policies.size,
   });
   return {
-    result: { ...sessionResult(issued), SubjectFromWebIdentityToken: subject, Audience: audience, Provider: provider.arn },
+    result: {
+      ...sessionResult(issued),
+      SubjectFromWebIdentityToken: subject,
+      Audience: audience,
+      Provider: provider.arn,
+    },
     trail: {
       userIdentity: identity(audience, subject),
       requestParameters: requestParametersOf(ctx.params),
@@ -122,21 +141,37 @@ async function assumeRoleWithWebIdentity(ctx: ActionContext): Promise<ActionResu
 }
 
 function withIdentity(error: AwsApiError, userIdentity: ReturnType<typeof webIdentityUser>): AwsApiError {
-  return new AwsApiError(error.code, error.message, error.status, { ...error.options, trail: { ...error.options.trail, userIdentity } });
+  return new AwsApiError(error.code, error.message, error.status, {
+    ...error.options,
+    trail: { ...error.options.trail, userIdentity },
+  });
 }
 
 function sourceIdentityClaim(claims: JWTPayload, fail: (e: AwsApiError) => AwsApiError): string | null {
   const value = claims[SOURCE_IDENTITY_CLAIM];
   if (value === undefined) return null;
   const rule = RULES.sourceIdentity;
-  if (typeof value !== 'string' || value.length < rule.min || value.length > rule.max || !rule.pattern.test(value)) {
-    throw fail(new AwsApiError('InvalidIdentityToken', `The ${SOURCE_IDENTITY_CLAIM} claim is not a valid source identity.`));
+  if (
+    typeof value !== 'string' ||
+    value.length < rule.min ||
+    value.length > rule.max ||
+    !rule.pattern.test(value)
+  ) {
+    throw fail(
+      new AwsApiError(
+        'InvalidIdentityToken',
+        `The ${SOURCE_IDENTITY_CLAIM} claim is not a valid source identity.`,
+      ),
+    );
   }
   return value;
 }
 
 // `{"principal_tags": {"k": ["v"]}, "transitive_tag_keys": ["k"]}`, as AWS reads it.
-function tagsClaim(claims: JWTPayload, fail: (e: AwsApiError) => AwsApiError): { tags: Record<string, string>; transitiveTagKeys: string[] } {
+function tagsClaim(
+  claims: JWTPayload,
+  fail: (e: AwsApiError) => AwsApiError,
+): { tags: Record<string, string>; transitiveTagKeys: string[] } {
   const claim = claims[TAGS_CLAIM];
   if (claim === undefined) return { tags: {}, transitiveTagKeys: [] };
   const bad = () => fail(new AwsApiError('InvalidIdentityToken', `The ${TAGS_CLAIM} claim is malformed.`));

@@ -7,7 +7,13 @@ import { callerArn, type SignedCaller } from '../caller.types';
 import { requestParametersOf } from '../request-parameters';
 import { checkTrust } from './check-trust';
 import { issueSession, roleResource, sessionResponseElements, sessionResult } from './issue-session';
-import { durationParam, parseRoleArn, sessionPoliciesParam, sessionTagsParam, stringParam } from './sts-params';
+import {
+  durationParam,
+  parseRoleArn,
+  sessionPoliciesParam,
+  sessionTagsParam,
+  stringParam,
+} from './sts-params';
 
 const CHAINED_MAX_SECONDS = 3600;
 
@@ -39,7 +45,8 @@ function recipients(ctx: ActionContext): string[] {
 
 function assumeRole(ctx: ActionContext): ActionResult {
   const caller = ctx.caller;
-  if (caller.kind === 'anonymous') throw new AwsApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
+  if (caller.kind === 'anonymous')
+    throw new AwsApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
   const roleArn = stringParam(ctx.params, 'RoleArn', 'roleArn', true) ?? '';
   const sessionName = stringParam(ctx.params, 'RoleSessionName', 'roleSessionName', true) ?? '';
   const externalId = stringParam(ctx.params, 'ExternalId', 'externalId', false);
@@ -48,20 +55,34 @@ function assumeRole(ctx: ActionContext): ActionResult {
   const requested = sessionTagsParam(ctx.params);
 
   const denied = (action: string) =>
-    new AwsApiError('AccessDenied', `User: ${callerArn(caller)} is not authorized to perform: ${action} on resource: ${roleArn}`, 403);
+    new AwsApiError(
+      'AccessDenied',
+      `User: ${callerArn(caller)} is not authorized to perform: ${action} on resource: ${roleArn}`,
+      403,
+    );
   const role = findRole(ctx, roleArn);
   if (!role) throw denied('sts:AssumeRole');
   const policies = sessionPoliciesParam(ctx.params, ctx.core.iam, role.accountId);
 
   const parent = caller.kind === 'session' ? caller.session : null;
   if (parent && duration !== null && duration > CHAINED_MAX_SECONDS) {
-    throw new AwsApiError('ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
+    throw new AwsApiError(
+      'ValidationError',
+      'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
+    );
   }
   const durationSeconds = duration ?? 3600;
   if (durationSeconds > role.maxSessionDuration) {
-    throw new AwsApiError('ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+    throw new AwsApiError(
+      'ValidationError',
+      'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
+    );
   }
-  if (parent?.sourceIdentity && requestedSourceIdentity && requestedSourceIdentity !== parent.sourceIdentity) {
+  if (
+    parent?.sourceIdentity &&
+    requestedSourceIdentity &&
+    requestedSourceIdentity !== parent.sourceIdentity
+  ) {
     throw new AwsApiError(
       'ValidationError',
       `The source identity of a role session cannot be changed: the calling session's SourceIdentity is '${parent.sourceIdentity}'.`,
@@ -79,11 +100,16 @@ function assumeRole(ctx: ActionContext): ActionResult {
     .setMany('aws:TagKeys', passesTags ? Object.keys(requested.tags) : null)
     .setMany('sts:TransitiveTagKeys', requested.transitiveTagKeys.length ? requested.transitiveTagKeys : null)
     .build();
-  const actions = ['sts:AssumeRole', ...(passesTags ? ['sts:TagSession'] : []), ...(sourceIdentity ? ['sts:SetSourceIdentity'] : [])];
+  const actions = [
+    'sts:AssumeRole',
+    ...(passesTags ? ['sts:TagSession'] : []),
+    ...(sourceIdentity ? ['sts:SetSourceIdentity'] : []),
+  ];
   const trust = checkTrust(role, principalFacts(caller), actions, context);
   if (!trust.ok) throw denied(trust.action);
   if (caller.accountId !== role.accountId || trust.principalMatch !== 'exact') {
-    for (const action of actions) if (!identityDecision(ctx.core, caller, action, role.arn, context).allowed) throw denied(action);
+    for (const action of actions)
+      if (!identityDecision(ctx.core, caller, action, role.arn, context).allowed) throw denied(action);
   }
 
   const issued = issueSession(ctx.core.sessions, {
@@ -128,9 +154,17 @@ function withInheritedTags(
   if (!parent || parent.transitiveTagKeys.length === 0) return { tags, transitiveTagKeys };
   const inherited: Record<string, string> = {};
   for (const key of parent.transitiveTagKeys) inherited[key] = parent.tags[key] ?? '';
-  const clash = Object.keys(tags).find((k) => Object.keys(inherited).some((i) => i.toLowerCase() === k.toLowerCase()));
+  const clash = Object.keys(tags).find((k) =>
+    Object.keys(inherited).some((i) => i.toLowerCase() === k.toLowerCase()),
+  );
   if (clash) {
-    throw new AwsApiError('InvalidParameterValue', `The session tag '${clash}' is a transitive tag of the calling session and cannot be overridden.`);
+    throw new AwsApiError(
+      'InvalidParameterValue',
+      `The session tag '${clash}' is a transitive tag of the calling session and cannot be overridden.`,
+    );
   }
-  return { tags: { ...inherited, ...tags }, transitiveTagKeys: [...parent.transitiveTagKeys, ...transitiveTagKeys] };
+  return {
+    tags: { ...inherited, ...tags },
+    transitiveTagKeys: [...parent.transitiveTagKeys, ...transitiveTagKeys],
+  };
 }

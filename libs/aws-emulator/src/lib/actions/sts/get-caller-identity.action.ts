@@ -9,7 +9,8 @@ export const getCallerIdentityAction: ActionDef = {
   readOnly: true,
   handle(ctx) {
     const caller = ctx.caller;
-    if (caller.kind === 'anonymous') throw new AwsApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
+    if (caller.kind === 'anonymous')
+      throw new AwsApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
     const userId = caller.kind === 'user' ? caller.user.userId : caller.session.assumedRoleId;
     return {
       result: { UserId: userId, Account: caller.accountId, Arn: callerArn(caller) },

@@ -80,7 +80,10 @@ export function sessionResult(issued: Issued): Record<string, unknown> {
 export function sessionResponseElements(issued: Issued): Record<string, unknown> {
   const { session } = issued;
   return {
-    credentials: { accessKeyId: session.accessKeyId, expiration: formatCloudTrailDate(session.expiration, 'sts') },
+    credentials: {
+      accessKeyId: session.accessKeyId,
+      expiration: formatCloudTrailDate(session.expiration, 'sts'),
+    },
     assumedRoleUser: { assumedRoleId: session.assumedRoleId, arn: session.assumedRoleArn },
     ...(issued.packedPolicySize !== null ? { packedPolicySize: issued.packedPolicySize } : {}),
     ...(session.sourceIdentity ? { sourceIdentity: session.sourceIdentity } : {}),

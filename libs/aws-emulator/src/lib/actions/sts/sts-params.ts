@@ -25,17 +25,28 @@ const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role(\/.*\/|\/)([\w+=,.@-]{1,64})$/;
 
 /** A string parameter checked against its model rule; undefined when optional and absent. */
-export function stringParam(params: QueryParams, name: string, field: keyof typeof RULES, required: boolean): string | undefined {
+export function stringParam(
+  params: QueryParams,
+  name: string,
+  field: keyof typeof RULES,
+  required: boolean,
+): string | undefined {
   const value = params.get(name);
   if (value === undefined) {
     if (required) throw validationError(field, null, 'Member must not be null');
     return undefined;
   }
   const rule: StringRule = RULES[field];
-  if (value.length < rule.min) throw validationError(field, value, `Member must have length greater than or equal to ${rule.min}`);
-  if (value.length > rule.max) throw validationError(field, value, `Member must have length less than or equal to ${rule.max}`);
+  if (value.length < rule.min)
+    throw validationError(field, value, `Member must have length greater than or equal to ${rule.min}`);
+  if (value.length > rule.max)
+    throw validationError(field, value, `Member must have length less than or equal to ${rule.max}`);
   if (rule.pattern && !rule.pattern.test(value)) {
-    throw validationError(field, value, `Member must satisfy regular expression pattern: ${rule.patternText}`);
+    throw validationError(
+      field,
+      value,
+      `Member must satisfy regular expression pattern: ${rule.patternText}`,
+    );
   }
   return value;
 }
@@ -45,8 +56,10 @@ export function durationParam(params: QueryParams): number | null {
   if (raw === undefined) return null;
   const n = Number(raw);
   if (!/^\d+$/.test(raw)) throw validationError('durationSeconds', raw, 'Member must be an integer');
-  if (n < 900) throw validationError('durationSeconds', raw, 'Member must have value greater than or equal to 900');
-  if (n > 43200) throw validationError('durationSeconds', raw, 'Member must have value less than or equal to 43200');
+  if (n < 900)
+    throw validationError('durationSeconds', raw, 'Member must have value greater than or equal to 900');
+  if (n > 43200)
+    throw validationError('durationSeconds', raw, 'Member must have value less than or equal to 43200');
   return n;
 }
 
@@ -70,18 +83,34 @@ export interface SessionTags {
 /** `Tags.member.N.Key/Value` and `TransitiveTagKeys.member.N`, validated like STS does. */
 export function sessionTagsParam(params: QueryParams): SessionTags {
   const list = memberStructs(params, 'Tags', ['Key', 'Value']);
-  if (list.length > 50) throw validationError('tags', `[${list.length} tags]`, 'Member must have length less than or equal to 50');
+  if (list.length > 50)
+    throw validationError(
+      'tags',
+      `[${list.length} tags]`,
+      'Member must have length less than or equal to 50',
+    );
   const tags: Record<string, string> = {};
   const seen = new Set<string>();
   for (const { Key: key = '', Value: value = '' } of list) {
     if (key.length < 1 || key.length > 128 || !TAG_KEY.test(key)) {
-      throw validationError('tags.member.key', key, 'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+');
+      throw validationError(
+        'tags.member.key',
+        key,
+        'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+',
+      );
     }
     if (value.length > 256 || !TAG_VALUE.test(value)) {
-      throw validationError('tags.member.value', value, 'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*');
+      throw validationError(
+        'tags.member.value',
+        value,
+        'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*',
+      );
     }
     if (seen.has(key.toLowerCase())) {
-      throw new AwsApiError('InvalidParameterValue', 'Duplicate tag keys found. Please note that Tag keys are case insensitive.');
+      throw new AwsApiError(
+        'InvalidParameterValue',
+        'Duplicate tag keys found. Please note that Tag keys are case insensitive.',
+      );
     }
     seen.add(key.toLowerCase());
     tags[key] = value;
@@ -89,24 +118,37 @@ export function sessionTagsParam(params: QueryParams): SessionTags {
   const transitiveTagKeys = memberList(params, 'TransitiveTagKeys');
   for (const key of transitiveTagKeys) {
     if (!seen.has(key.toLowerCase())) {
-      throw new AwsApiError('InvalidParameterValue', 'The specified transitive tag key must be included in the requested tags.');
+      throw new AwsApiError(
+        'InvalidParameterValue',
+        'The specified transitive tag key must be included in the requested tags.',
+      );
     }
   }
   return { tags, transitiveTagKeys };
 }
 
 /** Session policies (`Policy`, `PolicyArns.member.N.arn`); null when neither is given. */
-export function sessionPoliciesParam(params: QueryParams, iam: IamStore, roleAccountId: string): { policies: CompiledPolicy[] | null; size: number } {
+export function sessionPoliciesParam(
+  params: QueryParams,
+  iam: IamStore,
+  roleAccountId: string,
+): { policies: CompiledPolicy[] | null; size: number } {
   const text = stringParam(params, 'Policy', 'policy', false);
   const arns = memberStructs(params, 'PolicyArns', ['arn']).map((p) => p['arn'] ?? '');
-  if (arns.length > 10) throw validationError('policyArns', `[${arns.length} arns]`, 'Member must have length less than or equal to 10');
+  if (arns.length > 10)
+    throw validationError(
+      'policyArns',
+      `[${arns.length} arns]`,
+      'Member must have length less than or equal to 10',
+    );
   if (text === undefined && arns.length === 0) return { policies: null, size: 0 };
   const policies: CompiledPolicy[] = [];
   if (text !== undefined) {
     try {
       policies.push(compilePolicy(text, 'session'));
     } catch (error) {
-      if (error instanceof MalformedPolicyError) throw new AwsApiError('MalformedPolicyDocument', error.message);
+      if (error instanceof MalformedPolicyError)
+        throw new AwsApiError('MalformedPolicyDocument', error.message);
       throw error;
     }
   }
