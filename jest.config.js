@@ -9,7 +9,7 @@ const moduleNameMapper = Object.fromEntries(
 
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/apps', '<rootDir>/libs'],
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/tools'],
   testMatch: ['**/*.spec.ts'],
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', { ...swcConfig(), swcrc: false }] },
   // jose is ESM-only; let SWC turn it into CommonJS for Jest.
