@@ -284,6 +284,39 @@ describe('IAM through @aws-sdk/client-iam, and trust rules on created roles', ()
     });
   });
 
+  it('same account: a trust policy naming the caller suffices; one naming only the account also needs an identity policy', async () => {
+    await admin().send(
+      new CreateRoleCommand({
+        RoleName: 'account-trust',
+        AssumeRolePolicyDocument: trustPolicy({ AWS: `arn:aws:iam::${CUSTOMER}:root` }, ['sts:AssumeRole']),
+      }),
+    );
+    // runtrail-demo's ReadOnlyAccess does not allow sts:AssumeRole; chain-target names runtrail-demo itself.
+    const asDemo = sts(temporary((await assume({ ExternalId: 'acme@x@y@read' })).Credentials));
+    const denied = await failure(
+      asDemo.send(
+        new AssumeRoleCommand({
+          RoleArn: `arn:aws:iam::${CUSTOMER}:role/account-trust`,
+          RoleSessionName: 'hop',
+        }),
+      ),
+    );
+    expect(denied.name).toBe('AccessDenied');
+    await asDemo.send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${CUSTOMER}:role/chain-target`,
+        RoleSessionName: 'hop',
+      }),
+    );
+    // The customer admin (AdministratorAccess) is allowed by its identity policy.
+    await sts(CUSTOMER_ADMIN).send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${CUSTOMER}:role/account-trust`,
+        RoleSessionName: 'admin',
+      }),
+    );
+  });
+
   it('authorises IAM calls of assumed roles by the role policies (ReadOnlyAccess: GetRole yes, CreateRole no)', async () => {
     const session = temporary((await assume({ ExternalId: 'acme@x@y@read' })).Credentials);
     await iam(session).send(new GetRoleCommand({ RoleName: 'runtrail-demo' }));
@@ -498,13 +531,15 @@ describe('CloudTrail through @aws-sdk/client-cloudtrail', () => {
         /is not authorized to perform: sts:\w+ on resource: arn:aws:iam::222222222222:role\//,
       );
     }
-    expect(
-      denied.filter(
-        (r) =>
-          r.requestID ===
-          inPlatform.find((p) => p.errorCode === 'AccessDenied' && p.requestID === r.requestID)?.requestID,
-      ).length,
-    ).toBe(denied.length);
+    // Cross-account refusals are in the caller's account too; same-account ones only once.
+    const crossAccount = denied.filter((r) => r.userIdentity?.accountId === PLATFORM);
+    const twins = crossAccount.filter((r) =>
+      inPlatform.some((p) => p.errorCode === 'AccessDenied' && p.requestID === r.requestID),
+    );
+    expect(twins).toHaveLength(crossAccount.length);
+    expect(denied.filter((r) => r.userIdentity?.accountId === CUSTOMER).every((r) => !r.sharedEventID)).toBe(
+      true,
+    );
     const all = JSON.stringify([...emulator.events(CUSTOMER), ...emulator.events(PLATFORM)]);
     expect(all).not.toContain(ok.Credentials?.SecretAccessKey);
     expect(all).not.toContain(ok.Credentials?.SessionToken);

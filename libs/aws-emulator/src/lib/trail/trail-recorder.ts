@@ -16,11 +16,12 @@ export class TrailRecorder {
   ) {}
 
   record(call: TrailCall): CloudTrailRecord[] {
-    const shared = call.recipients.length > 1 ? randomUUID() : undefined;
+    const recipients = [...new Set(call.recipients)];
+    const shared = recipients.length > 1 ? randomUUID() : undefined;
     const eventTime = formatCloudTrailDate(call.time, 'iso');
     const visibleAt = Date.now() + this.deliveryDelayMs;
     const records: CloudTrailRecord[] = [];
-    for (const accountId of new Set(call.recipients)) {
+    for (const accountId of recipients) {
       const record: CloudTrailRecord = {
         eventVersion: '1.08',
         userIdentity: call.userIdentity,
