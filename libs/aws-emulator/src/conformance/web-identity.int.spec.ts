@@ -214,6 +214,26 @@ describe('AssumeRoleWithWebIdentity', () => {
     ).toBeLessThanOrEqual(2);
   });
 
+  it('answers IDPCommunicationError when the provider cannot be reached', async () => {
+    const iam = new IAMClient({
+      endpoint: emulator.endpoint,
+      region: 'us-east-1',
+      credentials: CUSTOMER_ADMIN,
+      maxAttempts: 1,
+    });
+    await iam.send(
+      new CreateOpenIDConnectProviderCommand({
+        Url: 'http://127.0.0.1:9/gone',
+        ClientIDList: ['sts.amazonaws.com'],
+      }),
+    );
+    const token = await issuer.sign(
+      { sub: SUB('TRACKED'), aud: 'sts.amazonaws.com' },
+      { issuer: 'http://127.0.0.1:9/gone' },
+    );
+    expect((await failure(assume('oidc-deploy', token))).name).toBe('IDPCommunicationErrorException');
+  });
+
   it('turns the AWS tags claim into session tags only when the trust policy allows sts:TagSession', async () => {
     const claims = {
       sub: SUB('TRACKED'),

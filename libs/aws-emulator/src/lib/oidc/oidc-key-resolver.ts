@@ -39,6 +39,10 @@ export class OidcKeyResolver {
 
   private async fetchKeySet(issuer: string): Promise<JSONWebKeySet> {
     const discovery = await this.getJson(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`);
+    const declared = discovery['issuer'];
+    if (typeof declared === 'string' && declared.replace(/\/+$/, '') !== issuer.replace(/\/+$/, '')) {
+      throw new OidcDiscoveryError(`${issuer}: the discovery document names another issuer (${declared})`);
+    }
     const jwksUri = discovery['jwks_uri'];
     if (typeof jwksUri !== 'string')
       throw new OidcDiscoveryError(`${issuer}: the discovery document has no jwks_uri`);
