@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const dataDir = join(root, '.data');
+const dataDir = resolve(process.env.RUNTRAIL_DATA_DIR ?? join(root, '.data'));
 const children = [];
 let stopping = false;
 
@@ -127,6 +127,8 @@ const kekFile = join(dataDir, 'oidc-kek');
 if (!existsSync(kekFile)) writeFileSync(kekFile, randomBytes(32).toString('base64'), { mode: 0o600 });
 
 const appEnv = {
+  // One SQLite file per service inside the data folder (the trailing slash asks for that).
+  ...(process.env.DATABASE_URL ? {} : { DATABASE_URL: `sqlite:${dataDir}/` }),
   OIDC_PUBLIC_URL: process.env.OIDC_PUBLIC_URL ?? `http://127.0.0.1:${appPort}`,
   OIDC_KEK: process.env.OIDC_KEK ?? readFileSync(kekFile, 'utf8').trim(),
   NATS_URL: `nats://127.0.0.1:${natsPort}`,
@@ -147,3 +149,5 @@ log(`  API + health   http://127.0.0.1:${appPort}   (ready: ${Object.entries(rea
 log(`  NATS           nats://127.0.0.1:${natsPort}`);
 log(`  aws-emulator   http://127.0.0.1:${emulatorPort}`);
 log('Press Ctrl-C to stop.');
+// Machine-readable line for scripts and tests that drive `npm start`.
+log(`pids ${JSON.stringify(Object.fromEntries(children.map(({ name, child }) => [name, child.pid])))}`);

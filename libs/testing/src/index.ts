@@ -4,3 +4,4 @@ export * from './lib/names';
 export * from './lib/postgres-cluster';
 export * from './lib/test-postgres';
 export * from './lib/describe-each-database';
+export * from './lib/aws-emulator';

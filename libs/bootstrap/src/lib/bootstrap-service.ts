@@ -42,7 +42,7 @@ export function levelsFrom(level: LogLevel): LogLevel[] {
 
 /**
  * Starts one runtrail process: the feature modules, one NATS connection shared by the JetStream
- * transport and the bus, `/health/live` + `/health/ready`, and graceful shutdown on SIGTERM/SIGINT
+ * transport and the bus, `/health/live` + `/health/ready`. `app.close()` shuts down gracefully
  * (stop consuming, finish in-flight messages, drain NATS, close databases).
  */
 export async function bootstrapService(def: ServiceDefinition): Promise<INestApplication> {
@@ -67,7 +67,6 @@ export async function bootstrapService(def: ServiceDefinition): Promise<INestApp
     logLevels: levelsFrom(def.logLevel ?? 'log'),
   });
   const app = await NestFactory.create(ServiceRootModule, { logger, bufferLogs: true });
-  app.enableShutdownHooks();
   const nc = app.get<NatsConnection>(NATS_CONNECTION);
   app.connectMicroservice(
     { strategy: new JetStreamServer(nc, { streamReplicas: def.streamReplicas ?? 1 }) },

@@ -26,7 +26,7 @@ export async function runService<S extends z.ZodType<BaseServiceEnv>>(
 ): Promise<void> {
   const env = loadConfigOrExit(app.env, app.name);
   const port = env.PORT ?? app.defaultPort;
-  await bootstrapService({
+  const nest = await bootstrapService({
     name: app.name,
     modules: app.modules(env),
     http: { host: env.HOST, port },
@@ -40,4 +40,21 @@ export async function runService<S extends z.ZodType<BaseServiceEnv>>(
   const log = new Logger(app.name);
   log.log(`ready on ${baseUrl} (health: ${baseUrl}/health/ready)`);
   for (const line of app.banner?.(env, baseUrl) ?? []) log.log(line);
+
+  // SIGTERM (Kubernetes, compose) and SIGINT (Ctrl-C): finish in-flight work, then exit 0.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.log(`${signal}: stopping`);
+    nest.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 }

@@ -2,11 +2,7 @@
 // OIDC provider and trusts one stack's write runs; STS then accepts or refuses runtrail's tokens.
 import { CreateOpenIDConnectProviderCommand, CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-// The emulator is test harness here. libs/testing (scope:testing, which may use the emulator) does
-// not re-export it yet; when it does, import it from there and drop this directive.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { startAwsEmulator, type AwsEmulator } from '@runtrail/aws-emulator';
-import { freePort, startNatsServer, type RunningNatsServer } from '@runtrail/testing';
+import { freePort, startAwsEmulator, startNatsServer, type AwsEmulator, type RunningNatsServer } from '@runtrail/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

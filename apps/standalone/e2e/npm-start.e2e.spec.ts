@@ -1,0 +1,77 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '@runtrail/testing';
+
+// The README's start command, as a newcomer runs it: everything comes up ready, Ctrl-C leaves nothing.
+const root = join(__dirname, '../../..');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number, output: string[]): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} in ${timeoutMs} ms:\n${output.join('')}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output.push(chunk.toString());
+      const match = output.join('').match(pattern);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        resolve(match);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  });
+}
+
+describe('npm start (embedded default)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'runtrail-start-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  beforeAll(() => {
+    const build = spawnSync(process.execPath, ['tools/build.mjs'], { cwd: root, encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
+  });
+
+  it('brings up nats, the emulator and all five services, then stops every process on Ctrl-C', async () => {
+    const [natsPort, emulatorPort, appPort] = [await freePort(), await freePort(), await freePort()];
+    const start = spawn(process.execPath, ['tools/start.mjs'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        RUNTRAIL_NATS_PORT: String(natsPort),
+        RUNTRAIL_EMULATOR_PORT: String(emulatorPort),
+        PORT: String(appPort),
+        RUNTRAIL_DATA_DIR: dataDir,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output: string[] = [];
+    const [, pidsJson] = await waitForLine(start, /\[runtrail\] pids (\{.*\})\n/, 90_000, output);
+    const pids = JSON.parse(pidsJson!) as Record<string, number>;
+    expect(Object.keys(pids).sort()).toEqual(['aws-emulator', 'nats', 'standalone']);
+
+    const ready = await fetch(`http://127.0.0.1:${appPort}/health/ready`);
+    expect(ready.status).toBe(200);
+    const body = (await ready.json()) as { checks: Record<string, string> };
+    for (const service of ['integrations', 'verifier', 'credential-broker', 'oidc-issuer', 'audit']) {
+      expect(body.checks[`database:${service}`]).toBe('up');
+    }
+    expect(body.checks['nats']).toBe('up');
+    expect(output.join('')).toContain(`http://127.0.0.1:${appPort}`);
+
+    const exited = new Promise<number | null>((resolve) => start.once('exit', (code) => resolve(code)));
+    start.kill('SIGINT');
+    expect(await exited).toBe(0);
+    for (const pid of Object.values(pids)) expect(alive(pid)).toBe(false);
+  }, 120_000);
+});
