@@ -13,6 +13,7 @@ export * from './integrations/attachment-changed.event';
 export * from './integrations/integration-health-changed.event';
 export * from './integrations/integration-event';
 export * from './integrations/resolve-integrations.request';
+export * from './integrations/authenticate-api-key.request';
 
 export * from './verifier/verify-role.request';
 export * from './oidc/issue-token.request';
