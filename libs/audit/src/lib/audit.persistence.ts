@@ -1,8 +1,14 @@
-import { definePersistence } from '@runtrail/persistence';
+import { definePersistence, migrationList } from '@runtrail/persistence';
+import * as pg1 from './storage/migrations/postgres/20261122060000-create-audit-store.migration';
+import * as lite1 from './storage/migrations/sqlite/20261122060000-create-audit-store.migration';
 
-/** The audit service's own database (a SQLite file or a PostgreSQL schema named after it). */
+/**
+ * The audit service's own database (a SQLite file or a PostgreSQL schema named after it). No ORM
+ * entities: every table is read and written with batched SQL shared by both drivers, because the
+ * import path must keep up with tens of thousands of events per second (see README.md).
+ */
 export const auditPersistence = definePersistence({
   service: 'audit',
   entities: [],
-  migrations: { sqlite: [], postgres: [] },
+  migrations: { sqlite: migrationList(lite1), postgres: migrationList(pg1) },
 });

@@ -1,0 +1,32 @@
+import { AuditDb } from '../storage/audit-db';
+
+/** A record that could not be read or normalised, kept aside with why. */
+export interface BadRecord {
+  source: string;
+  index: number;
+  reason: string;
+  /** The record's text (or part of it); secrets are masked before it is stored. */
+  excerpt: string | null;
+}
+
+const MAX_EXCERPT = 8192;
+// A record that failed normalisation was never stripped of its credentials: mask them here.
+const SECRET_MEMBER = /("(?:sessionToken|secretAccessKey|password|privateKey|clientSecret)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi;
+
+/** Masks secret members and caps the size of a bad record before it is stored. */
+export function redactExcerpt(text: string): string {
+  return text.replace(SECRET_MEMBER, '$1"***"').slice(0, MAX_EXCERPT);
+}
+
+/** Stores bad records (idempotent per source + index), so a re-import does not count them twice. */
+export async function keepBadRecords(db: AuditDb, records: BadRecord[], now = Date.now()): Promise<void> {
+  for (let i = 0; i < records.length; i += AuditDb.ROWS_PER_INSERT) {
+    const part = records.slice(i, i + AuditDb.ROWS_PER_INSERT);
+    await db.run(
+      `insert into "bad_record" ("id", "source", "record_index", "reason", "excerpt", "recorded_at") values ${AuditDb.placeholders(part.length, 6)}
+       on conflict ("id") do nothing`,
+      part.flatMap((r) => [`${r.source.slice(0, 680)}#${r.index}`, r.source.slice(0, 512), r.index, r.reason.slice(0, 2048),
+        r.excerpt === null ? null : redactExcerpt(r.excerpt), now]),
+    );
+  }
+}

@@ -1,0 +1,135 @@
+import type { NormalizedEvent } from '@runtrail/cloudtrail';
+import { correlateBatch, type BatchCorrelation } from '../correlation/correlate-batch';
+import { CorrelationContext } from '../correlation/correlation-context';
+import type { KnownSession } from '../correlation/correlation.types';
+import { batchFindings, type BatchFindingRules } from '../findings/batch-findings';
+import type { FindingStore, NewFinding } from '../findings/finding.store';
+import { findUsedAfterEnd } from '../findings/used-after-end.check';
+import { AuditDb, type SqlParam } from '../storage/audit-db';
+import { EVENT_COLUMNS, eventRowValues, resourceKeys } from './event-row';
+
+export interface IngestResult {
+  /** Events stored by this call. */
+  inserted: number;
+  /** Events skipped because their eventID was stored already (or repeated in the batch). */
+  duplicates: number;
+  findings: number;
+}
+
+const SESSION_COLUMNS = [
+  'access_key_id', 'assume_event_id', 'parent_access_key_id', 'role_arn', 'assumed_role_arn', 'source_identity',
+  'issued_at', 'expires_at', 'run_id', 'account', 'space_id', 'caller_id', 'link',
+] as const;
+
+/**
+ * The one way events enter the store, whatever the path (poller, file import, NATS push): drop
+ * events already stored (deduplicated on eventID), correlate the rest, write them with their
+ * resources and new sessions in one transaction, link earlier calls of the new sessions
+ * (backfill: a trail is not in order across files), then raise the findings the batch shows.
+ */
+export class IngestEvents {
+  constructor(
+    private readonly db: AuditDb,
+    private readonly findings: FindingStore,
+    private readonly rules: BatchFindingRules,
+  ) {}
+
+  async ingest(batch: NormalizedEvent[], source: string): Promise<IngestResult> {
+    const unique = new Map<string, NormalizedEvent>();
+    for (const e of batch) if (!unique.has(e.eventId)) unique.set(e.eventId, e);
+    const stored = await this.storedIds([...unique.keys()]);
+    const fresh = [...unique.values()].filter((e) => !stored.has(e.eventId));
+    if (!fresh.length) return { inserted: 0, duplicates: batch.length, findings: 0 };
+
+    const ctx = await CorrelationContext.load(this.db, fresh);
+    const result = correlateBatch(fresh, ctx);
+    const linkedRuns = await this.db.transaction(async (tx) => {
+      await insertEvents(tx, result, source);
+      await insertSessions(tx, result.newSessions);
+      for (const [issuanceId, eventId] of result.issuanceMatches) {
+        await tx.run(`update "issuance" set "assume_event_id" = ? where "id" = ? and "assume_event_id" is null`, [eventId, issuanceId]);
+      }
+      return backfill(tx, result.newSessions);
+    });
+    const found: NewFinding[] = batchFindings(result.events, ctx, this.rules);
+    for (const runId of linkedRuns) found.push(...(await findUsedAfterEnd(this.db, runId)));
+    const raised = await this.findings.raise(found);
+    return { inserted: fresh.length, duplicates: batch.length - fresh.length, findings: raised.length };
+  }
+
+  private async storedIds(ids: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < ids.length; i += AuditDb.ROWS_PER_INSERT) {
+      const part = ids.slice(i, i + AuditDb.ROWS_PER_INSERT);
+      const rows = await this.db.all(`select "event_id" from "cloudtrail_event" where "event_id" in (${AuditDb.list(part.length)})`, part);
+      for (const row of rows) found.add(String(row['event_id']));
+    }
+    return found;
+  }
+}
+
+async function insertEvents(db: AuditDb, result: BatchCorrelation, source: string): Promise<void> {
+  const columns = EVENT_COLUMNS.map((c) => `"${c}"`).join(', ');
+  const resources: SqlParam[] = [];
+  for (let i = 0; i < result.events.length; i += AuditDb.ROWS_PER_INSERT) {
+    const part = result.events.slice(i, i + AuditDb.ROWS_PER_INSERT);
+    const values = part.flatMap(({ event, link }) => eventRowValues(event, link, source));
+    await db.run(
+      `insert into "cloudtrail_event" (${columns}) values ${AuditDb.placeholders(part.length, EVENT_COLUMNS.length)} on conflict ("event_id") do nothing`,
+      values,
+    );
+  }
+  for (const { event } of result.events) {
+    for (const key of resourceKeys(event)) {
+      resources.push(key, event.eventTime.getTime(), event.eventId);
+    }
+  }
+  const perInsert = AuditDb.ROWS_PER_INSERT * 3;
+  for (let i = 0; i < resources.length; i += perInsert) {
+    const part = resources.slice(i, i + perInsert);
+    await db.run(
+      `insert into "event_resource" ("resource", "event_time", "event_id") values ${AuditDb.placeholders(part.length / 3, 3)} on conflict do nothing`,
+      part,
+    );
+  }
+}
+
+async function insertSessions(db: AuditDb, sessions: KnownSession[]): Promise<void> {
+  if (!sessions.length) return;
+  const columns = SESSION_COLUMNS.map((c) => `"${c}"`).join(', ');
+  for (let i = 0; i < sessions.length; i += AuditDb.ROWS_PER_INSERT) {
+    const part = sessions.slice(i, i + AuditDb.ROWS_PER_INSERT);
+    await db.run(
+      `insert into "aws_session" (${columns}) values ${AuditDb.placeholders(part.length, SESSION_COLUMNS.length)} on conflict ("access_key_id") do nothing`,
+      part.flatMap((s) => [s.accessKeyId, s.assumeEventId, s.parentAccessKeyId, s.roleArn, s.assumedRoleArn, s.sourceIdentity,
+        s.issuedAt, s.expiresAt, s.runId, s.account, s.spaceId, s.callerId, s.link]),
+    );
+  }
+}
+
+/**
+ * Links calls stored before the AssumeRole that issued their session (another file, an earlier
+ * page): by access key id, then by assumed-role ARN within the session's lifetime. An access key
+ * match overrides an earlier ARN match: names repeat, so one ARN can name two sessions, a key never. Returns the
+ * runs that gained calls, to check them for use after the run ended.
+ */
+async function backfill(db: AuditDb, sessions: KnownSession[]): Promise<Set<string>> {
+  const runs = new Set<string>();
+  const set = `"session_event_id" = ?, "run_id" = ?, "account" = ?, "space_id" = ?, "caller_id" = ?, "link" = ?`;
+  for (const s of sessions) {
+    const fields = [s.assumeEventId, s.runId, s.account, s.spaceId, s.callerId];
+    await db.run(
+      `update "cloudtrail_event" set ${set} where "access_key_id" = ? and ("session_event_id" is null or "link" = 'assumed_role_arn')`,
+      [...fields, 'access_key', s.accessKeyId],
+    );
+    if (s.assumedRoleArn) {
+      await db.run(
+        `update "cloudtrail_event" set ${set}
+          where "principal_arn" = ? and "event_time" between ? and ? and "session_event_id" is null and "run_id" is null`,
+        [...fields, 'assumed_role_arn', s.assumedRoleArn, s.issuedAt, s.expiresAt],
+      );
+    }
+    if (s.runId) runs.add(s.runId);
+  }
+  return runs;
+}
