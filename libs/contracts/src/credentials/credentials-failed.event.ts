@@ -2,17 +2,11 @@
 import { z } from 'zod';
 import { defineEvent } from '../lib/define';
 import { ERROR_CODES } from '../lib/errors';
-import { accountSlug, callerRef, isoDateTime, phase, scope, spaceId, ulid, workerId } from '../lib/primitives';
+import { isoDateTime, ulid } from '../lib/primitives';
+import { issuanceSubjectSchema } from './issuance.schema';
 
 /** `credentials.v1.failed`: why a run did not get credentials, precise enough to act on. */
-export const credentialsFailedSchema = z.object({
-  runId: ulid,
-  account: accountSlug,
-  spaceId,
-  caller: callerRef,
-  phase,
-  scope,
-  workerId,
+export const credentialsFailedSchema = issuanceSubjectSchema.omit({ integrationId: true, roleArn: true, mode: true }).extend({
   /** Null when no integration applies (e.g. nothing is attached for this scope). */
   integrationId: ulid.nullable(),
   roleArn: z.string().nullable(),

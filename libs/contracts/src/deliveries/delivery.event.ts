@@ -31,27 +31,18 @@ export const DeliveryEvent = defineEvent({
 /**
  * What a delivery's `sealed` JWE contains once opened by the worker. Never published in the clear.
  */
+const temporaryCredentials = z.object({
+  accessKeyId: z.string(),
+  secretAccessKey: z.string(),
+  sessionToken: z.string(),
+  expiration: isoDateTime,
+  assumedRoleArn: z.string(),
+  region: z.string().nullable(),
+});
+
 export const deliveryPlaintextSchema = z.discriminatedUnion('mode', [
-  z.object({
-    mode: z.literal('platform'),
-    accessKeyId: z.string(),
-    secretAccessKey: z.string(),
-    sessionToken: z.string(),
-    expiration: isoDateTime,
-    assumedRoleArn: z.string(),
-    region: z.string().nullable(),
-  }),
-  z.object({
-    mode: z.literal('oidc'),
-    accessKeyId: z.string(),
-    secretAccessKey: z.string(),
-    sessionToken: z.string(),
-    expiration: isoDateTime,
-    assumedRoleArn: z.string(),
-    region: z.string().nullable(),
-    webIdentityToken: z.string(),
-    roleArn: z.string(),
-  }),
+  temporaryCredentials.extend({ mode: z.literal('platform') }),
+  temporaryCredentials.extend({ mode: z.literal('oidc'), webIdentityToken: z.string(), roleArn: z.string() }),
   z.object({
     mode: z.literal('worker'),
     roleArn: z.string(),
