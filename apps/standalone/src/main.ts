@@ -1,9 +1,4 @@
 // Telemetry first: Nest and the feature code load only after the SDK is started, so their work is traced.
-import { startTelemetry } from '@runtrail/telemetry';
+import { launchTraced } from '@runtrail/telemetry';
 
-const telemetry = startTelemetry({ serviceName: 'runtrail-standalone' });
-
-void import('./service.js').then(({ run }) => run(telemetry)).catch((error: unknown) => {
-  console.error('runtrail-standalone failed to start:', error);
-  process.exit(1);
-});
+launchTraced('standalone', () => import('./service.js'));

@@ -1,2 +1,3 @@
 export * from './lib/start-telemetry';
 export * from './lib/test-tracing';
+export * from './lib/launch-traced';
