@@ -2,3 +2,4 @@ export { bootstrapService, levelsFrom, type ServiceDefinition } from './lib/boot
 export { HealthController, HealthService } from './lib/health.controller';
 export { isReadinessCheck, type ReadinessCheck } from './lib/readiness';
 export { runService, type ServiceApp } from './lib/run-service';
+export { ProblemJsonFilter, ProblemError, type Problem } from './lib/problem-json.filter';

@@ -1,2 +1,10 @@
-export { VerifierModule } from './lib/verifier.module';
+export { VerifierModule, type VerifierModuleOptions } from './lib/verifier.module';
 export { verifierEnv, type VerifierEnv } from './lib/verifier.env';
+export {
+  StsGateway,
+  type AssumeOutcome,
+  type AssumeRoleInput,
+  type WebIdentityInput,
+} from './lib/sts/sts.gateway';
+export { AwsStsGateway } from './lib/sts/aws-sts.gateway';
+export { withRetry, retryBudgetMs, type RetryPolicy } from './lib/checks/retry.policy';

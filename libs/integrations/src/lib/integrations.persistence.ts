@@ -1,8 +1,17 @@
-import { definePersistence } from '@runtrail/persistence';
+import { definePersistence, migrationList } from '@runtrail/persistence';
+import * as pg1 from './storage/migrations/postgres/20261122060632-create-integrations.migration';
+import * as lite1 from './storage/migrations/sqlite/20261122060632-create-integrations.migration';
+import { Account } from './storage/account.entity';
+import { ApiKey } from './storage/api-key.entity';
+import { Attachment } from './storage/attachment.entity';
+import { Caller } from './storage/caller.entity';
+import { AwsIntegration } from './storage/integration.entity';
+import { OutboxEvent } from './storage/outbox-event.entity';
+import { Space } from './storage/space.entity';
 
 /** The integrations service's own database (a SQLite file or a PostgreSQL schema named after it). */
 export const integrationsPersistence = definePersistence({
   service: 'integrations',
-  entities: [],
-  migrations: { sqlite: [], postgres: [] },
+  entities: [Account, Space, ApiKey, Caller, AwsIntegration, Attachment, OutboxEvent],
+  migrations: { sqlite: migrationList(lite1), postgres: migrationList(pg1) },
 });

@@ -5,7 +5,7 @@ import { JWKS_MAX_AGE_SECONDS, OidcIssuerConfig } from '../config/oidc-issuer.co
 import type { PublicSigningJwk } from '../keys/public-jwk';
 import { SigningKeyRing } from '../keys/signing-key.ring';
 import { discoveryDocument, type DiscoveryDocument } from './discovery.document';
-import { ProblemJsonFilter } from './problem-json.filter';
+import { ProblemJsonFilter } from '@runtrail/bootstrap';
 
 const CACHE = `public, max-age=${JWKS_MAX_AGE_SECONDS}`;
 const accountParam = z.object({ account: accountSlug });

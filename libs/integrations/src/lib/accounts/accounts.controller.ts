@@ -1,0 +1,155 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Req,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
+import { ProblemJsonFilter } from '@runtrail/bootstrap';
+import { RuntrailError } from '@runtrail/contracts';
+import type { Request } from 'express';
+import { ulid } from 'ulid';
+import { createAccountBody, createApiKeyBody, createSpaceBody } from '../api/api.schemas';
+import { input, notFound } from '../api/request-input';
+import { mintApiKey } from '../auth/api-key.codec';
+import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
+import { unknownSpace, type Principal } from '../auth/principal';
+import { SpaceTree } from '../spaces/space-tree';
+import { ApiKey } from '../storage/api-key.entity';
+import { Space } from '../storage/space.entity';
+import { UnitOfWork } from '../unit-of-work';
+import { CreateAccountUseCase } from './create-account.usecase';
+
+/** `POST /v1/accounts` (bootstrap token only). */
+@Controller('v1/accounts')
+@UseFilters(ProblemJsonFilter)
+export class AccountsController {
+  constructor(private readonly createAccount: CreateAccountUseCase) {}
+
+  @Post()
+  create(@Req() request: Request, @Body() body: unknown) {
+    const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? null;
+    return this.createAccount.execute(token, input(createAccountBody, body, 'account'));
+  }
+}
+
+/** The calling key's account: who am I, spaces, API keys. */
+@Controller('v1')
+@UseFilters(ProblemJsonFilter)
+@UseGuards(ApiKeyGuard)
+export class AccountController {
+  constructor(private readonly uow: UnitOfWork) {}
+
+  @Get('account')
+  whoami(@CurrentPrincipal() p: Principal) {
+    return {
+      account: p.account,
+      keyId: p.keyId,
+      role: p.role,
+      spaceSubtree: p.spaceSubtree,
+      visibleSpaces: p.visibleSpaces,
+    };
+  }
+
+  @Get('spaces')
+  async spaces(@CurrentPrincipal() p: Principal) {
+    const rows = await this.uow.read().find(Space, { account: p.account }, { orderBy: { slug: 'asc' } });
+    return {
+      items: rows
+        .filter((s) => p.canSee(s.slug))
+        .map((s) => ({ id: s.slug, name: s.name, parent: s.parent ?? null })),
+    };
+  }
+
+  @Post('spaces')
+  async createSpace(@CurrentPrincipal() p: Principal, @Body() body: unknown) {
+    p.requireAdmin();
+    const space = input(createSpaceBody, body, 'space');
+    p.requireSpace(space.parent, 'parent');
+    await this.uow.write(`space '${space.id}'`, async (em) => {
+      if (!(await SpaceTree.load(em, p.account)).has(space.parent)) unknownSpace(space.parent, 'parent');
+      em.create(Space, {
+        id: ulid(),
+        account: p.account,
+        slug: space.id,
+        parent: space.parent,
+        name: space.name,
+      });
+    });
+    return { id: space.id, name: space.name, parent: space.parent };
+  }
+
+  @Get('api-keys')
+  async apiKeys(@CurrentPrincipal() p: Principal) {
+    p.requireAdmin();
+    const rows = await this.uow.read().find(ApiKey, { account: p.account }, { orderBy: { id: 'asc' } });
+    return {
+      items: rows
+        .filter((k) => k.spaceSubtree === null || k.spaceSubtree === undefined || p.canSee(k.spaceSubtree))
+        .map(keyView),
+    };
+  }
+
+  @Post('api-keys')
+  async createApiKey(@CurrentPrincipal() p: Principal, @Body() body: unknown) {
+    p.requireAdmin();
+    const spec = input(createApiKeyBody, body, 'API key');
+    // A limited admin can only mint keys inside its own subtree, never a wider one.
+    if (p.spaceSubtree !== null && spec.spaceSubtree === null) {
+      throw new RuntrailError(
+        'VALIDATION_FAILED',
+        'a key limited to a space subtree cannot create an account-wide key',
+        [{ path: 'spaceSubtree', rule: `must be '${p.spaceSubtree}' or a space below it` }],
+      );
+    }
+    if (spec.spaceSubtree !== null) p.requireSpace(spec.spaceSubtree, 'spaceSubtree');
+    const minted = mintApiKey();
+    await this.uow.write(`API key '${spec.name}'`, async (em) => {
+      if (spec.spaceSubtree !== null && !(await SpaceTree.load(em, p.account)).has(spec.spaceSubtree))
+        unknownSpace(spec.spaceSubtree, 'spaceSubtree');
+      em.create(ApiKey, {
+        id: minted.id,
+        account: p.account,
+        name: spec.name,
+        role: spec.role,
+        spaceSubtree: spec.spaceSubtree,
+        secretSha256: minted.secretSha256,
+      });
+    });
+    return {
+      id: minted.id,
+      name: spec.name,
+      role: spec.role,
+      spaceSubtree: spec.spaceSubtree,
+      key: minted.key,
+    };
+  }
+
+  @Delete('api-keys/:id')
+  @HttpCode(204)
+  async revokeApiKey(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<void> {
+    p.requireAdmin();
+    await this.uow.write(`API key '${id}'`, async (em) => {
+      const key = await em.findOne(ApiKey, { id, account: p.account });
+      if (!key || (key.spaceSubtree && !p.canSee(key.spaceSubtree)) || (!key.spaceSubtree && p.spaceSubtree))
+        notFound(`API key ${id}`);
+      key.revokedAt ??= new Date();
+    });
+  }
+}
+
+function keyView(k: ApiKey) {
+  return {
+    id: k.id,
+    name: k.name,
+    role: k.role,
+    spaceSubtree: k.spaceSubtree ?? null,
+    createdAt: k.createdAt.toISOString(),
+    revokedAt: k.revokedAt?.toISOString() ?? null,
+  };
+}

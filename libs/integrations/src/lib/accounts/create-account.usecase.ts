@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { RuntrailError } from '@runtrail/contracts';
+import { ulid } from 'ulid';
+import type { z } from 'zod';
+import type { createAccountBody } from '../api/api.schemas';
+import { mintApiKey, sameDigest, sha256Hex } from '../auth/api-key.codec';
+import { IntegrationsConfig } from '../integrations.config';
+import { Account } from '../storage/account.entity';
+import { ApiKey } from '../storage/api-key.entity';
+import { Space } from '../storage/space.entity';
+import { UnitOfWork } from '../unit-of-work';
+
+/**
+ * Bootstrapping: whoever holds `INTEGRATIONS_BOOTSTRAP_TOKEN` may create an account, which gets its
+ * `root` space and a first admin key, returned once. Without the variable the route is closed.
+ */
+@Injectable()
+export class CreateAccountUseCase {
+  constructor(
+    private readonly config: IntegrationsConfig,
+    private readonly uow: UnitOfWork,
+  ) {}
+
+  async execute(presentedToken: string | null, body: z.output<typeof createAccountBody>) {
+    this.checkToken(presentedToken);
+    const minted = mintApiKey();
+    await this.uow.write(`account '${body.slug}'`, async (em) => {
+      em.create(Account, { slug: body.slug });
+      em.create(Space, { id: ulid(), account: body.slug, slug: 'root', parent: null, name: 'root' });
+      em.create(ApiKey, {
+        id: minted.id,
+        account: body.slug,
+        name: body.adminKeyName,
+        role: 'admin',
+        spaceSubtree: null,
+        secretSha256: minted.secretSha256,
+      });
+    });
+    return {
+      account: body.slug,
+      apiKey: {
+        id: minted.id,
+        name: body.adminKeyName,
+        role: 'admin' as const,
+        spaceSubtree: null,
+        key: minted.key,
+      },
+    };
+  }
+
+  private checkToken(presented: string | null): void {
+    const expected = this.config.bootstrapToken;
+    if (!expected)
+      throw new RuntrailError(
+        'FORBIDDEN',
+        'account bootstrap is disabled: set INTEGRATIONS_BOOTSTRAP_TOKEN to enable POST /v1/accounts',
+      );
+    if (!presented || !sameDigest(sha256Hex(presented), sha256Hex(expected))) {
+      throw new RuntrailError(
+        'UNAUTHENTICATED',
+        'send the bootstrap token: Authorization: Bearer <INTEGRATIONS_BOOTSTRAP_TOKEN>',
+      );
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import {
+  accountSlug,
+  awsRegion,
+  callerSlug,
+  callerType,
+  integrationMode,
+  labels,
+  roleArn,
+  spaceId,
+  ulid,
+} from '@runtrail/contracts';
+import { z } from 'zod';
+
+// The request bodies of the REST API: validation and the OpenAPI document both come from here.
+
+const name = z.string().trim().min(1, 'must not be empty').max(100, 'at most 100 characters');
+
+export const createAccountBody = z.strictObject({
+  slug: accountSlug,
+  adminKeyName: name.default('bootstrap admin'),
+});
+
+export const createSpaceBody = z.strictObject({
+  id: spaceId,
+  name: z.string().trim().min(1).max(200),
+  parent: spaceId.default('root'),
+});
+
+export const createApiKeyBody = z.strictObject({
+  name,
+  role: z.enum(['admin', 'reader'], { error: 'must be admin or reader' }),
+  spaceSubtree: spaceId.nullable().default(null),
+});
+
+export const registerCallerBody = z.strictObject({
+  type: callerType,
+  slug: callerSlug,
+  spaceId: spaceId.default('root'),
+  labels: labels.default([]),
+});
+
+export const updateCallerBody = z.strictObject({
+  spaceId: spaceId.optional(),
+  labels: labels.optional(),
+});
+
+/** STS's own rule for an external id; runtrail's generated ones always satisfy it. */
+const customExternalId = z
+  .string()
+  .regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 characters of [\\w+=,.@:/-] (STS ExternalId)');
+
+const integrationFields = {
+  name,
+  roleArn,
+  durationSeconds: z
+    .number({ error: 'must be a whole number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(900, 'must be at least 900 seconds (STS minimum)')
+    .max(43200, 'must be at most 43200 seconds (STS maximum)'),
+  region: awsRegion.nullable(),
+  labels,
+  spaceId,
+  mode: integrationMode,
+  sessionTagging: z.boolean(),
+  customExternalId: customExternalId.nullable(),
+};
+
+/** A whole integration as stored; create and update both end up checked by this. */
+export const integrationFieldsSchema = z.strictObject(integrationFields).superRefine((value, ctx) => {
+  if (value.customExternalId !== null && value.mode !== 'worker') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['customExternalId'],
+      message: "is allowed only in worker mode (platform and oidc modes use runtrail's external id)",
+    });
+  }
+});
+export type IntegrationFields = z.output<typeof integrationFieldsSchema>;
+
+export const createIntegrationBody = z.strictObject({
+  ...integrationFields,
+  durationSeconds: integrationFields.durationSeconds.default(3600),
+  region: integrationFields.region.default(null),
+  labels: labels.default([]),
+  spaceId: spaceId.default('root'),
+  mode: integrationMode.default('platform'),
+  sessionTagging: z.boolean().default(false),
+  customExternalId: integrationFields.customExternalId.default(null),
+});
+
+export const updateIntegrationBody = z.strictObject(integrationFields).partial();
+
+export const attachBody = z
+  .strictObject({ callerId: ulid, read: z.boolean().default(true), write: z.boolean().default(false) })
+  .refine((v) => v.read || v.write, {
+    path: ['read'],
+    message: 'at least one of read and write must be true',
+  });
+
+export const updateAttachmentBody = z.strictObject({
+  read: z.boolean().optional(),
+  write: z.boolean().optional(),
+});
+
+export const listQuery = z.object({
+  limit: z.coerce.number().int().min(1, 'must be 1-100').max(100, 'must be 1-100').default(20),
+  cursor: z.string().max(64).optional(),
+  label: z.union([z.string(), z.array(z.string())]).optional(),
+});
+
+export const deleteQuery = z.object({
+  force: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
+});

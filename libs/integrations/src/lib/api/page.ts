@@ -1,0 +1,31 @@
+import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/core';
+
+const SCAN = 200;
+
+/**
+ * A page of rows after `cursor` (ids ascending: ULIDs sort by creation), keeping only those `keep`
+ * accepts. Label and space filters run here rather than in SQL because labels are a JSON array on
+ * both drivers; rows are scanned in chunks, so a page costs a few queries, not a table read.
+ */
+export async function pageOf<T extends { id: string }>(
+  em: EntityManager,
+  entity: EntityName<T>,
+  where: FilterQuery<T>,
+  cursor: string | null,
+  limit: number,
+  keep: (row: T) => boolean,
+): Promise<{ items: T[]; last: string | null }> {
+  const items: T[] = [];
+  let after = cursor;
+  for (;;) {
+    const filter = (after ? { $and: [where, { id: { $gt: after } }] } : where) as FilterQuery<T>;
+    const chunk = (await em.find(entity, filter, { orderBy: { id: 'asc' } as never, limit: SCAN })) as T[];
+    for (const row of chunk) {
+      if (!keep(row)) continue;
+      items.push(row);
+      if (items.length === limit) return { items, last: row.id };
+    }
+    if (chunk.length < SCAN) return { items, last: null };
+    after = chunk[chunk.length - 1]?.id ?? null;
+  }
+}

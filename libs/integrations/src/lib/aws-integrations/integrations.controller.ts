@@ -1,0 +1,82 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
+import { ProblemJsonFilter } from '@runtrail/bootstrap';
+import { deleteQuery, listQuery } from '../api/api.schemas';
+import { decodeCursor, encodeCursor, input, labelFilter } from '../api/request-input';
+import { pageOf } from '../api/page';
+import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
+import type { Principal } from '../auth/principal';
+import { AwsIntegration } from '../storage/integration.entity';
+import { UnitOfWork } from '../unit-of-work';
+import { IntegrationWrites } from './integration.writes';
+import { integrationView } from './integration.view';
+import { visibleIntegration } from './visible-integration';
+
+/** AWS integrations: CRUD, label filter + paging, re-verification on demand. */
+@Controller('v1/integrations')
+@UseFilters(ProblemJsonFilter)
+@UseGuards(ApiKeyGuard)
+export class IntegrationsController {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly writes: IntegrationWrites,
+  ) {}
+
+  @Post()
+  create(@CurrentPrincipal() p: Principal, @Body() body: unknown) {
+    return this.writes.create(p, body);
+  }
+
+  @Get()
+  async list(@CurrentPrincipal() p: Principal, @Query() query: unknown) {
+    const q = input(listQuery, query, 'query');
+    const wanted = labelFilter(q.label);
+    const page = await pageOf(
+      this.uow.read(),
+      AwsIntegration,
+      { account: p.account },
+      decodeCursor(q.cursor),
+      q.limit,
+      (i) => p.canSee(i.spaceId) && wanted.every((l) => i.labels.includes(l)),
+    );
+    return { items: page.items.map(integrationView), nextCursor: page.last ? encodeCursor(page.last) : null };
+  }
+
+  @Get(':id')
+  async get(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
+    return integrationView(await visibleIntegration(this.uow.read(), p, id));
+  }
+
+  @Patch(':id')
+  update(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: unknown) {
+    return this.writes.update(p, id, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async remove(
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Query() query: unknown,
+  ): Promise<void> {
+    await this.writes.remove(p, id, input(deleteQuery, query, 'query').force === 'true');
+  }
+
+  /** Re-verifies now and records the health; answers the verdict whatever it is. */
+  @Post(':id/verify')
+  @HttpCode(200)
+  verify(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
+    return this.writes.reverify(p, id);
+  }
+}

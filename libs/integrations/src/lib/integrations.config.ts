@@ -1,0 +1,22 @@
+import type { IntegrationsEnv } from './integrations.env';
+
+/** The integrations service's settings, derived once from its environment. */
+export class IntegrationsConfig {
+  constructor(
+    readonly bootstrapToken: string | null,
+    readonly platformAccountId: string,
+    readonly verifyTimeoutMs: number,
+    readonly reverifyIntervalMs: number,
+    readonly outboxIntervalMs: number,
+  ) {}
+
+  static from(env: IntegrationsEnv): IntegrationsConfig {
+    return new IntegrationsConfig(
+      env.INTEGRATIONS_BOOTSTRAP_TOKEN ?? null,
+      env.PLATFORM_AWS_ACCOUNT_ID,
+      env.INTEGRATIONS_VERIFY_TIMEOUT_MS,
+      env.INTEGRATIONS_REVERIFY_INTERVAL_S * 1000,
+      env.INTEGRATIONS_OUTBOX_INTERVAL_MS,
+    );
+  }
+}

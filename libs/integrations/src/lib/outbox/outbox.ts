@@ -1,0 +1,23 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { AttachmentChanged, IntegrationChanged, IntegrationHealthChanged } from '@runtrail/contracts';
+import { monotonicFactory } from 'ulid';
+import { OutboxEvent } from '../storage/outbox-event.entity';
+
+const nextId = monotonicFactory();
+
+/** An event to publish once the transaction that caused it has committed. */
+export type PendingEvent =
+  | { kind: 'integration'; payload: IntegrationChanged }
+  | { kind: 'attachment'; payload: AttachmentChanged }
+  | { kind: 'health'; payload: IntegrationHealthChanged };
+
+/** Adds `event` to the outbox inside the caller's transaction, so it exists if and only if the change does. */
+export function enqueue(em: EntityManager, event: PendingEvent): void {
+  em.create(OutboxEvent, {
+    id: nextId(),
+    kind: event.kind,
+    payload: { ...event.payload },
+    attempts: 0,
+    lastError: null,
+  });
+}

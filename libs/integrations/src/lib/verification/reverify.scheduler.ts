@@ -1,0 +1,74 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { integrationSnapshot } from '../aws-integrations/integration.view';
+import { IntegrationsConfig } from '../integrations.config';
+import { AwsIntegration } from '../storage/integration.entity';
+import { UnitOfWork } from '../unit-of-work';
+import { applyVerdict } from './apply-verdict';
+import { VerificationClient } from './verification.client';
+
+/**
+ * Re-verifies every integration periodically, so a trust policy that drifted to unsafe (or back)
+ * is noticed: health is recorded and `integrations.v1.health` published when it flips.
+ */
+@Injectable()
+export class ReverifyScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('IntegrationsReverify');
+  private timer?: NodeJS.Timeout;
+  private running: Promise<number> | null = null;
+
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly verification: VerificationClient,
+    private readonly config: IntegrationsConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.reverifyIntervalMs <= 0) return;
+    this.timer = setInterval(
+      () => void this.runOnce().catch(() => undefined),
+      this.config.reverifyIntervalMs,
+    );
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One pass over every integration; resolves with how many changed health. */
+  runOnce(): Promise<number> {
+    this.running ??= this.pass().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async pass(): Promise<number> {
+    const ids = (
+      await this.uow.read().find(AwsIntegration, {}, { fields: ['id'], orderBy: { id: 'asc' } })
+    ).map((i) => i.id);
+    let changed = 0;
+    for (const id of ids) {
+      try {
+        if (await this.reverify(id)) changed += 1;
+      } catch (error) {
+        // One integration's failure (verifier down, row deleted meanwhile) must not stop the others.
+        this.log.warn(
+          `re-verification of integration ${id} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
+    return changed;
+  }
+
+  private async reverify(id: string): Promise<boolean> {
+    const row = await this.uow.read().findOne(AwsIntegration, { id });
+    if (!row) return false;
+    const verdict = await this.verification.verdict({ integration: integrationSnapshot(row) });
+    return this.uow.write(`integration ${id}`, async (em) => {
+      const target = await em.findOne(AwsIntegration, { id });
+      return target ? applyVerdict(em, target, verdict, new Date()) : false;
+    });
+  }
+}
