@@ -1,15 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server, type MessageHandler } from '@nestjs/microservices';
 import {
-  AckPolicy,
-  DeliverPolicy,
   jetstream,
-  jetstreamManager,
   type ConsumerMessages,
   type JetStreamClient,
   type JsMsg,
 } from '@nats-io/jetstream';
-import { headers as natsHeaders, nanos, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   deadLetterSubject,
@@ -22,10 +19,12 @@ import {
 } from '@runtrail/contracts';
 import { lastValueFrom } from 'rxjs';
 import { redeliveryDelayMs } from './backoff';
+import { Semaphore } from './semaphore';
 import { classifyError } from './classify-error';
 import { JetStreamContext, NatsRequestContext } from './contexts';
+import { ensureDurableConsumer } from './ensure-durable-consumer';
 import { ensureStreams } from './ensure-streams';
-import type { EventHandlerExtras, EventHandlerOptions, RequestHandlerExtras } from './handler-options';
+import type { EventHandlerExtras, RequestHandlerExtras } from './handler-options';
 import type { ReplyEnvelope } from './reply-envelope';
 import { extractTraceContext, injectTraceContext } from './trace-headers';
 
@@ -119,7 +118,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     if (!spec) throw new Error(`${contract.name} names stream ${contract.stream}, which this server does not know`);
     const stream = spec.name;
     const settings = { ...DEFAULTS, ...options, backoff: options.backoff ?? DEFAULTS.backoff };
-    await this.ensureConsumer(stream, pattern, settings);
+    await ensureDurableConsumer(this.nc, stream, pattern, settings);
     const consumer = await this.js.consumers.get(stream, options.durable);
     const messages = await consumer.consume({ max_messages: settings.concurrency });
     const slots = new Semaphore(settings.concurrency);
@@ -135,30 +134,6 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     })();
     this.consumers.push({ durable: options.durable, messages, loop });
     this.log.log(`consuming ${pattern} from ${stream} as ${options.durable}`);
-  }
-
-  private async ensureConsumer(
-    stream: string,
-    filter: string,
-    options: Required<Omit<EventHandlerOptions, 'deliverPolicy'>> & Pick<EventHandlerOptions, 'deliverPolicy'>,
-  ): Promise<void> {
-    const jsm = await jetstreamManager(this.nc);
-    const config = {
-      durable_name: options.durable,
-      ack_policy: AckPolicy.Explicit,
-      filter_subject: filter,
-      max_deliver: options.maxDeliver,
-      ack_wait: nanos(options.ackWaitMs),
-      max_ack_pending: Math.max(1000, options.concurrency * 4),
-      deliver_policy: options.deliverPolicy === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
-    };
-    try {
-      await jsm.consumers.add(stream, config);
-    } catch (error) {
-      if (!/already (exists|in use)/i.test(String(error))) throw error;
-      const { durable_name: _name, filter_subject: _filter, deliver_policy: _policy, ...mutable } = config;
-      await jsm.consumers.update(stream, options.durable, mutable);
-    }
   }
 
   private async processEvent(
@@ -302,21 +277,4 @@ function detachChain(head: MessageHandler): MessageHandler[] {
     h = next;
   }
   return handlers;
-}
-
-class Semaphore {
-  private waiting: Array<() => void> = [];
-  constructor(private available: number) {}
-  acquire(): Promise<void> {
-    if (this.available > 0) {
-      this.available--;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.available++;
-  }
 }
