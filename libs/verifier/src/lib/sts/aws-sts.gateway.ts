@@ -27,9 +27,11 @@ export class AwsStsGateway implements StsGateway {
   private readonly clients = new Map<string, STSClient>();
   private account: Promise<string> | null = null;
 
+  /** `credentials`: a seam for tests; production leaves it to the default credential chain. */
   constructor(
     private readonly endpointOverride: string | undefined,
     private readonly defaultRegion: string,
+    private readonly credentials?: { accessKeyId: string; secretAccessKey: string },
   ) {}
 
   async assumeRole(input: AssumeRoleInput): Promise<AssumeOutcome> {
@@ -93,7 +95,12 @@ export class AwsStsGateway implements StsGateway {
     let client = this.clients.get(key);
     if (!client) {
       // The verifier does its own backoff, so the SDK must not hide failures behind retries.
-      client = new STSClient({ endpoint, region, maxAttempts: 1 });
+      client = new STSClient({
+        endpoint,
+        region,
+        maxAttempts: 1,
+        ...(this.credentials ? { credentials: this.credentials } : {}),
+      });
       this.clients.set(key, client);
     }
     return client;
