@@ -1,8 +1,12 @@
-import { definePersistence } from '@runtrail/persistence';
+import { definePersistence, migrationList } from '@runtrail/persistence';
+import { Issuance } from './ledger/issuance.entity';
+import * as pg1 from './ledger/migrations/postgres/20261122130000-create-broker-ledger.migration';
+import * as lite1 from './ledger/migrations/sqlite/20261122130000-create-broker-ledger.migration';
+import { RunState } from './ledger/run-state.entity';
 
 /** The credential-broker service's own database (a SQLite file or a PostgreSQL schema named after it). */
 export const credentialBrokerPersistence = definePersistence({
   service: 'credential-broker',
-  entities: [],
-  migrations: { sqlite: [], postgres: [] },
+  entities: [Issuance, RunState],
+  migrations: { sqlite: migrationList(lite1), postgres: migrationList(pg1) },
 });

@@ -1,0 +1,215 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateOpenIDConnectProviderCommand, CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { jetstream } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { IntegrationMode, IntegrationSnapshot } from '@runtrail/contracts';
+import { MessageBus } from '@runtrail/messaging';
+import { DEFAULT_EMULATOR_SEED, freePort, startNatsServer, startTestEmulator, type AwsEmulator, type RunningNatsServer, type Seed } from '@runtrail/testing';
+import { ulid } from 'ulid';
+import { IntegrationsResponder } from './integrations.responder';
+import { ROOT, ServiceProcess } from './service.process';
+
+export const CUSTOMER = '222222222222';
+export const PLATFORM_KEY = { accessKeyId: 'AKIA1111RUNTRAIL0001', secretAccessKey: 'runtrail-platform-local-secret-not-a-real-key' };
+export const CUSTOMER_ADMIN = { accessKeyId: 'AKIA2222CUSTOMERADM1', secretAccessKey: 'customer-admin-local-secret-not-a-real-key' };
+export const DEMO_ROLE = `arn:aws:iam::${CUSTOMER}:role/runtrail-demo`;
+export const WORKER_ROLE = `arn:aws:iam::${CUSTOMER}:role/runtrail-worker`;
+export const OIDC_ROLE = `arn:aws:iam::${CUSTOMER}:role/runtrail-oidc`;
+
+/** The default seed plus a role the customer's own workers assume (worker mode). */
+function seed(): Seed {
+  const base = JSON.parse(readFileSync(DEFAULT_EMULATOR_SEED, 'utf8')) as Seed;
+  const customer = base.accounts.find((a) => a.id === CUSTOMER)!;
+  customer.roles = [
+    ...(customer.roles ?? []),
+    {
+      name: 'runtrail-worker',
+      maxSessionDuration: 3600,
+      assumeRolePolicy: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${CUSTOMER}:root` },
+            Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+            Condition: { StringLike: { 'sts:ExternalId': 'acme@*' } },
+          },
+        ],
+      },
+    },
+  ];
+  return base;
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The real stack for end-to-end tests: nats-server, the aws-emulator, oidc-issuer and N
+ * credential-broker replicas as processes of the build, and a contract-level integrations responder.
+ */
+export class E2eStack {
+  brokers: ServiceProcess[] = [];
+  readonly execOutputs: string[] = [];
+
+  private constructor(
+    readonly nats: RunningNatsServer,
+    readonly emulator: AwsEmulator,
+    readonly issuer: ServiceProcess,
+    readonly nc: NatsConnection,
+    readonly responder: IntegrationsResponder,
+    readonly dataDir: string,
+    readonly brokerDatabaseUrl: string,
+    /** The emulator's clock runs this far ahead of the wall clock (tests of expiry move it). */
+    readonly clock: { offsetMs: number },
+  ) {}
+
+  static async start(options: { brokerDatabaseUrl?: string; brokers?: number } = {}): Promise<E2eStack> {
+    const nats = await startNatsServer();
+    const dataDir = mkdtempSync(join(tmpdir(), 'runtrail-exec-e2e-'));
+    const clock = { offsetMs: 0 };
+    const emulator = await startTestEmulator({ seed: seed(), clock: () => new Date(Date.now() + clock.offsetMs) });
+    const issuerPort = await freePort();
+    const issuer = await ServiceProcess.start('oidc-issuer', issuerPort, {
+      NATS_URL: nats.url,
+      DATABASE_URL: `sqlite:${join(dataDir, 'oidc-issuer.sqlite')}`,
+      OIDC_PUBLIC_URL: `http://127.0.0.1:${issuerPort}`,
+      OIDC_KEK: randomBytes(32).toString('base64'),
+    });
+    const nc = await connect({ servers: nats.url });
+    const responder = new IntegrationsResponder(nc);
+    responder.start();
+    const brokerDatabaseUrl = options.brokerDatabaseUrl ?? `sqlite:${join(dataDir, 'broker.sqlite')}`;
+    const stack = new E2eStack(nats, emulator, issuer, nc, responder, dataDir, brokerDatabaseUrl, clock);
+    await stack.createOidcRole(`http://127.0.0.1:${issuerPort}/oidc/acme`);
+    for (let i = 0; i < (options.brokers ?? 1); i++) await stack.startBroker();
+    return stack;
+  }
+
+  get bus(): MessageBus {
+    return new MessageBus(this.nc);
+  }
+
+  async startBroker(): Promise<ServiceProcess> {
+    const broker = await ServiceProcess.start('credential-broker', await freePort(), {
+      NATS_URL: this.nats.url,
+      DATABASE_URL: this.brokerDatabaseUrl,
+      AWS_ENDPOINT_URL: this.emulator.endpoint,
+      AWS_ACCESS_KEY_ID: PLATFORM_KEY.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: PLATFORM_KEY.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+      LOG_LEVEL: 'verbose',
+    });
+    this.brokers.push(broker);
+    return broker;
+  }
+
+  /** A stack caller of `acme` attached to one new integration per given mode (read and write). */
+  caller(modes: IntegrationMode[], slug = 'network'): { callerId: string; slug: string; integrations: IntegrationSnapshot[] } {
+    const callerId = ulid();
+    const integrations = modes.map((mode) => integration(mode));
+    this.responder.register(callerId, {
+      slug,
+      type: 'stack',
+      attachments: integrations.map((i) => ({ integration: i, attachmentId: ulid(), read: true, write: true })),
+    });
+    return { callerId, slug, integrations };
+  }
+
+  /** `runtrail exec` from the build, with the worker's own AWS identity (used in worker mode only). */
+  exec(args: string[], env: Record<string, string> = {}): Promise<ExecResult> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [join(ROOT, 'dist/apps/cli/src/main.js'), 'exec', ...args], {
+        cwd: ROOT,
+        env: {
+          PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+          HOME: process.env['HOME'] ?? '/tmp',
+          NATS_URL: this.nats.url,
+          AWS_ENDPOINT_URL: this.emulator.endpoint,
+          AWS_ACCESS_KEY_ID: CUSTOMER_ADMIN.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: CUSTOMER_ADMIN.secretAccessKey,
+          AWS_DEFAULT_REGION: 'us-east-1',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.on('close', (code) => {
+        this.execOutputs.push(stdout, stderr);
+        resolve({ code: code ?? -1, stdout, stderr });
+      });
+    });
+  }
+
+  /** Every message a stream holds (optionally under one subject filter). */
+  async streamMessages(stream: string, subject?: string): Promise<Array<{ subject: string; data: string }>> {
+    const consumer = await jetstream(this.nc).consumers.get(stream, subject ? { filter_subjects: subject } : {});
+    const pending = (await consumer.info()).num_pending;
+    const out: Array<{ subject: string; data: string }> = [];
+    while (out.length < pending) {
+      const batch = await consumer.fetch({ max_messages: Math.min(500, pending - out.length), expires: 5000 });
+      for await (const m of batch) out.push({ subject: m.subject, data: m.string() });
+    }
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    for (const broker of this.brokers) await broker.stop();
+    await this.issuer.stop();
+    this.responder.stop();
+    await this.nc.drain().catch(() => undefined);
+    await this.emulator.stop();
+    await this.nats.stop();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  private async createOidcRole(issuerUrl: string): Promise<void> {
+    const iam = new IAMClient({ endpoint: this.emulator.endpoint, region: 'us-east-1', credentials: CUSTOMER_ADMIN, maxAttempts: 1 });
+    const provider = await iam.send(new CreateOpenIDConnectProviderCommand({ Url: issuerUrl, ClientIDList: ['sts.amazonaws.com'] }));
+    const hostPath = issuerUrl.replace(/^https?:\/\//, '');
+    const trust = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Federated: provider.OpenIDConnectProviderArn },
+          Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession', 'sts:SetSourceIdentity'],
+          Condition: { StringEquals: { [`${hostPath}:aud`]: 'sts.amazonaws.com' }, StringLike: { [`${hostPath}:sub`]: 'space:root:stack:*' } },
+        },
+      ],
+    };
+    await iam.send(new CreateRoleCommand({ RoleName: 'runtrail-oidc', AssumeRolePolicyDocument: JSON.stringify(trust) }));
+    iam.destroy();
+  }
+}
+
+/** An `acme` integration in the given mode, on the role the emulator's seed (or the stack) made for it. */
+export function integration(mode: IntegrationMode): IntegrationSnapshot {
+  const roleArn = mode === 'platform' ? DEMO_ROLE : mode === 'worker' ? WORKER_ROLE : OIDC_ROLE;
+  return {
+    id: ulid(),
+    account: 'acme',
+    name: `demo-${mode}`,
+    roleArn,
+    durationSeconds: 900,
+    region: 'us-east-1',
+    labels: [],
+    spaceId: 'root',
+    mode,
+    sessionTagging: mode === 'platform',
+    customExternalId: null,
+    healthy: true,
+    version: 1,
+  };
+}

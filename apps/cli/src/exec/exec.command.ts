@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { scopeOfPhase, STREAMS } from '@runtrail/contracts';
+import { ensureStreams, MessageBus } from '@runtrail/messaging';
+import { generateSealingKeyPair, type SealingKeyPair } from '@runtrail/sealing';
+import { childEnv } from './child-env';
+import { runChild } from './child.runner';
+import { startContainerEndpoint } from './container-endpoint';
+import { CredentialKeeper, secretsOf } from './credential-keeper';
+import { credentialsOf, type LiveCredentials } from './credentials';
+import { DeliveryInbox, type OpenedDelivery } from './delivery-inbox';
+import type { ExecOptions } from './exec-options';
+import { PhasePublisher } from './phase-publisher';
+import { planPhases } from './run-phases';
+
+/** Exit code when the run's credentials never came (the command did not run). */
+export const EXIT_NO_CREDENTIALS = 3;
+
+const log = (line: string) => process.stderr.write(`runtrail exec: ${line}\n`);
+
+/**
+ * `runtrail exec`: one run's worker side. Generates the run's key pair, optionally publishes the
+ * run's phases, waits for the sealed delivery, runs the command with the credentials (masked in
+ * its output) and a refreshing container endpoint, and exits with the command's code.
+ */
+export async function execCommand(options: ExecOptions): Promise<number> {
+  const keys = await generateSealingKeyPair();
+  const nc = await connect({ servers: options.natsUrl.split(',').map((s) => s.trim()), name: `runtrail-exec ${options.runId}` });
+  const bus = new MessageBus(nc);
+  const inbox = new DeliveryInbox(nc, options.runId, options.workerId, keys);
+  const scheduler = options.publish ? new PhasePublisher(bus, { ...options, publish: options.publish }, keys.publicJwk) : null;
+  try {
+    if (scheduler) await ensureStreams(nc, [STREAMS.RUNS, STREAMS.DELIVERIES, STREAMS.CREDENTIALS], 1);
+    await inbox.start();
+    let commandPhase = options.phase;
+    if (scheduler && options.publish) {
+      const plan = planPhases(options.publish.runType, options.phase);
+      commandPhase = plan.commandPhase;
+      for (const phase of plan.before) {
+        await scheduler.enter(phase);
+        if (scopeOfPhase(phase)) {
+          const got = await inbox.wait(phase, options.integrationId, options.timeoutMs).catch(async (error: unknown) => {
+            await scheduler.enter('FAILED');
+            throw error;
+          });
+          log(`${phase}: ${scopeOfPhase(phase)} credentials received from integration ${got.delivery.integrationId} (${got.delivery.mode} mode)`);
+        }
+      }
+      await scheduler.enter(commandPhase);
+    }
+    let opened: OpenedDelivery;
+    try {
+      opened = await inbox.wait(commandPhase, options.integrationId, options.timeoutMs);
+    } catch (error) {
+      await scheduler?.enter('FAILED');
+      throw error;
+    }
+    const code = await runWithCredentials(options, nc, keys, opened);
+    await scheduler?.enter(code === 0 ? 'FINISHED' : 'FAILED');
+    return code;
+  } finally {
+    await inbox.stop().catch(() => undefined);
+    await nc.drain().catch(() => undefined);
+  }
+}
+
+async function runWithCredentials(options: ExecOptions, nc: NatsConnection, keys: SealingKeyPair, opened: OpenedDelivery): Promise<number> {
+  const secrets = new Set<string>();
+  const initial = await credentialsOf(opened.plaintext, options.awsEndpointUrl);
+  for (const s of secretsOf(initial)) secrets.add(s);
+  log(`${opened.delivery.phase}: running the command as ${initial.roleArn} (${opened.delivery.mode} mode, expires ${initial.expiration.toISOString()})`);
+
+  const tokenDir = initial.webIdentityToken ? mkdtempSync(join(tmpdir(), 'runtrail-exec-')) : null;
+  const tokenFile = tokenDir ? join(tokenDir, 'web-identity-token') : undefined;
+  const writeToken = (c: LiveCredentials) => {
+    if (tokenFile && c.webIdentityToken) writeFileSync(tokenFile, c.webIdentityToken, { mode: 0o600 });
+  };
+  writeToken(initial);
+
+  const keeper = new CredentialKeeper(
+    initial,
+    nc,
+    {
+      runId: options.runId,
+      workerId: options.workerId,
+      integrationId: opened.delivery.integrationId,
+      keys,
+      awsEndpointUrl: options.awsEndpointUrl,
+      refreshLeadMs: options.refreshLeadMs,
+      onSecrets: (values) => values.forEach((v) => secrets.add(v)),
+      onRefreshError: (message) => log(`refresh failed (the current credentials stay in use): ${message}`),
+    },
+    writeToken,
+  );
+  const endpoint = await startContainerEndpoint(() => keeper.fresh());
+  secrets.add(endpoint.authorizationToken);
+  try {
+    const env = childEnv({ base: process.env, credentials: initial, container: endpoint, containerOnly: options.containerOnly, webIdentityTokenFile: tokenFile });
+    return await runChild(options.command, env, secrets);
+  } finally {
+    keeper.stop();
+    await endpoint.close();
+    if (tokenDir) rmSync(tokenDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,12 @@
+import type { RetryPolicy } from './sts/sts-retry';
+
+/** Tunables of the broker derived from its environment, injected where needed. */
+export class BrokerSettings {
+  constructor(
+    /** How long a ledger claim protects an issuance in progress (the run event's ack wait). */
+    readonly leaseMs: number,
+    /** Deliveries of a run event before it is dead-lettered: the last one reports the failure. */
+    readonly maxDeliver: number,
+    readonly stsRetry: RetryPolicy,
+  ) {}
+}

@@ -1,0 +1,171 @@
+import { Injectable } from '@nestjs/common';
+import { roleSessionName, sessionTags, sourceIdentity, TRANSITIVE_SESSION_TAG_KEYS } from '@runtrail/aws-identity';
+import {
+  IssueTokenRequest,
+  type DeliveryPlaintext,
+  type IntegrationSnapshot,
+  type RunType,
+  type Scope,
+  type CallerRef,
+} from '@runtrail/contracts';
+import { MessageBus } from '@runtrail/messaging';
+import { generateSealingKeyPair, open } from '@runtrail/sealing';
+import { z } from 'zod';
+import { BrokerSettings } from '../broker.settings';
+import { Clock } from '../clock';
+import { StsAdapter } from '../sts/sts.adapter';
+import { withStsRetry } from '../sts/sts-retry';
+
+/** Who the credentials are for: the run, its caller and the scope of its phase. */
+export interface IssuanceTarget {
+  runId: string;
+  account: string;
+  spaceId: string;
+  caller: CallerRef;
+  runType: RunType;
+  scope: Scope;
+}
+
+/**
+ * Credentials for one integration, ready to seal. `plaintext` holds the secrets: callers seal it at
+ * once and drop it.
+ */
+export interface ObtainedCredentials {
+  plaintext: DeliveryPlaintext;
+  sessionName: string;
+  sourceIdentity: string;
+  accessKeyId: string | null;
+  assumedRoleArn: string | null;
+  expiresAt: Date;
+}
+
+/** Gets one integration's credentials in its mode: platform AssumeRole, OIDC web identity, or worker parameters. */
+@Injectable()
+export class CredentialSource {
+  constructor(
+    private readonly sts: StsAdapter,
+    private readonly bus: MessageBus,
+    private readonly settings: BrokerSettings,
+    private readonly clock: Clock,
+  ) {}
+
+  sessionNameOf(target: IssuanceTarget): string {
+    return roleSessionName({ runId: target.runId, callerId: target.caller.id, account: target.account });
+  }
+
+  async obtain(target: IssuanceTarget, integration: IntegrationSnapshot, externalId: string): Promise<ObtainedCredentials> {
+    const sessionName = this.sessionNameOf(target);
+    const source = sourceIdentity(target.runId);
+    const common = { sessionName, sourceIdentity: source };
+    const retry = this.settings.stsRetry;
+
+    if (integration.mode === 'worker') {
+      return {
+        ...common,
+        accessKeyId: null,
+        assumedRoleArn: null,
+        expiresAt: new Date(this.clock.now().getTime() + integration.durationSeconds * 1000),
+        plaintext: {
+          mode: 'worker',
+          roleArn: integration.roleArn,
+          externalId,
+          sessionName,
+          sourceIdentity: source,
+          durationSeconds: integration.durationSeconds,
+          region: integration.region,
+        },
+      };
+    }
+
+    if (integration.mode === 'oidc') {
+      const token = await this.webIdentityToken(target, integration);
+      const creds = await withStsRetry(
+        () =>
+          this.sts.assumeRoleWithWebIdentity({
+            roleArn: integration.roleArn,
+            region: integration.region,
+            sessionName,
+            durationSeconds: integration.durationSeconds,
+            webIdentityToken: token,
+          }),
+        retry,
+      );
+      return {
+        ...common,
+        accessKeyId: creds.accessKeyId,
+        assumedRoleArn: creds.assumedRoleArn,
+        expiresAt: creds.expiration,
+        plaintext: {
+          mode: 'oidc',
+          accessKeyId: creds.accessKeyId,
+          secretAccessKey: creds.secretAccessKey,
+          sessionToken: creds.sessionToken,
+          expiration: creds.expiration.toISOString(),
+          assumedRoleArn: creds.assumedRoleArn,
+          region: integration.region,
+          webIdentityToken: token,
+          roleArn: integration.roleArn,
+        },
+      };
+    }
+
+    const tags = integration.sessionTagging
+      ? sessionTags({ run: target.runId, caller: target.caller.id, space: target.spaceId, account: target.account, scope: target.scope })
+      : undefined;
+    const creds = await withStsRetry(
+      () =>
+        this.sts.assumeRole({
+          roleArn: integration.roleArn,
+          region: integration.region,
+          externalId,
+          sessionName,
+          sourceIdentity: source,
+          durationSeconds: integration.durationSeconds,
+          tags,
+          transitiveTagKeys: tags ? [...TRANSITIVE_SESSION_TAG_KEYS] : undefined,
+        }),
+      retry,
+    );
+    return {
+      ...common,
+      accessKeyId: creds.accessKeyId,
+      assumedRoleArn: creds.assumedRoleArn,
+      expiresAt: creds.expiration,
+      plaintext: {
+        mode: 'platform',
+        accessKeyId: creds.accessKeyId,
+        secretAccessKey: creds.secretAccessKey,
+        sessionToken: creds.sessionToken,
+        expiration: creds.expiration.toISOString(),
+        assumedRoleArn: creds.assumedRoleArn,
+        region: integration.region,
+      },
+    };
+  }
+
+  /** A token from oidc-issuer, sealed to a one-shot key so it never crosses NATS in the clear. */
+  private async webIdentityToken(target: IssuanceTarget, integration: IntegrationSnapshot): Promise<string> {
+    const replyKey = await generateSealingKeyPair();
+    const tags = integration.sessionTagging
+      ? Object.fromEntries(
+          sessionTags({ run: target.runId, caller: target.caller.id, space: target.spaceId, account: target.account, scope: target.scope }).map(
+            (t) => [t.Key, t.Value],
+          ),
+        )
+      : undefined;
+    const reply = await this.bus.request(IssueTokenRequest, {
+      account: target.account,
+      spaceId: target.spaceId,
+      callerType: target.caller.type,
+      callerId: target.caller.id,
+      runType: target.runType,
+      runId: target.runId,
+      scope: target.scope,
+      sessionTags: tags,
+      transitiveTagKeys: tags ? [...TRANSITIVE_SESSION_TAG_KEYS] : undefined,
+      sourceIdentity: true,
+      replyKey: replyKey.publicJwk,
+    });
+    return open(reply.sealedToken, replyKey.privateKey, z.string());
+  }
+}

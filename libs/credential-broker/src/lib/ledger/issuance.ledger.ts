@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from '@mikro-orm/core';
+import { InjectEntityManager, isUniqueViolation, toRuntrailError } from '@runtrail/persistence';
+import { Issuance } from './issuance.entity';
+import { serialiseSqliteWrites } from './sqlite-writes';
+
+/** Identifies one issuance: a run's phase and one integration. */
+export interface IssuanceKey {
+  runId: string;
+  phase: string;
+  integrationId: string;
+}
+
+export interface ClaimRequest extends IssuanceKey {
+  mode: string;
+  sessionName: string;
+  now: Date;
+  leaseMs: number;
+}
+
+/**
+ * What a claim found:
+ * - `fresh`: nobody worked on this issuance before; go ahead.
+ * - `takeover`: a replica claimed it and stopped (crashed) before delivering; `previous` says how far it got.
+ * - `done`: already delivered or failed; nothing to do but re-announce.
+ * - `busy`: another replica holds a live claim; try again later.
+ */
+export type ClaimOutcome =
+  | { kind: 'fresh'; claimToken: string }
+  | { kind: 'takeover'; claimToken: string; previous: Issuance }
+  | { kind: 'done'; row: Issuance }
+  | { kind: 'busy'; until: Date };
+
+export function issuanceKey(k: IssuanceKey): string {
+  return `${k.runId}:${k.phase}:${k.integrationId}`;
+}
+
+/**
+ * The issuance ledger (no secrets). Every transition is a compare-and-set on the row's claim token,
+ * so of several replicas racing for one issuance exactly one proceeds.
+ */
+@Injectable()
+export class IssuanceLedger {
+  constructor(@InjectEntityManager('credential-broker') private readonly em: EntityManager) {}
+
+  async claim(request: ClaimRequest): Promise<ClaimOutcome> {
+    const key = issuanceKey(request);
+    const claimToken = randomUUID();
+    const claimedUntil = new Date(request.now.getTime() + request.leaseMs);
+    const inserted = await this.write(key, async () => {
+      try {
+        await this.em.fork().insert(Issuance, {
+          key,
+          runId: request.runId,
+          phase: request.phase,
+          integrationId: request.integrationId,
+          mode: request.mode,
+          sessionName: request.sessionName,
+          state: 'claimed',
+          claimToken,
+          claimedUntil,
+          accessKeyId: null,
+          expiresAt: null,
+          refreshes: 0,
+          failureCode: null,
+          createdAt: request.now,
+          updatedAt: request.now,
+        });
+        return true;
+      } catch (error) {
+        if (isUniqueViolation(error)) return false;
+        throw error;
+      }
+    });
+    if (inserted) return { kind: 'fresh', claimToken };
+
+    const row = await this.find(request);
+    if (!row) return { kind: 'busy', until: request.now };
+    if (row.state === 'delivered' || row.state === 'failed') return { kind: 'done', row };
+    if (row.claimedUntil.getTime() > request.now.getTime()) return { kind: 'busy', until: row.claimedUntil };
+    const taken = await this.write(key, () =>
+      this.em.fork().nativeUpdate(Issuance, { key, claimToken: row.claimToken }, { claimToken, claimedUntil, updatedAt: request.now }),
+    );
+    return taken === 1 ? { kind: 'takeover', claimToken, previous: row } : { kind: 'busy', until: claimedUntil };
+  }
+
+  /** STS answered: the access key id and expiry are known before anything is published. */
+  recordAssumed(k: IssuanceKey, claimToken: string, accessKeyId: string | null, expiresAt: Date, now: Date): Promise<boolean> {
+    return this.transition(k, claimToken, { state: 'assumed', accessKeyId, expiresAt, updatedAt: now });
+  }
+
+  /** The sealed delivery is on JetStream. `accessKeyId`/`expiresAt` are the delivered session's. */
+  recordDelivered(k: IssuanceKey, claimToken: string, accessKeyId: string | null, expiresAt: Date, now: Date): Promise<boolean> {
+    return this.transition(k, claimToken, { state: 'delivered', accessKeyId, expiresAt, updatedAt: now });
+  }
+
+  /** Gives a claim up after a transient failure, so the redelivered event need not wait for the lease. */
+  release(k: IssuanceKey, claimToken: string, now: Date): Promise<boolean> {
+    return this.transition(k, claimToken, { claimedUntil: now, updatedAt: now });
+  }
+
+  recordFailed(k: IssuanceKey, claimToken: string, code: string, now: Date): Promise<boolean> {
+    return this.transition(k, claimToken, { state: 'failed', failureCode: code, updatedAt: now });
+  }
+
+  /** Counts one refresh and returns its number (1, 2, ...); compare-and-set so two refreshes get two numbers. */
+  async nextRefresh(k: IssuanceKey, accessKeyId: string | null, expiresAt: Date, now: Date): Promise<number> {
+    const key = issuanceKey(k);
+    for (;;) {
+      const row = await this.find(k);
+      if (!row) return 0;
+      const next = row.refreshes + 1;
+      const updated = await this.write(key, () =>
+        this.em.fork().nativeUpdate(Issuance, { key, refreshes: row.refreshes }, { refreshes: next, accessKeyId, expiresAt, updatedAt: now }),
+      );
+      if (updated === 1) return next;
+    }
+  }
+
+  async find(k: IssuanceKey): Promise<Issuance | null> {
+    const key = issuanceKey(k);
+    try {
+      return await this.em.fork().findOne(Issuance, { key }, { disableIdentityMap: true });
+    } catch (error) {
+      throw toRuntrailError(error, `issuance ${key}`);
+    }
+  }
+
+  private async transition(k: IssuanceKey, claimToken: string, data: Partial<Issuance>): Promise<boolean> {
+    const key = issuanceKey(k);
+    const updated = await this.write(key, () => this.em.fork().nativeUpdate(Issuance, { key, claimToken }, data));
+    return updated === 1;
+  }
+
+  private write<T>(key: string, work: () => Promise<T>): Promise<T> {
+    return serialiseSqliteWrites(this.em, () =>
+      work().catch((error: unknown) => {
+        throw toRuntrailError(error, `issuance ${key}`);
+      }),
+    );
+  }
+}

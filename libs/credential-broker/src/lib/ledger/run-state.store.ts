@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from '@mikro-orm/core';
+import type { RunPhaseChanged } from '@runtrail/contracts';
+import { InjectEntityManager, isUniqueViolation, toRuntrailError } from '@runtrail/persistence';
+import { RunState } from './run-state.entity';
+import { serialiseSqliteWrites } from './sqlite-writes';
+
+/** The latest phase of every run the broker has seen. */
+@Injectable()
+export class RunStateStore {
+  constructor(@InjectEntityManager('credential-broker') private readonly em: EntityManager) {}
+
+  /**
+   * Records the run's phase unless a later phase is already known: JetStream may redeliver an old
+   * event after a newer one, and a FINISHED run must never look active again.
+   */
+  async record(event: RunPhaseChanged, now: Date): Promise<void> {
+    const at = new Date(event.at);
+    const row = {
+      runId: event.runId,
+      phase: event.phase,
+      at,
+      account: event.account,
+      spaceId: event.spaceId,
+      callerType: event.caller.type,
+      callerId: event.caller.id,
+      callerSlug: event.caller.slug,
+      runType: event.runType,
+      workerId: event.workerId,
+      workerPublicKey: event.workerPublicKey,
+      updatedAt: now,
+    };
+    await serialiseSqliteWrites(this.em, async () => {
+      try {
+        try {
+          await this.em.fork().insert(RunState, row);
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          await this.em.fork().nativeUpdate(RunState, { runId: event.runId, at: { $lte: at } }, row);
+        }
+      } catch (error) {
+        throw toRuntrailError(error, `run ${event.runId}`);
+      }
+    });
+  }
+
+  async find(runId: string): Promise<RunState | null> {
+    try {
+      return await this.em.fork().findOne(RunState, { runId }, { disableIdentityMap: true });
+    } catch (error) {
+      throw toRuntrailError(error, `run ${runId}`);
+    }
+  }
+}
