@@ -37,7 +37,12 @@ export class IntegrationWrites {
 
   async create(p: Principal, body: unknown) {
     p.requireAdmin();
-    const fields = input(createIntegrationBody, body, 'integration');
+    // Defaults first, then the rules every stored integration obeys (shared with update).
+    const fields = input(
+      integrationFieldsSchema,
+      input(createIntegrationBody, body, 'integration'),
+      'integration',
+    );
     checkIntegrationRules(fields);
     await this.requireSpace(this.uow.read(), p, fields.spaceId);
     const id = ulid();
