@@ -1,2 +1,13 @@
-export { AuditModule } from './lib/audit.module';
+export { AuditModule, type AuditModuleOptions } from './lib/audit.module';
 export { auditEnv, type AuditEnv } from './lib/audit.env';
+export { auditPersistence } from './lib/audit.persistence';
+export { openAuditStore, type OpenAuditStore } from './lib/storage/open-audit-store';
+export { AuditDb } from './lib/storage/audit-db';
+export { FindingStore, type FindingPublisher } from './lib/findings/finding.store';
+export { IngestEvents, type IngestResult } from './lib/ingest/ingest-events.usecase';
+export { ImportFiles, type ImportProgress, type ImportOptions } from './lib/ingest/import-files.usecase';
+export { parseIpRanges } from './lib/findings/ip-ranges';
+export { SweepFindings } from './lib/findings/sweep-findings.usecase';
+export { PollerService } from './lib/service/poller.service';
+export { runTimeline } from './lib/queries/run-timeline.query';
+export { whoChanged } from './lib/queries/who-changed.query';

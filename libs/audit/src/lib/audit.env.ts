@@ -1,8 +1,51 @@
-import { baseServiceEnv, serviceName } from '@runtrail/config';
-import type { z } from 'zod';
+import { baseServiceEnv, envInt, envUrl, serviceName } from '@runtrail/config';
+import { z } from 'zod';
+
+const AWS_ACCOUNT = /^\d{12}$/;
+const REGION = /^[a-z]{2,}(-[a-z]+)+-\d+$/;
+
+/** `AUDIT_POLL_TARGETS`: `<awsAccountId>:<region>` pairs, comma-separated. */
+const pollTargets = z
+  .string()
+  .default('')
+  .transform((s, ctx) => {
+    const targets = s.split(',').map((t) => t.trim()).filter(Boolean).map((t) => {
+      const [accountId = '', region = ''] = t.split(':');
+      if (!AWS_ACCOUNT.test(accountId) || !REGION.test(region)) {
+        ctx.addIssue({ code: 'custom', message: `"${t}" is not <12-digit account>:<region>` });
+      }
+      return { accountId, region };
+    });
+    return targets;
+  });
+
+/** `AUDIT_WORKER_IP_RANGES`: CIDR blocks the worker pools call AWS from; empty turns the rule off. */
+const cidrList = z
+  .string()
+  .default('')
+  .transform((s) => s.split(',').map((t) => t.trim()).filter(Boolean))
+  .refine((list) => list.every((c) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(c)), 'must be comma-separated CIDR blocks');
 
 /** Environment of the audit service (validated once at start). */
 export const auditEnv = baseServiceEnv.extend({
   SERVICE_NAME: serviceName.default('audit'),
+  /** CloudTrail endpoint override (the aws-emulator in development); the poller signs with the default AWS credential chain. */
+  AWS_ENDPOINT_URL: envUrl({ protocols: ['http', 'https'] }).optional(),
+  AUDIT_POLL_TARGETS: pollTargets,
+  /** Pause between two polls of one target once it is caught up. */
+  AUDIT_POLL_INTERVAL_MS: envInt({ min: 1000, max: 3_600_000 }).default(60_000),
+  /** How far back each poll reaches before the checkpoint: CloudTrail delivers events 5-15 min late. */
+  AUDIT_POLL_OVERLAP_SECONDS: envInt({ min: 0, max: 86_400 }).default(900),
+  /** LookupEvents requests per second per account and region (AWS allows 2). */
+  AUDIT_POLL_MAX_RPS: envInt({ min: 1, max: 2 }).default(2),
+  /** Lease lifetime in NATS KV: a dead poller's target is taken over after at most this long. */
+  AUDIT_LEASE_TTL_MS: envInt({ min: 1000, max: 600_000 }).default(30_000),
+  AUDIT_WORKER_IP_RANGES: cidrList,
+  /** How long an AssumeRole with runtrail's marks may wait for its issuance before it is a finding. */
+  AUDIT_UNISSUED_GRACE_SECONDS: envInt({ min: 0, max: 86_400 }).default(300),
+  /** How long an issuance may be missing from CloudTrail before it is a finding. */
+  AUDIT_ISSUANCE_GRACE_SECONDS: envInt({ min: 0, max: 7 * 86_400 }).default(3600),
+  /** How often the time-based findings are checked (0: never, e.g. in tests that sweep by hand). */
+  AUDIT_SWEEP_INTERVAL_MS: envInt({ min: 0, max: 3_600_000 }).default(60_000),
 });
 export type AuditEnv = z.output<typeof auditEnv>;

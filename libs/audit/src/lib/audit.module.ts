@@ -1,14 +1,44 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PersistenceModule } from '@runtrail/persistence';
+import { ActivityController } from './api/activity.controller';
+import { ApiKeyGuard } from './api/api-key.guard';
+import { FindingsController } from './api/findings.controller';
+import { OpenApiController } from './api/openapi.controller';
+import { TimelineController } from './api/timeline.controller';
+import { WhoChangedController } from './api/who-changed.controller';
 import type { AuditEnv } from './audit.env';
 import { auditPersistence } from './audit.persistence';
+import { AwsLookupEvents, type LookupEventsSource } from './poller/lookup-events.client';
+import { AuditEventsHandler } from './service/audit-events.handler';
+import { auditProviders } from './service/audit.providers';
+import { FindingsSweeper } from './service/findings-sweeper.service';
+import { LOOKUP_EVENTS_SOURCE, PollerService } from './service/poller.service';
 
+/** What a test (or another host) may swap. */
+export interface AuditModuleOptions {
+  lookupEvents?: LookupEventsSource;
+}
+
+/**
+ * The audit service: ingestion (LookupEvents pollers, NATS push; file import is the CLI's), run
+ * knowledge from `runs.v1.>` and `credentials.v1.>`, correlation, findings on `audit.v1.finding`,
+ * and the query API under `/v1/audit`.
+ */
 @Module({})
 export class AuditModule {
-  static forRoot(env: AuditEnv): DynamicModule {
+  static forRoot(env: AuditEnv, options: AuditModuleOptions = {}): DynamicModule {
     return {
       module: AuditModule,
       imports: [PersistenceModule.forService({ ...auditPersistence, databaseUrl: env.DATABASE_URL })],
+      controllers: [AuditEventsHandler, TimelineController, WhoChangedController, ActivityController, FindingsController, OpenApiController],
+      providers: [
+        ...auditProviders(env),
+        ApiKeyGuard,
+        FindingsSweeper,
+        PollerService,
+        { provide: LOOKUP_EVENTS_SOURCE, useFactory: () => options.lookupEvents ?? new AwsLookupEvents(env.AWS_ENDPOINT_URL) },
+      ],
+      exports: [PollerService],
     };
   }
 }

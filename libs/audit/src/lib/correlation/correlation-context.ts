@@ -14,7 +14,8 @@ export class CorrelationContext {
   readonly issuancesBySession = new Map<string, KnownIssuance[]>();
   readonly issuancesByRun = new Map<string, KnownIssuance[]>();
   readonly runs = new Map<string, KnownRun>();
-  readonly integratedRoles = new Set<string>();
+  /** Role ARN -> the runtrail account whose integration uses it. */
+  readonly integratedRoles = new Map<string, string>();
 
   addSession(session: KnownSession): void {
     this.sessionsByKey.set(session.accessKeyId, session);
@@ -61,8 +62,8 @@ export class CorrelationContext {
       const run = toRun(row);
       ctx.runs.set(run.runId, run);
     }
-    for (const row of await inChunks(db, 'select "role_arn" from "integrated_role" where "role_arn" in', deniedRoles)) {
-      ctx.integratedRoles.add(String(row['role_arn']));
+    for (const row of await inChunks(db, 'select "role_arn", "account" from "integrated_role" where "role_arn" in', deniedRoles)) {
+      ctx.integratedRoles.set(String(row['role_arn']), String(row['account']));
     }
     return ctx;
   }

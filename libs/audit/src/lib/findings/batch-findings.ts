@@ -1,5 +1,6 @@
 import type { CorrelatedEvent } from '../correlation/correlate-batch';
 import type { CorrelationContext } from '../correlation/correlation-context';
+import { parseExternalId } from '@runtrail/aws-identity';
 import { runtrailMarker } from '../ingest/event-row';
 import type { NewFinding } from './finding.store';
 import { ipInRanges, type IpRange } from './ip-ranges';
@@ -44,7 +45,7 @@ export function batchFindings(events: CorrelatedEvent[], ctx: CorrelationContext
         id: `denied_assume_role:${event.eventId}`,
         kind: 'denied_assume_role',
         severity: 'medium',
-        account: link.account,
+        account: link.account ?? ctx.integratedRoles.get(a.roleArn) ?? accountOfExternalId(a.externalId),
         runId: link.runId,
         roleArn: a.roleArn,
         awsAccountId: event.recipientAccountId,
@@ -77,4 +78,9 @@ export function usedAfterRunEnded(
 
 function isIp(value: string): boolean {
   return /^[\d.]+$/.test(value) || value.includes(':');
+}
+
+/** The runtrail account an external id names, when it is runtrail's format. */
+export function accountOfExternalId(value: string | null | undefined): string | null {
+  return value ? (parseExternalId(value)?.account ?? null) : null;
 }

@@ -1,0 +1,148 @@
+import { Logger } from '@nestjs/common';
+import { parseCloudTrailRecord, type NormalizedEvent } from '@runtrail/cloudtrail';
+import { keepBadRecords, type BadRecord } from '../ingest/bad-record';
+import type { IngestEvents } from '../ingest/ingest-events.usecase';
+import type { AuditDb } from '../storage/audit-db';
+import type { LookupEventsSource } from './lookup-events.client';
+import { loadCheckpoint, saveCheckpoint } from './poll-checkpoint';
+import type { PollerLease } from './poller-lease';
+import { RateBudget } from './rate-budget';
+
+export interface AccountPollerSettings {
+  accountId: string;
+  region: string;
+  intervalMs: number;
+  overlapMs: number;
+  maxRps: number;
+  leaseTtlMs: number;
+  /** Where the very first poll of a target starts, before now (default: the overlap). */
+  initialLookbackMs?: number;
+}
+
+/** One window read: for tests and logs. */
+export interface PollWindow {
+  start: Date;
+  end: Date;
+  requests: number;
+  events: number;
+  inserted: number;
+}
+
+/**
+ * Polls CloudTrail LookupEvents for one (AWS account, region) while holding its lease. Each cycle
+ * reads the window [checkpoint - overlap, now] page by page (newest first, as LookupEvents
+ * answers), ingests every page (duplicates from the overlap are dropped on eventID) and only then
+ * moves the checkpoint to the window's end: a poller that dies mid-window leaves the checkpoint
+ * where it was, and whoever takes over reads the window again, without gaps. Every request waits
+ * for the rate budget; the lease is renewed between pages.
+ */
+export class AccountPoller {
+  private readonly log: Logger;
+  private readonly budget: RateBudget;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+  readonly windows: PollWindow[] = [];
+
+  constructor(
+    private readonly settings: AccountPollerSettings,
+    private readonly lease: PollerLease,
+    private readonly source: LookupEventsSource,
+    private readonly db: AuditDb,
+    private readonly ingest: IngestEvents,
+  ) {
+    this.log = new Logger(`Poller:${settings.accountId}:${settings.region}`);
+    this.budget = new RateBudget(settings.maxRps);
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Graceful stop: finishes the current request, gives the lease back. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+    await this.lease.release();
+  }
+
+  /** Stops without releasing the lease, as a crashed process would (tests of takeover). */
+  async abandon(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+  }
+
+  get leader(): boolean {
+    return this.lease.held;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        if (await this.lease.acquire()) await this.pollWindow();
+      } catch (error) {
+        this.log.warn(`poll failed, retrying after the interval: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      // A standby checks the lease more often than the TTL, so a takeover is quick.
+      await this.pause(this.lease.held ? this.settings.intervalMs : Math.max(200, this.settings.leaseTtlMs / 3));
+    }
+  }
+
+  private async pollWindow(): Promise<void> {
+    const { accountId, region } = this.settings;
+    const end = new Date();
+    const checkpoint = await loadCheckpoint(this.db, accountId, region);
+    const start = new Date((checkpoint ?? end.getTime() - (this.settings.initialLookbackMs ?? 0)) - this.settings.overlapMs);
+    const window: PollWindow = { start, end, requests: 0, events: 0, inserted: 0 };
+    let nextToken: string | null = null;
+    let renewedAt = Date.now();
+    do {
+      if (this.stopped) return;
+      if (Date.now() - renewedAt > this.settings.leaseTtlMs / 3) {
+        if (!(await this.lease.renew())) return this.log.warn('lease lost mid-window; the new holder reads the window again');
+        renewedAt = Date.now();
+      }
+      await this.budget.take();
+      const page = await this.source.lookup({ region, start, end, nextToken });
+      window.requests++;
+      nextToken = page.nextToken;
+      const { events, bad } = normalise(page.records, `lookup:${accountId}:${region}`);
+      bad.push(...page.unreadable.map((u, i) => ({ source: `lookup:${accountId}:${region}:${u.eventId ?? i}`, index: i, reason: u.reason, excerpt: null })));
+      if (bad.length) await keepBadRecords(this.db, bad);
+      const result = await this.ingest.ingest(events, `lookup:${accountId}:${region}`);
+      window.events += events.length;
+      window.inserted += result.inserted;
+    } while (nextToken);
+    if (!(await this.lease.renew())) return;
+    await saveCheckpoint(this.db, accountId, region, end.getTime());
+    this.windows.push(window);
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.wakeUp(), ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+    });
+  }
+
+  private wakeUp(): void {
+    this.wake?.();
+  }
+}
+
+function normalise(records: unknown[], source: string): { events: NormalizedEvent[]; bad: BadRecord[] } {
+  const events: NormalizedEvent[] = [];
+  const bad: BadRecord[] = [];
+  records.forEach((record, index) => {
+    const parsed = parseCloudTrailRecord(record);
+    if (parsed.ok) events.push(parsed.event);
+    else bad.push({ source: `${source}:${Date.now()}`, index, reason: parsed.reason, excerpt: JSON.stringify(record) });
+  });
+  return { events, bad };
+}

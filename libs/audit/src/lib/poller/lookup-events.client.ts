@@ -1,0 +1,52 @@
+import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
+
+/** One page of LookupEvents: the raw CloudTrail records and the token of the next page. */
+export interface LookupPage {
+  records: unknown[];
+  /** Records whose `CloudTrailEvent` was not JSON (kept aside as bad records). */
+  unreadable: Array<{ eventId: string | null; reason: string }>;
+  nextToken: string | null;
+}
+
+/** The CloudTrail API as the poller uses it (an adapter, so tests and other sources can stand in). */
+export interface LookupEventsSource {
+  lookup(input: { region: string; start: Date; end: Date; nextToken: string | null }): Promise<LookupPage>;
+}
+
+/**
+ * LookupEvents with the AWS SDK: the default credential chain, an endpoint override for the
+ * aws-emulator. The SDK's own retries are off: the poller's rate budget decides every request.
+ */
+export class AwsLookupEvents implements LookupEventsSource {
+  private readonly clients = new Map<string, CloudTrailClient>();
+
+  constructor(private readonly endpoint?: string) {}
+
+  async lookup(input: { region: string; start: Date; end: Date; nextToken: string | null }): Promise<LookupPage> {
+    const out = await this.client(input.region).send(
+      new LookupEventsCommand({ StartTime: input.start, EndTime: input.end, MaxResults: 50, NextToken: input.nextToken ?? undefined }),
+    );
+    const page: LookupPage = { records: [], unreadable: [], nextToken: out.NextToken ?? null };
+    for (const e of out.Events ?? []) {
+      try {
+        page.records.push(JSON.parse(e.CloudTrailEvent ?? ''));
+      } catch {
+        page.unreadable.push({ eventId: e.EventId ?? null, reason: 'CloudTrailEvent is not JSON' });
+      }
+    }
+    return page;
+  }
+
+  private client(region: string): CloudTrailClient {
+    let client = this.clients.get(region);
+    if (!client) {
+      client = new CloudTrailClient({ region, endpoint: this.endpoint, maxAttempts: 1 });
+      this.clients.set(region, client);
+    }
+    return client;
+  }
+
+  close(): void {
+    for (const client of this.clients.values()) client.destroy();
+  }
+}

@@ -1,0 +1,55 @@
+import { RuntrailError } from '@runtrail/contracts';
+import { num, numOrNull, str, type AuditDb } from '../storage/audit-db';
+import { scopeSql, type AuditScope } from './audit-scope';
+import { after, decodeCursor, toPage, type Page } from './cursor';
+import { EVENT_VIEW_COLUMNS, eventPosition, toEventView, type EventView } from './event-view';
+
+export interface RunTimeline {
+  run: {
+    runId: string; account: string; spaceId: string; callerType: string; callerId: string; callerSlug: string;
+    runType: string; endedAt: string | null; endPhase: string | null;
+  };
+  phases: Array<{ phase: string; at: string }>;
+  issuances: Array<{
+    integrationId: string; roleArn: string; phase: string; scope: string; mode: string; accessKeyId: string | null;
+    sessionName: string; issuedAt: string; expiresAt: string; seenInTrail: boolean;
+  }>;
+  /** Every AWS call of the run, its own sessions' and chained ones', oldest first. */
+  events: Page<EventView>;
+}
+
+/**
+ * A run's timeline: phases, issuances and every AWS call linked to it, in time order. Events are
+ * paged on `(run_id, event_time, event_id)`, one index range per page.
+ */
+export async function runTimeline(db: AuditDb, runId: string, scope: AuditScope, cursorText?: string, limit = 100): Promise<RunTimeline> {
+  const s = scopeSql(scope);
+  const [run] = await db.all(`select * from "run" where "run_id" = ? and ${s.sql}`, [runId, ...s.params]);
+  if (!run) throw new RuntrailError('NOT_FOUND', `run ${runId}: no such run in account ${scope.account}`);
+  const cursor = decodeCursor(cursorText);
+  const page = after(cursor, 'event_time', 'event_id', false);
+  const [phases, issuances, events] = [
+    await db.all(`select "phase", "at" from "run_phase" where "run_id" = ? order by "at"`, [runId]),
+    await db.all(`select * from "issuance" where "run_id" = ? order by "issued_at"`, [runId]),
+    await db.all(
+      `select ${EVENT_VIEW_COLUMNS} from "cloudtrail_event" where "run_id" = ? and ${page.sql} order by "event_time", "event_id" limit ?`,
+      [runId, ...page.params, limit + 1],
+    ),
+  ];
+  const endedAt = numOrNull(run['ended_at']);
+  return {
+    run: {
+      runId, account: String(run['account']), spaceId: String(run['space_id']), callerType: String(run['caller_type']),
+      callerId: String(run['caller_id']), callerSlug: String(run['caller_slug']), runType: String(run['run_type']),
+      endedAt: endedAt === null ? null : new Date(endedAt).toISOString(), endPhase: str(run['end_phase']),
+    },
+    phases: phases.map((p) => ({ phase: String(p['phase']), at: new Date(num(p['at'])).toISOString() })),
+    issuances: issuances.map((i) => ({
+      integrationId: String(i['integration_id']), roleArn: String(i['role_arn']), phase: String(i['phase']), scope: String(i['scope']),
+      mode: String(i['mode']), accessKeyId: str(i['access_key_id']), sessionName: String(i['session_name']),
+      issuedAt: new Date(num(i['issued_at'])).toISOString(), expiresAt: new Date(num(i['expires_at'])).toISOString(),
+      seenInTrail: i['assume_event_id'] !== null,
+    })),
+    events: toPage(events.map(toEventView), limit, eventPosition),
+  };
+}

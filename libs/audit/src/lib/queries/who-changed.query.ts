@@ -1,0 +1,22 @@
+import type { AuditDb } from '../storage/audit-db';
+import { scopeSql, type AuditScope } from './audit-scope';
+import { after, decodeCursor, toPage, type Page } from './cursor';
+import { EVENT_VIEW_COLUMNS, eventPosition, toEventView, type EventView } from './event-view';
+
+/**
+ * "Who changed resource X": the mutating calls that named X (by ARN or by name), newest first,
+ * each with its run. Reads the `event_resource` primary key `(resource, event_time, event_id)`,
+ * so a page costs one index range whatever the store's size.
+ */
+export async function whoChanged(db: AuditDb, resource: string, scope: AuditScope, cursorText?: string, limit = 100): Promise<Page<EventView>> {
+  const page = after(decodeCursor(cursorText), 'event_time', 'event_id', true);
+  const s = scopeSql(scope, 'e');
+  const columns = EVENT_VIEW_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ');
+  const rows = await db.all(
+    `select ${columns} from "event_resource" r join "cloudtrail_event" e on e."event_id" = r."event_id"
+      where r."resource" = ? and ${page.sql.replace(/"event_(time|id)"/g, 'r."event_$1"')} and ${s.sql}
+      order by r."event_time" desc, r."event_id" desc limit ?`,
+    [resource, ...page.params, ...s.params, limit + 1],
+  );
+  return toPage(rows.map(toEventView), limit, eventPosition);
+}
