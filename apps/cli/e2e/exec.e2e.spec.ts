@@ -12,11 +12,31 @@ let secretsDir: string;
 
 /** A child command that keeps the secrets it got (in a file, for the leak scan) and asks AWS who it is. */
 function whoAmI(tag: string): string[] {
-  return ['sh', '-c', `printf '%s\\n%s\\n' "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" > ${secretsDir}/${tag}; exec /usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL" sts get-caller-identity --output json`];
+  return [
+    'sh',
+    '-c',
+    `printf '%s\\n%s\\n' "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" > ${secretsDir}/${tag}; exec /usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL" sts get-caller-identity --output json`,
+  ];
 }
 
 function publishArgs(runId: string, callerId: string, slug = 'network', runType = 'TRACKED'): string[] {
-  return ['--run', runId, '--worker', 'worker-e2e', '--publish-phases', '--account', 'acme', '--stack', callerId, '--caller-slug', slug, '--run-type', runType, '--timeout', '20'];
+  return [
+    '--run',
+    runId,
+    '--worker',
+    'worker-e2e',
+    '--publish-phases',
+    '--account',
+    'acme',
+    '--stack',
+    callerId,
+    '--caller-slug',
+    slug,
+    '--run-type',
+    runType,
+    '--timeout',
+    '20',
+  ];
 }
 
 async function trailParams(runId: string): Promise<Array<Record<string, unknown>>> {
@@ -44,21 +64,37 @@ describe('runtrail exec on the real stack', () => {
     const runId = ulid();
     const result = await stack.exec([...publishArgs(runId, callerId), '--', ...whoAmI('platform')]);
 
-    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.stringContaining('APPLYING: running the command as') });
+    expect({ code: result.code, stderr: result.stderr }).toEqual({
+      code: 0,
+      stderr: expect.stringContaining('APPLYING: running the command as'),
+    });
     const identity = JSON.parse(result.stdout) as { Arn: string; Account: string };
-    expect(identity.Arn).toBe(`arn:aws:sts::${CUSTOMER}:assumed-role/runtrail-demo/${runId}@${callerId}@acme`);
+    expect(identity.Arn).toBe(
+      `arn:aws:sts::${CUSTOMER}:assumed-role/runtrail-demo/${runId}@${callerId}@acme`,
+    );
     const params = await trailParams(runId);
     const externalIds = params.map((p) => p['externalId']);
-    expect(externalIds).toEqual([`acme@${integrations[0]!.id}@network@read`, `acme@${integrations[0]!.id}@network@write`]);
-    expect(params[1]).toMatchObject({ sourceIdentity: runId, roleSessionName: `${runId}@${callerId}@acme`, durationSeconds: 900 });
+    expect(externalIds).toEqual([
+      `acme@${integrations[0]!.id}@network@read`,
+      `acme@${integrations[0]!.id}@network@write`,
+    ]);
+    expect(params[1]).toMatchObject({
+      sourceIdentity: runId,
+      roleSessionName: `${runId}@${callerId}@acme`,
+      durationSeconds: 900,
+    });
 
-    const issued = (await stack.streamMessages('CREDENTIALS', 'credentials.v1.issued')).map((m) => JSON.parse(m.data) as Record<string, unknown>);
+    const issued = (await stack.streamMessages('CREDENTIALS', 'credentials.v1.issued')).map(
+      (m) => JSON.parse(m.data) as Record<string, unknown>,
+    );
     const mine = issued.filter((e) => e['runId'] === runId);
     expect(mine.map((e) => [e['phase'], e['scope'], e['mode'], e['refresh']])).toEqual([
       ['PLANNING', 'read', 'platform', 0],
       ['APPLYING', 'write', 'platform', 0],
     ]);
-    const phases = (await stack.streamMessages('RUNS', `runs.v1.phase.${runId}`)).map((m) => (JSON.parse(m.data) as { phase: string }).phase);
+    const phases = (await stack.streamMessages('RUNS', `runs.v1.phase.${runId}`)).map(
+      (m) => (JSON.parse(m.data) as { phase: string }).phase,
+    );
     expect(phases).toEqual(['INITIALIZING', 'PLANNING', 'APPLYING', 'FINISHED']);
   });
 
@@ -75,32 +111,60 @@ describe('runtrail exec on the real stack', () => {
 
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
     expect(result.stdout).toContain(`role=arn:aws:iam::${CUSTOMER}:role/runtrail-oidc`);
-    expect(result.stdout).toContain(`"Arn": "arn:aws:sts::${CUSTOMER}:assumed-role/runtrail-oidc/${runId}@${callerId}@acme"`);
+    expect(result.stdout).toContain(
+      `"Arn": "arn:aws:sts::${CUSTOMER}:assumed-role/runtrail-oidc/${runId}@${callerId}@acme"`,
+    );
   });
 
   it('works in worker mode: the worker assumes the role with its own identity and the broker-chosen parameters', async () => {
     const { callerId, integrations } = stack.caller(['worker']);
     const runId = ulid();
-    const result = await stack.exec([...publishArgs(runId, callerId, 'network', 'PROPOSED'), '--', ...whoAmI('worker')]);
+    const result = await stack.exec([
+      ...publishArgs(runId, callerId, 'network', 'PROPOSED'),
+      '--',
+      ...whoAmI('worker'),
+    ]);
 
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
-    expect(JSON.parse(result.stdout)).toMatchObject({ Arn: `arn:aws:sts::${CUSTOMER}:assumed-role/runtrail-worker/${runId}@${callerId}@acme` });
-    const call = stack.emulator.events(CUSTOMER).find((e) => e.eventName === 'AssumeRole' && JSON.stringify(e.requestParameters).includes(runId));
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      Arn: `arn:aws:sts::${CUSTOMER}:assumed-role/runtrail-worker/${runId}@${callerId}@acme`,
+    });
+    const call = stack.emulator
+      .events(CUSTOMER)
+      .find((e) => e.eventName === 'AssumeRole' && JSON.stringify(e.requestParameters).includes(runId));
     expect(call?.userIdentity).toMatchObject({ arn: `arn:aws:iam::${CUSTOMER}:user/admin` });
-    expect(call?.requestParameters).toMatchObject({ externalId: `acme@${integrations[0]!.id}@network@read`, sourceIdentity: runId });
+    expect(call?.requestParameters).toMatchObject({
+      externalId: `acme@${integrations[0]!.id}@network@read`,
+      sourceIdentity: runId,
+    });
   });
 
   it('reports a caller with no attachment for the scope as a clear failure, and does not run the command', async () => {
     const callerId = ulid();
     stack.responder.register(callerId, { slug: 'lonely', type: 'stack', attachments: [] });
     const runId = ulid();
-    const result = await stack.exec([...publishArgs(runId, callerId, 'lonely'), '--', 'sh', '-c', 'echo ran']);
+    const result = await stack.exec([
+      ...publishArgs(runId, callerId, 'lonely'),
+      '--',
+      'sh',
+      '-c',
+      'echo ran',
+    ]);
 
     expect(result.code).toBe(3);
     expect(result.stdout).not.toContain('ran');
-    expect(result.stderr).toContain(`no integration attached for scope read to stack lonely (${callerId}) in account acme`);
-    const failed = (await stack.streamMessages('CREDENTIALS', 'credentials.v1.failed')).map((m) => JSON.parse(m.data) as Record<string, unknown>);
-    expect(failed.find((f) => f['runId'] === runId)).toMatchObject({ phase: 'PLANNING', scope: 'read', integrationId: null, code: 'NOT_FOUND' });
+    expect(result.stderr).toContain(
+      `no integration attached for scope read to stack lonely (${callerId}) in account acme`,
+    );
+    const failed = (await stack.streamMessages('CREDENTIALS', 'credentials.v1.failed')).map(
+      (m) => JSON.parse(m.data) as Record<string, unknown>,
+    );
+    expect(failed.find((f) => f['runId'] === runId)).toMatchObject({
+      phase: 'PLANNING',
+      scope: 'read',
+      integrationId: null,
+      code: 'NOT_FOUND',
+    });
   });
 
   it('masks every secret the command prints, also when it is split across writes', async () => {
@@ -130,20 +194,29 @@ describe('runtrail exec on the real stack', () => {
     const result = await stack.exec([...publishArgs(runId, callerId), '--', 'sh', '-c', 'exit 7']);
 
     expect(result.code).toBe(7);
-    const phases = (await stack.streamMessages('RUNS', `runs.v1.phase.${runId}`)).map((m) => (JSON.parse(m.data) as { phase: string }).phase);
+    const phases = (await stack.streamMessages('RUNS', `runs.v1.phase.${runId}`)).map(
+      (m) => (JSON.parse(m.data) as { phase: string }).phase,
+    );
     expect(phases.at(-1)).toBe('FAILED');
   });
 
   it('never writes an issued secret to a log line, an event or a database row', async () => {
-    const secrets = readdirSync(secretsDir).flatMap((f) => readFileSync(join(secretsDir, f), 'utf8').trim().split('\n'));
+    const secrets = readdirSync(secretsDir).flatMap((f) =>
+      readFileSync(join(secretsDir, f), 'utf8').trim().split('\n'),
+    );
     expect(secrets.length).toBeGreaterThanOrEqual(6);
     const logs = [...stack.brokers.map((b) => b.text), stack.issuer.text, ...stack.execOutputs].join('\n');
     const events: string[] = [];
     for (const stream of ['RUNS', 'CREDENTIALS', 'DELIVERIES', 'DLQ']) {
       events.push(...(await stack.streamMessages(stream)).map((m) => m.data));
     }
-    const dump = spawnSync('sqlite3', [stack.brokerDatabaseUrl.replace(/^sqlite:/, ''), '.dump'], { encoding: 'utf8' });
-    const rows = dump.status === 0 ? dump.stdout : readFileSync(stack.brokerDatabaseUrl.replace(/^sqlite:/, ''), 'latin1');
+    const dump = spawnSync('sqlite3', [stack.brokerDatabaseUrl.replace(/^sqlite:/, ''), '.dump'], {
+      encoding: 'utf8',
+    });
+    const rows =
+      dump.status === 0
+        ? dump.stdout
+        : readFileSync(stack.brokerDatabaseUrl.replace(/^sqlite:/, ''), 'latin1');
     expect(rows).toContain('issuance');
     // The scan covers what it should: issuance metadata (public access key ids) is there, secrets are not.
     expect(events.some((e) => /"accessKeyId":"ASIA/.test(e))).toBe(true);

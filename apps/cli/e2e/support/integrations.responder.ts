@@ -1,6 +1,11 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { externalId } from '@runtrail/aws-identity';
-import { ResolveIntegrationsRequest, type IntegrationSnapshot, type ResolveIntegrationsReply, type Scope } from '@runtrail/contracts';
+import {
+  ResolveIntegrationsRequest,
+  type IntegrationSnapshot,
+  type ResolveIntegrationsReply,
+  type Scope,
+} from '@runtrail/contracts';
 import type { ReplyEnvelope } from '@runtrail/messaging';
 
 export interface Attachment {
@@ -40,7 +45,9 @@ export class IntegrationsResponder {
       callback: (_err, msg) => {
         this.requests++;
         const request = ResolveIntegrationsRequest.request.parse(JSON.parse(decoder.decode(msg.data)));
-        msg.respond(encoder.encode(JSON.stringify(this.answer(request.account, request.callerId, request.scope))));
+        msg.respond(
+          encoder.encode(JSON.stringify(this.answer(request.account, request.callerId, request.scope))),
+        );
       },
     });
   }
@@ -51,15 +58,26 @@ export class IntegrationsResponder {
 
   private answer(account: string, callerId: string, scope: Scope): ReplyEnvelope<ResolveIntegrationsReply> {
     const caller = this.callers.get(callerId);
-    if (!caller) return { ok: false, error: { code: 'NOT_FOUND', message: `caller ${callerId} is not registered in account ${account}` } };
+    if (!caller)
+      return {
+        ok: false,
+        error: { code: 'NOT_FOUND', message: `caller ${callerId} is not registered in account ${account}` },
+      };
     const integrations = caller.attachments
       .filter((a) => (scope === 'read' ? a.read : a.write))
       .map((a) => ({
         integration: a.integration,
         attachmentId: a.attachmentId,
         externalId:
-          a.integration.customExternalId ?? externalId({ account, integrationId: a.integration.id, callerSlug: caller.slug, scope }),
+          a.integration.customExternalId ??
+          externalId({ account, integrationId: a.integration.id, callerSlug: caller.slug, scope }),
       }));
-    return { ok: true, data: { caller: { type: caller.type, id: callerId, slug: caller.slug, spaceId: 'root', labels: [] }, integrations } };
+    return {
+      ok: true,
+      data: {
+        caller: { type: caller.type, id: callerId, slug: caller.slug, spaceId: 'root', labels: [] },
+        integrations,
+      },
+    };
   }
 }

@@ -42,7 +42,8 @@ export class ServiceProcess {
   private async waitReady(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.child.exitCode !== null) throw new Error(`${this.name} exited with ${this.child.exitCode}:\n${this.text}`);
+      if (this.child.exitCode !== null)
+        throw new Error(`${this.name} exited with ${this.child.exitCode}:\n${this.text}`);
       const ok = await fetch(`http://127.0.0.1:${this.port}/health/ready`).then(
         (r) => r.ok,
         () => false,

@@ -8,14 +8,28 @@ import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { IntegrationMode, IntegrationSnapshot } from '@runtrail/contracts';
 import { MessageBus } from '@runtrail/messaging';
-import { DEFAULT_EMULATOR_SEED, freePort, startNatsServer, startTestEmulator, type AwsEmulator, type RunningNatsServer, type Seed } from '@runtrail/testing';
+import {
+  DEFAULT_EMULATOR_SEED,
+  freePort,
+  startNatsServer,
+  startTestEmulator,
+  type AwsEmulator,
+  type RunningNatsServer,
+  type Seed,
+} from '@runtrail/testing';
 import { ulid } from 'ulid';
 import { IntegrationsResponder } from './integrations.responder';
 import { ROOT, ServiceProcess } from './service.process';
 
 export const CUSTOMER = '222222222222';
-export const PLATFORM_KEY = { accessKeyId: 'AKIA1111RUNTRAIL0001', secretAccessKey: 'runtrail-platform-local-secret-not-a-real-key' };
-export const CUSTOMER_ADMIN = { accessKeyId: 'AKIA2222CUSTOMERADM1', secretAccessKey: 'customer-admin-local-secret-not-a-real-key' };
+export const PLATFORM_KEY = {
+  accessKeyId: 'AKIA1111RUNTRAIL0001',
+  secretAccessKey: 'runtrail-platform-local-secret-not-a-real-key',
+};
+export const CUSTOMER_ADMIN = {
+  accessKeyId: 'AKIA2222CUSTOMERADM1',
+  secretAccessKey: 'customer-admin-local-secret-not-a-real-key',
+};
 export const DEMO_ROLE = `arn:aws:iam::${CUSTOMER}:role/runtrail-demo`;
 export const WORKER_ROLE = `arn:aws:iam::${CUSTOMER}:role/runtrail-worker`;
 export const OIDC_ROLE = `arn:aws:iam::${CUSTOMER}:role/runtrail-oidc`;
@@ -75,7 +89,10 @@ export class E2eStack {
     const nats = await startNatsServer();
     const dataDir = mkdtempSync(join(tmpdir(), 'runtrail-exec-e2e-'));
     const clock = { offsetMs: 0 };
-    const emulator = await startTestEmulator({ seed: seed(), clock: () => new Date(Date.now() + clock.offsetMs) });
+    const emulator = await startTestEmulator({
+      seed: seed(),
+      clock: () => new Date(Date.now() + clock.offsetMs),
+    });
     const issuerPort = await freePort();
     const issuer = await ServiceProcess.start('oidc-issuer', issuerPort, {
       NATS_URL: nats.url,
@@ -112,13 +129,21 @@ export class E2eStack {
   }
 
   /** A stack caller of `acme` attached to one new integration per given mode (read and write). */
-  caller(modes: IntegrationMode[], slug = 'network'): { callerId: string; slug: string; integrations: IntegrationSnapshot[] } {
+  caller(
+    modes: IntegrationMode[],
+    slug = 'network',
+  ): { callerId: string; slug: string; integrations: IntegrationSnapshot[] } {
     const callerId = ulid();
     const integrations = modes.map((mode) => integration(mode));
     this.responder.register(callerId, {
       slug,
       type: 'stack',
-      attachments: integrations.map((i) => ({ integration: i, attachmentId: ulid(), read: true, write: true })),
+      attachments: integrations.map((i) => ({
+        integration: i,
+        attachmentId: ulid(),
+        read: true,
+        write: true,
+      })),
     });
     return { callerId, slug, integrations };
   }
@@ -154,11 +179,17 @@ export class E2eStack {
 
   /** Every message a stream holds (optionally under one subject filter). */
   async streamMessages(stream: string, subject?: string): Promise<Array<{ subject: string; data: string }>> {
-    const consumer = await jetstream(this.nc).consumers.get(stream, subject ? { filter_subjects: subject } : {});
+    const consumer = await jetstream(this.nc).consumers.get(
+      stream,
+      subject ? { filter_subjects: subject } : {},
+    );
     const pending = (await consumer.info()).num_pending;
     const out: Array<{ subject: string; data: string }> = [];
     while (out.length < pending) {
-      const batch = await consumer.fetch({ max_messages: Math.min(500, pending - out.length), expires: 5000 });
+      const batch = await consumer.fetch({
+        max_messages: Math.min(500, pending - out.length),
+        expires: 5000,
+      });
       for await (const m of batch) out.push({ subject: m.subject, data: m.string() });
     }
     return out;
@@ -175,8 +206,15 @@ export class E2eStack {
   }
 
   private async createOidcRole(issuerUrl: string): Promise<void> {
-    const iam = new IAMClient({ endpoint: this.emulator.endpoint, region: 'us-east-1', credentials: CUSTOMER_ADMIN, maxAttempts: 1 });
-    const provider = await iam.send(new CreateOpenIDConnectProviderCommand({ Url: issuerUrl, ClientIDList: ['sts.amazonaws.com'] }));
+    const iam = new IAMClient({
+      endpoint: this.emulator.endpoint,
+      region: 'us-east-1',
+      credentials: CUSTOMER_ADMIN,
+      maxAttempts: 1,
+    });
+    const provider = await iam.send(
+      new CreateOpenIDConnectProviderCommand({ Url: issuerUrl, ClientIDList: ['sts.amazonaws.com'] }),
+    );
     const hostPath = issuerUrl.replace(/^https?:\/\//, '');
     const trust = {
       Version: '2012-10-17',
@@ -185,11 +223,16 @@ export class E2eStack {
           Effect: 'Allow',
           Principal: { Federated: provider.OpenIDConnectProviderArn },
           Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession', 'sts:SetSourceIdentity'],
-          Condition: { StringEquals: { [`${hostPath}:aud`]: 'sts.amazonaws.com' }, StringLike: { [`${hostPath}:sub`]: 'space:root:stack:*' } },
+          Condition: {
+            StringEquals: { [`${hostPath}:aud`]: 'sts.amazonaws.com' },
+            StringLike: { [`${hostPath}:sub`]: 'space:root:stack:*' },
+          },
         },
       ],
     };
-    await iam.send(new CreateRoleCommand({ RoleName: 'runtrail-oidc', AssumeRolePolicyDocument: JSON.stringify(trust) }));
+    await iam.send(
+      new CreateRoleCommand({ RoleName: 'runtrail-oidc', AssumeRolePolicyDocument: JSON.stringify(trust) }),
+    );
     iam.destroy();
   }
 }

@@ -6,7 +6,11 @@ import { SecretMasker } from './secret-masker';
  * Runs the command with its output passed through {@link SecretMasker}s, forwarding SIGINT/SIGTERM.
  * Resolves with the exit code to use: the command's, or 128 + signal number when it was killed.
  */
-export function runChild(command: string[], env: NodeJS.ProcessEnv, secrets: ReadonlySet<string>): Promise<number> {
+export function runChild(
+  command: string[],
+  env: NodeJS.ProcessEnv,
+  secrets: ReadonlySet<string>,
+): Promise<number> {
   return new Promise((resolve) => {
     const [file = '', ...args] = command;
     const child = spawn(file, args, { env, stdio: ['inherit', 'pipe', 'pipe'] });

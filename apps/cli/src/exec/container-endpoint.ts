@@ -15,21 +15,36 @@ export interface ContainerEndpoint {
  * expiry, so a command running longer than one session keeps working. Only a caller presenting the
  * random token gets an answer.
  */
-export async function startContainerEndpoint(current: () => Promise<LiveCredentials>): Promise<ContainerEndpoint> {
+export async function startContainerEndpoint(
+  current: () => Promise<LiveCredentials>,
+): Promise<ContainerEndpoint> {
   const authorizationToken = randomBytes(24).toString('base64url');
   const expected = Buffer.from(authorizationToken);
   const server: Server = createServer((req, res) => {
     const presented = Buffer.from(req.headers.authorization ?? '');
     if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
-      res.writeHead(401, { 'content-type': 'application/json' }).end('{"message":"missing or wrong authorization token"}');
+      res
+        .writeHead(401, { 'content-type': 'application/json' })
+        .end('{"message":"missing or wrong authorization token"}');
       return;
     }
     current().then(
       (c) => {
-        const body = { AccessKeyId: c.accessKeyId, SecretAccessKey: c.secretAccessKey, Token: c.sessionToken, Expiration: c.expiration.toISOString(), RoleArn: c.roleArn };
-        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+        const body = {
+          AccessKeyId: c.accessKeyId,
+          SecretAccessKey: c.secretAccessKey,
+          Token: c.sessionToken,
+          Expiration: c.expiration.toISOString(),
+          RoleArn: c.roleArn,
+        };
+        res
+          .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+          .end(JSON.stringify(body));
       },
-      () => res.writeHead(503, { 'content-type': 'application/json' }).end('{"message":"credentials unavailable"}'),
+      () =>
+        res
+          .writeHead(503, { 'content-type': 'application/json' })
+          .end('{"message":"credentials unavailable"}'),
     );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -87,7 +87,8 @@ export class CredentialKeeper {
     clearTimeout(this.timer);
     if (this.stopped) return;
     const lifetime = this.current.expiration.getTime() - Date.now();
-    this.refreshAt = this.current.expiration.getTime() - (this.options.refreshLeadMs ?? refreshLeadMs(lifetime));
+    this.refreshAt =
+      this.current.expiration.getTime() - (this.options.refreshLeadMs ?? refreshLeadMs(lifetime));
     // Timers above 2^31-1 ms fire at once; long sessions are rescheduled in steps.
     const delay = Math.min(Math.max(0, this.refreshAt - Date.now()), 2 ** 31 - 1);
     this.timer = setTimeout(() => void this.refresh(), delay);
@@ -97,5 +98,9 @@ export class CredentialKeeper {
 
 /** The values of `credentials` that must never appear in output. */
 export function secretsOf(credentials: LiveCredentials): string[] {
-  return [credentials.secretAccessKey, credentials.sessionToken, ...(credentials.webIdentityToken ? [credentials.webIdentityToken] : [])];
+  return [
+    credentials.secretAccessKey,
+    credentials.sessionToken,
+    ...(credentials.webIdentityToken ? [credentials.webIdentityToken] : []),
+  ];
 }

@@ -18,7 +18,10 @@ export interface LiveCredentials {
  * with its own ambient AWS identity (the SDK's default chain of this process), using the
  * parameters the broker chose (external id, session name, source identity, duration).
  */
-export async function credentialsOf(plaintext: DeliveryPlaintext, awsEndpointUrl: string | undefined): Promise<LiveCredentials> {
+export async function credentialsOf(
+  plaintext: DeliveryPlaintext,
+  awsEndpointUrl: string | undefined,
+): Promise<LiveCredentials> {
   if (plaintext.mode !== 'worker') {
     return {
       accessKeyId: plaintext.accessKeyId,
@@ -42,7 +45,8 @@ export async function credentialsOf(plaintext: DeliveryPlaintext, awsEndpointUrl
       }),
     );
     const c = out.Credentials;
-    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) throw new Error('STS answered without credentials');
+    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration)
+      throw new Error('STS answered without credentials');
     return {
       accessKeyId: c.AccessKeyId,
       secretAccessKey: c.SecretAccessKey,
@@ -53,7 +57,9 @@ export async function credentialsOf(plaintext: DeliveryPlaintext, awsEndpointUrl
     };
   } catch (error) {
     // The worker's own identity: the message names the role and AWS's reason, never a key.
-    throw new Error(`worker-mode AssumeRole of ${plaintext.roleArn} with this worker's AWS identity failed: ${(error as Error).name}: ${(error as Error).message}`);
+    throw new Error(
+      `worker-mode AssumeRole of ${plaintext.roleArn} with this worker's AWS identity failed: ${(error as Error).name}: ${(error as Error).message}`,
+    );
   } finally {
     sts.destroy();
   }

@@ -48,11 +48,14 @@ export class DeliveryInbox {
     this.failedSub = this.nc.subscribe(CredentialsFailedEvent.name, {
       callback: (_err, msg) => {
         const parsed = credentialsFailedSchema.safeParse(JSON.parse(decoder.decode(msg.data)));
-        if (parsed.success && parsed.data.runId === this.runId) this.record(() => this.failures.push(parsed.data));
+        if (parsed.success && parsed.data.runId === this.runId)
+          this.record(() => this.failures.push(parsed.data));
       },
     });
     const subject = DeliveryEvent.subject({ runId: this.runId, workerId: this.workerId } as Delivery);
-    const consumer = await jetstream(this.nc).consumers.get(STREAMS.DELIVERIES.name, { filter_subjects: subject });
+    const consumer = await jetstream(this.nc).consumers.get(STREAMS.DELIVERIES.name, {
+      filter_subjects: subject,
+    });
     const messages = await consumer.consume();
     this.messages = messages;
     void (async () => {
@@ -60,7 +63,9 @@ export class DeliveryInbox {
         const parsed = deliverySchema.safeParse(msg.json());
         if (!parsed.success) continue;
         // Deliveries sealed to an earlier attempt's key cannot be opened: they are not ours.
-        const plaintext = await open(parsed.data.sealed, this.keys.privateKey, deliveryPlaintextSchema).catch(() => null);
+        const plaintext = await open(parsed.data.sealed, this.keys.privateKey, deliveryPlaintextSchema).catch(
+          () => null,
+        );
         if (plaintext) this.record(() => this.opened.push({ delivery: parsed.data, plaintext }));
       }
     })();
@@ -70,26 +75,42 @@ export class DeliveryInbox {
    * The first delivery for `phase` (any phase when absent) from `integrationId` (any when absent).
    * @throws CredentialsNotReceived when the broker reports a failure for it, or after `timeoutMs`.
    */
-  wait(phase: Phase | undefined, integrationId: string | undefined, timeoutMs: number): Promise<OpenedDelivery> {
+  wait(
+    phase: Phase | undefined,
+    integrationId: string | undefined,
+    timeoutMs: number,
+  ): Promise<OpenedDelivery> {
     return new Promise((resolve, reject) => {
       const check = () => {
         const found = this.opened.find(
-          (o) => (!phase || o.delivery.phase === phase) && (!integrationId || o.delivery.integrationId === integrationId),
+          (o) =>
+            (!phase || o.delivery.phase === phase) &&
+            (!integrationId || o.delivery.integrationId === integrationId),
         );
         const failed = this.failures.find(
-          (f) => (!phase || f.phase === phase) && (!integrationId || f.integrationId === null || f.integrationId === integrationId),
+          (f) =>
+            (!phase || f.phase === phase) &&
+            (!integrationId || f.integrationId === null || f.integrationId === integrationId),
         );
         if (found) {
           done();
           resolve(found);
         } else if (failed) {
           done();
-          reject(new CredentialsNotReceived(`no credentials for run ${this.runId} ${failed.phase}: ${failed.code}: ${failed.reason}`));
+          reject(
+            new CredentialsNotReceived(
+              `no credentials for run ${this.runId} ${failed.phase}: ${failed.code}: ${failed.reason}`,
+            ),
+          );
         }
       };
       const timer = setTimeout(() => {
         done();
-        reject(new CredentialsNotReceived(`no credentials for run ${this.runId}${phase ? ` ${phase}` : ''} within ${timeoutMs / 1000} s; is the credential broker running?`));
+        reject(
+          new CredentialsNotReceived(
+            `no credentials for run ${this.runId}${phase ? ` ${phase}` : ''} within ${timeoutMs / 1000} s; is the credential broker running?`,
+          ),
+        );
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);

@@ -1,6 +1,17 @@
 import { parseArgs } from 'node:util';
 import { hostname } from 'node:os';
-import { callerSlug, phase, runType, spaceId, accountSlug, ulid, workerId, type Phase, type RunType, type CallerRef } from '@runtrail/contracts';
+import {
+  callerSlug,
+  phase,
+  runType,
+  spaceId,
+  accountSlug,
+  ulid,
+  workerId,
+  type Phase,
+  type RunType,
+  type CallerRef,
+} from '@runtrail/contracts';
 import { natsUrl, envUrl } from '@runtrail/config';
 import { z } from 'zod';
 
@@ -67,23 +78,31 @@ export function parseExecOptions(args: string[], env: NodeJS.ProcessEnv): ExecOp
     return result.data;
   };
   const timeoutSeconds = values.timeout === undefined ? 60 : Number(values.timeout);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError('--timeout: must be a positive number of seconds');
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
+    throw new UsageError('--timeout: must be a positive number of seconds');
   const lead = values['refresh-lead'] === undefined ? undefined : Number(values['refresh-lead']);
-  if (lead !== undefined && (!Number.isFinite(lead) || lead < 0)) throw new UsageError('--refresh-lead: must be a number of seconds');
+  if (lead !== undefined && (!Number.isFinite(lead) || lead < 0))
+    throw new UsageError('--refresh-lead: must be a number of seconds');
   const options: ExecOptions = {
     runId: field(ulid, values.run, '--run'),
     workerId: field(workerId, values.worker ?? defaultWorkerId(), '--worker'),
     natsUrl: field(natsUrl, values.nats ?? env['NATS_URL'], '--nats / NATS_URL'),
-    awsEndpointUrl: field(envUrl({ protocols: ['http', 'https'] }).optional(), env['AWS_ENDPOINT_URL'] || undefined, 'AWS_ENDPOINT_URL'),
+    awsEndpointUrl: field(
+      envUrl({ protocols: ['http', 'https'] }).optional(),
+      env['AWS_ENDPOINT_URL'] || undefined,
+      'AWS_ENDPOINT_URL',
+    ),
     phase: values.phase === undefined ? undefined : field(phase, values.phase, '--phase'),
-    integrationId: values.integration === undefined ? undefined : field(ulid, values.integration, '--integration'),
+    integrationId:
+      values.integration === undefined ? undefined : field(ulid, values.integration, '--integration'),
     timeoutMs: timeoutSeconds * 1000,
     refreshLeadMs: lead === undefined ? undefined : lead * 1000,
     containerOnly: values['container-only'] ?? false,
     command: positionals,
   };
   if (values['publish-phases']) {
-    if (!values.stack === !values.module) throw new UsageError('--publish-phases needs exactly one of --stack <id> or --module <id>');
+    if (!values.stack === !values.module)
+      throw new UsageError('--publish-phases needs exactly one of --stack <id> or --module <id>');
     options.publish = {
       account: field(accountSlug, values.account, '--account'),
       spaceId: field(spaceId, values.space ?? 'root', '--space'),

@@ -27,10 +27,15 @@ const log = (line: string) => process.stderr.write(`runtrail exec: ${line}\n`);
  */
 export async function execCommand(options: ExecOptions): Promise<number> {
   const keys = await generateSealingKeyPair();
-  const nc = await connect({ servers: options.natsUrl.split(',').map((s) => s.trim()), name: `runtrail-exec ${options.runId}` });
+  const nc = await connect({
+    servers: options.natsUrl.split(',').map((s) => s.trim()),
+    name: `runtrail-exec ${options.runId}`,
+  });
   const bus = new MessageBus(nc);
   const inbox = new DeliveryInbox(nc, options.runId, options.workerId, keys);
-  const scheduler = options.publish ? new PhasePublisher(bus, { ...options, publish: options.publish }, keys.publicJwk) : null;
+  const scheduler = options.publish
+    ? new PhasePublisher(bus, { ...options, publish: options.publish }, keys.publicJwk)
+    : null;
   try {
     if (scheduler) await ensureStreams(nc, [STREAMS.RUNS, STREAMS.DELIVERIES, STREAMS.CREDENTIALS], 1);
     await inbox.start();
@@ -41,11 +46,15 @@ export async function execCommand(options: ExecOptions): Promise<number> {
       for (const phase of plan.before) {
         await scheduler.enter(phase);
         if (scopeOfPhase(phase)) {
-          const got = await inbox.wait(phase, options.integrationId, options.timeoutMs).catch(async (error: unknown) => {
-            await scheduler.enter('FAILED');
-            throw error;
-          });
-          log(`${phase}: ${scopeOfPhase(phase)} credentials received from integration ${got.delivery.integrationId} (${got.delivery.mode} mode)`);
+          const got = await inbox
+            .wait(phase, options.integrationId, options.timeoutMs)
+            .catch(async (error: unknown) => {
+              await scheduler.enter('FAILED');
+              throw error;
+            });
+          log(
+            `${phase}: ${scopeOfPhase(phase)} credentials received from integration ${got.delivery.integrationId} (${got.delivery.mode} mode)`,
+          );
         }
       }
       await scheduler.enter(commandPhase);
@@ -66,11 +75,18 @@ export async function execCommand(options: ExecOptions): Promise<number> {
   }
 }
 
-async function runWithCredentials(options: ExecOptions, nc: NatsConnection, keys: SealingKeyPair, opened: OpenedDelivery): Promise<number> {
+async function runWithCredentials(
+  options: ExecOptions,
+  nc: NatsConnection,
+  keys: SealingKeyPair,
+  opened: OpenedDelivery,
+): Promise<number> {
   const secrets = new Set<string>();
   const initial = await credentialsOf(opened.plaintext, options.awsEndpointUrl);
   for (const s of secretsOf(initial)) secrets.add(s);
-  log(`${opened.delivery.phase}: running the command as ${initial.roleArn} (${opened.delivery.mode} mode, expires ${initial.expiration.toISOString()})`);
+  log(
+    `${opened.delivery.phase}: running the command as ${initial.roleArn} (${opened.delivery.mode} mode, expires ${initial.expiration.toISOString()})`,
+  );
 
   const tokenDir = initial.webIdentityToken ? mkdtempSync(join(tmpdir(), 'runtrail-exec-')) : null;
   const tokenFile = tokenDir ? join(tokenDir, 'web-identity-token') : undefined;
@@ -97,7 +113,13 @@ async function runWithCredentials(options: ExecOptions, nc: NatsConnection, keys
   const endpoint = await startContainerEndpoint(() => keeper.fresh());
   secrets.add(endpoint.authorizationToken);
   try {
-    const env = childEnv({ base: process.env, credentials: initial, container: endpoint, containerOnly: options.containerOnly, webIdentityTokenFile: tokenFile });
+    const env = childEnv({
+      base: process.env,
+      credentials: initial,
+      container: endpoint,
+      containerOnly: options.containerOnly,
+      webIdentityTokenFile: tokenFile,
+    });
     return await runChild(options.command, env, secrets);
   } finally {
     keeper.stop();

@@ -15,6 +15,8 @@ describe('planPhases', () => {
   });
 
   it('refuses a phase the run type never enters', () => {
-    expect(() => planPhases('PROPOSED', 'APPLYING')).toThrow('a PROPOSED run has no APPLYING phase with credentials; use one of PLANNING');
+    expect(() => planPhases('PROPOSED', 'APPLYING')).toThrow(
+      'a PROPOSED run has no APPLYING phase with credentials; use one of PLANNING',
+    );
   });
 });

@@ -33,7 +33,9 @@ export function planPhases(runType: RunType, commandPhase?: Phase): PhasePlan {
   const target = commandPhase ?? phases[phases.length - 1] ?? 'PLANNING';
   const index = phases.indexOf(target);
   if (index < 0 || scopeOfPhase(target) === null) {
-    throw new Error(`a ${runType} run has no ${target} phase with credentials; use one of ${phases.join(', ')}`);
+    throw new Error(
+      `a ${runType} run has no ${target} phase with credentials; use one of ${phases.join(', ')}`,
+    );
   }
   return { before: ['INITIALIZING', ...phases.slice(0, index)], commandPhase: target };
 }

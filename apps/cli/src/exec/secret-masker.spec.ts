@@ -42,7 +42,11 @@ describe('SecretMasker', () => {
   it('passes multi-byte characters split across chunks through unchanged', () => {
     const bytes = Buffer.from('héllo ✓');
     const masker = new SecretMasker(new Set([SECRET]));
-    const out = Buffer.concat([masker.push(bytes.subarray(0, 2)), masker.push(bytes.subarray(2)), masker.flush()]);
+    const out = Buffer.concat([
+      masker.push(bytes.subarray(0, 2)),
+      masker.push(bytes.subarray(2)),
+      masker.flush(),
+    ]);
     expect(out.toString('utf8')).toBe('héllo ✓');
   });
 });

@@ -32,10 +32,15 @@ export class CredentialBrokerModule {
   static forRoot(env: CredentialBrokerEnv, options: CredentialBrokerModuleOptions = {}): DynamicModule {
     return {
       module: CredentialBrokerModule,
-      imports: [PersistenceModule.forService({ ...credentialBrokerPersistence, databaseUrl: env.DATABASE_URL })],
+      imports: [
+        PersistenceModule.forService({ ...credentialBrokerPersistence, databaseUrl: env.DATABASE_URL }),
+      ],
       controllers: [IssueCredentialsHandler, RefreshCredentialsHandler],
       providers: [
-        { provide: StsAdapter, useValue: options.sts ?? new AwsStsAdapter({ endpointOverride: env.AWS_ENDPOINT_URL }) },
+        {
+          provide: StsAdapter,
+          useValue: options.sts ?? new AwsStsAdapter({ endpointOverride: env.AWS_ENDPOINT_URL }),
+        },
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
         {
           provide: BrokerSettings,

@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { roleSessionName, sessionTags, sourceIdentity, TRANSITIVE_SESSION_TAG_KEYS } from '@runtrail/aws-identity';
+import {
+  roleSessionName,
+  sessionTags,
+  sourceIdentity,
+  TRANSITIVE_SESSION_TAG_KEYS,
+} from '@runtrail/aws-identity';
 import {
   IssueTokenRequest,
   type DeliveryPlaintext,
@@ -53,7 +58,11 @@ export class CredentialSource {
     return roleSessionName({ runId: target.runId, callerId: target.caller.id, account: target.account });
   }
 
-  async obtain(target: IssuanceTarget, integration: IntegrationSnapshot, externalId: string): Promise<ObtainedCredentials> {
+  async obtain(
+    target: IssuanceTarget,
+    integration: IntegrationSnapshot,
+    externalId: string,
+  ): Promise<ObtainedCredentials> {
     const sessionName = this.sessionNameOf(target);
     const source = sourceIdentity(target.runId);
     const common = { sessionName, sourceIdentity: source };
@@ -110,7 +119,13 @@ export class CredentialSource {
     }
 
     const tags = integration.sessionTagging
-      ? sessionTags({ run: target.runId, caller: target.caller.id, space: target.spaceId, account: target.account, scope: target.scope })
+      ? sessionTags({
+          run: target.runId,
+          caller: target.caller.id,
+          space: target.spaceId,
+          account: target.account,
+          scope: target.scope,
+        })
       : undefined;
     const creds = await withStsRetry(
       () =>
@@ -148,9 +163,13 @@ export class CredentialSource {
     const replyKey = await generateSealingKeyPair();
     const tags = integration.sessionTagging
       ? Object.fromEntries(
-          sessionTags({ run: target.runId, caller: target.caller.id, space: target.spaceId, account: target.account, scope: target.scope }).map(
-            (t) => [t.Key, t.Value],
-          ),
+          sessionTags({
+            run: target.runId,
+            caller: target.caller.id,
+            space: target.spaceId,
+            account: target.account,
+            scope: target.scope,
+          }).map((t) => [t.Key, t.Value]),
         )
       : undefined;
     const reply = await this.bus.request(IssueTokenRequest, {

@@ -1,5 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CredentialsFailedEvent, RuntrailError, type ErrorCode, type RunPhaseChanged, type Scope } from '@runtrail/contracts';
+import {
+  CredentialsFailedEvent,
+  RuntrailError,
+  type ErrorCode,
+  type RunPhaseChanged,
+  type Scope,
+} from '@runtrail/contracts';
 import { MessageBus } from '@runtrail/messaging';
 import { Clock } from '../clock';
 
@@ -20,7 +26,9 @@ export class FailureReporter {
     code: ErrorCode,
     reason: string,
   ): Promise<void> {
-    this.log.warn(`run ${event.runId} ${event.phase}: no credentials from ${integration?.id ?? 'any integration'}: ${code}: ${reason}`);
+    this.log.warn(
+      `run ${event.runId} ${event.phase}: no credentials from ${integration?.id ?? 'any integration'}: ${code}: ${reason}`,
+    );
     await this.bus.publish(CredentialsFailedEvent, {
       runId: event.runId,
       account: event.account,

@@ -12,6 +12,9 @@ export class IssueCredentialsHandler {
 
   @OnEvent(RunPhaseChangedEvent, RUN_EVENT_CONSUMER)
   handle(@Payload() event: RunPhaseChanged, @Ctx() ctx: JetStreamContext): Promise<void> {
-    return this.issue.execute(event, { delivery: ctx.deliveryCount, maxDeliver: RUN_EVENT_CONSUMER.maxDeliver });
+    return this.issue.execute(event, {
+      delivery: ctx.deliveryCount,
+      maxDeliver: RUN_EVENT_CONSUMER.maxDeliver,
+    });
   }
 }

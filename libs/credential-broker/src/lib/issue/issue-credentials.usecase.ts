@@ -75,13 +75,19 @@ export class IssueCredentialsUseCase {
       return;
     }
     const target: IssuanceTarget = { ...event, scope };
-    const outcomes = await Promise.allSettled(resolved.integrations.map((entry) => this.issueOne(event, target, entry, attempt)));
+    const outcomes = await Promise.allSettled(
+      resolved.integrations.map((entry) => this.issueOne(event, target, entry, attempt)),
+    );
     // Another attempt redoes only what is not delivered yet: the ledger skips the rest.
     const retry = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (retry) throw retry.reason;
   }
 
-  private async resolve(event: RunPhaseChanged, scope: Scope, attempt: DeliveryAttempt): Promise<ResolveIntegrationsReply | null> {
+  private async resolve(
+    event: RunPhaseChanged,
+    scope: Scope,
+    attempt: DeliveryAttempt,
+  ): Promise<ResolveIntegrationsReply | null> {
     try {
       return await this.bus.request(ResolveIntegrationsRequest, {
         account: event.account,
@@ -93,12 +99,23 @@ export class IssueCredentialsUseCase {
       const { code, reason } = FailureReporter.describe(error);
       const transient = error instanceof RuntrailError ? error.transient : true;
       if (transient && attempt.delivery < attempt.maxDeliver) throw error;
-      await this.failures.report(event, scope, null, code, `could not resolve the caller's integrations: ${reason}`);
+      await this.failures.report(
+        event,
+        scope,
+        null,
+        code,
+        `could not resolve the caller's integrations: ${reason}`,
+      );
       return null;
     }
   }
 
-  private async issueOne(event: RunPhaseChanged, target: IssuanceTarget, entry: Resolved, attempt: DeliveryAttempt): Promise<void> {
+  private async issueOne(
+    event: RunPhaseChanged,
+    target: IssuanceTarget,
+    entry: Resolved,
+    attempt: DeliveryAttempt,
+  ): Promise<void> {
     const integration = entry.integration;
     const key: IssuanceKey = { runId: event.runId, phase: event.phase, integrationId: integration.id };
     const now = this.clock.now();
@@ -110,10 +127,21 @@ export class IssueCredentialsUseCase {
       leaseMs: this.settings.leaseMs,
     });
     if (claim.kind === 'busy') {
-      throw new RuntrailError('UNAVAILABLE', `another broker replica is issuing ${key.runId}/${key.phase}/${key.integrationId}; retrying later`);
+      throw new RuntrailError(
+        'UNAVAILABLE',
+        `another broker replica is issuing ${key.runId}/${key.phase}/${key.integrationId}; retrying later`,
+      );
     }
     if (claim.kind === 'done') {
-      if (claim.row.state === 'delivered') await this.announce(event, target, entry, claim.row.accessKeyId ?? null, claim.row.expiresAt ?? now, claim.row.updatedAt);
+      if (claim.row.state === 'delivered')
+        await this.announce(
+          event,
+          target,
+          entry,
+          claim.row.accessKeyId ?? null,
+          claim.row.expiresAt ?? now,
+          claim.row.updatedAt,
+        );
       return;
     }
 
@@ -132,7 +160,13 @@ export class IssueCredentialsUseCase {
       return;
     }
 
-    await this.ledger.recordAssumed(key, claim.claimToken, obtained.accessKeyId, obtained.expiresAt, this.clock.now());
+    await this.ledger.recordAssumed(
+      key,
+      claim.claimToken,
+      obtained.accessKeyId,
+      obtained.expiresAt,
+      this.clock.now(),
+    );
     const sealed = await seal(obtained.plaintext, event.workerPublicKey);
     const published = await this.bus.publish(DeliveryEvent, {
       runId: event.runId,
@@ -149,7 +183,9 @@ export class IssueCredentialsUseCase {
     let expiresAt = obtained.expiresAt;
     if (published.duplicate && claim.kind === 'takeover' && claim.previous.state === 'assumed') {
       // The replica before us published its delivery and died before recording it: that one stands.
-      this.log.warn(`run ${event.runId} ${event.phase}: ${integration.id} was already delivered by a replica that stopped; the new session ${obtained.accessKeyId ?? ''} is unused`);
+      this.log.warn(
+        `run ${event.runId} ${event.phase}: ${integration.id} was already delivered by a replica that stopped; the new session ${obtained.accessKeyId ?? ''} is unused`,
+      );
       accessKeyId = claim.previous.accessKeyId ?? null;
       expiresAt = claim.previous.expiresAt ?? expiresAt;
     }

@@ -80,18 +80,38 @@ export class IssuanceLedger {
     if (row.state === 'delivered' || row.state === 'failed') return { kind: 'done', row };
     if (row.claimedUntil.getTime() > request.now.getTime()) return { kind: 'busy', until: row.claimedUntil };
     const taken = await this.write(key, () =>
-      this.em.fork().nativeUpdate(Issuance, { key, claimToken: row.claimToken }, { claimToken, claimedUntil, updatedAt: request.now }),
+      this.em
+        .fork()
+        .nativeUpdate(
+          Issuance,
+          { key, claimToken: row.claimToken },
+          { claimToken, claimedUntil, updatedAt: request.now },
+        ),
     );
-    return taken === 1 ? { kind: 'takeover', claimToken, previous: row } : { kind: 'busy', until: claimedUntil };
+    return taken === 1
+      ? { kind: 'takeover', claimToken, previous: row }
+      : { kind: 'busy', until: claimedUntil };
   }
 
   /** STS answered: the access key id and expiry are known before anything is published. */
-  recordAssumed(k: IssuanceKey, claimToken: string, accessKeyId: string | null, expiresAt: Date, now: Date): Promise<boolean> {
+  recordAssumed(
+    k: IssuanceKey,
+    claimToken: string,
+    accessKeyId: string | null,
+    expiresAt: Date,
+    now: Date,
+  ): Promise<boolean> {
     return this.transition(k, claimToken, { state: 'assumed', accessKeyId, expiresAt, updatedAt: now });
   }
 
   /** The sealed delivery is on JetStream. `accessKeyId`/`expiresAt` are the delivered session's. */
-  recordDelivered(k: IssuanceKey, claimToken: string, accessKeyId: string | null, expiresAt: Date, now: Date): Promise<boolean> {
+  recordDelivered(
+    k: IssuanceKey,
+    claimToken: string,
+    accessKeyId: string | null,
+    expiresAt: Date,
+    now: Date,
+  ): Promise<boolean> {
     return this.transition(k, claimToken, { state: 'delivered', accessKeyId, expiresAt, updatedAt: now });
   }
 
@@ -112,7 +132,13 @@ export class IssuanceLedger {
       if (!row) return 0;
       const next = row.refreshes + 1;
       const updated = await this.write(key, () =>
-        this.em.fork().nativeUpdate(Issuance, { key, refreshes: row.refreshes }, { refreshes: next, accessKeyId, expiresAt, updatedAt: now }),
+        this.em
+          .fork()
+          .nativeUpdate(
+            Issuance,
+            { key, refreshes: row.refreshes },
+            { refreshes: next, accessKeyId, expiresAt, updatedAt: now },
+          ),
       );
       if (updated === 1) return next;
     }
@@ -129,7 +155,9 @@ export class IssuanceLedger {
 
   private async transition(k: IssuanceKey, claimToken: string, data: Partial<Issuance>): Promise<boolean> {
     const key = issuanceKey(k);
-    const updated = await this.write(key, () => this.em.fork().nativeUpdate(Issuance, { key, claimToken }, data));
+    const updated = await this.write(key, () =>
+      this.em.fork().nativeUpdate(Issuance, { key, claimToken }, data),
+    );
     return updated === 1;
   }
 

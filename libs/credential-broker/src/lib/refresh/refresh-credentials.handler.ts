@@ -10,7 +10,9 @@ export class RefreshCredentialsHandler {
   constructor(private readonly refresh: RefreshCredentialsUseCase) {}
 
   @OnRequest(CredentialsRefreshRequest)
-  handle(@Payload() request: RequestOf<typeof CredentialsRefreshRequest>): Promise<ReplyOf<typeof CredentialsRefreshRequest>> {
+  handle(
+    @Payload() request: RequestOf<typeof CredentialsRefreshRequest>,
+  ): Promise<ReplyOf<typeof CredentialsRefreshRequest>> {
     return this.refresh.execute(request);
   }
 }

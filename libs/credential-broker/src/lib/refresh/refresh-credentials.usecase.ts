@@ -40,29 +40,59 @@ export class RefreshCredentialsUseCase {
 
   async execute(request: RefreshRequest): Promise<RefreshReply> {
     const run = await this.runs.find(request.runId);
-    if (!run) throw new RuntrailError('NOT_FOUND', `run ${request.runId} is unknown to the broker; no phase event was seen for it`);
-    const sameKey = run.workerPublicKey.x === request.workerPublicKey.x && run.workerPublicKey.y === request.workerPublicKey.y;
+    if (!run)
+      throw new RuntrailError(
+        'NOT_FOUND',
+        `run ${request.runId} is unknown to the broker; no phase event was seen for it`,
+      );
+    const sameKey =
+      run.workerPublicKey.x === request.workerPublicKey.x &&
+      run.workerPublicKey.y === request.workerPublicKey.y;
     if (run.workerId !== request.workerId || !sameKey) {
-      throw new RuntrailError('FORBIDDEN', `only the worker executing run ${request.runId}, with the run's key, may refresh its credentials`);
+      throw new RuntrailError(
+        'FORBIDDEN',
+        `only the worker executing run ${request.runId}, with the run's key, may refresh its credentials`,
+      );
     }
     const phase = run.phase as Phase;
     const scope = scopeOfPhase(phase);
     if (isTerminalPhase(phase) || !scope) {
-      throw new RuntrailError('RUN_NOT_ACTIVE', `run ${request.runId} is ${phase}: it gets no more credentials`);
+      throw new RuntrailError(
+        'RUN_NOT_ACTIVE',
+        `run ${request.runId} is ${phase}: it gets no more credentials`,
+      );
     }
     const key = { runId: run.runId, phase, integrationId: request.integrationId };
     const issued = await this.ledger.find(key);
     if (issued?.state !== 'delivered') {
-      throw new RuntrailError('NOT_FOUND', `no credentials were delivered for run ${run.runId} ${phase} from integration ${request.integrationId}; nothing to refresh`);
+      throw new RuntrailError(
+        'NOT_FOUND',
+        `no credentials were delivered for run ${run.runId} ${phase} from integration ${request.integrationId}; nothing to refresh`,
+      );
     }
 
     const caller = { type: run.callerType as CallerType, id: run.callerId, slug: run.callerSlug };
-    const resolved = await this.bus.request(ResolveIntegrationsRequest, { account: run.account, callerType: caller.type, callerId: caller.id, scope });
+    const resolved = await this.bus.request(ResolveIntegrationsRequest, {
+      account: run.account,
+      callerType: caller.type,
+      callerId: caller.id,
+      scope,
+    });
     const entry = resolved.integrations.find((i) => i.integration.id === request.integrationId);
     if (!entry) {
-      throw new RuntrailError('NOT_FOUND', `integration ${request.integrationId} is no longer attached for scope ${scope} to ${caller.type} ${caller.slug}`);
+      throw new RuntrailError(
+        'NOT_FOUND',
+        `integration ${request.integrationId} is no longer attached for scope ${scope} to ${caller.type} ${caller.slug}`,
+      );
     }
-    const target: IssuanceTarget = { runId: run.runId, account: run.account, spaceId: run.spaceId, caller, runType: run.runType as RunType, scope };
+    const target: IssuanceTarget = {
+      runId: run.runId,
+      account: run.account,
+      spaceId: run.spaceId,
+      caller,
+      runType: run.runType as RunType,
+      scope,
+    };
     const obtained = await this.source.obtain(target, entry.integration, entry.externalId);
     const sealed = await seal(obtained.plaintext, run.workerPublicKey);
     const now = this.clock.now();
@@ -83,7 +113,8 @@ export class RefreshCredentialsUseCase {
       sourceIdentity: obtained.sourceIdentity,
       externalIdUsed: integration.mode !== 'oidc',
       accessKeyId: obtained.accessKeyId,
-      assumedRoleArn: integration.mode === 'worker' ? null : assumedRoleArn(integration.roleArn, obtained.sessionName),
+      assumedRoleArn:
+        integration.mode === 'worker' ? null : assumedRoleArn(integration.roleArn, obtained.sessionName),
       expiresAt: obtained.expiresAt.toISOString(),
       issuedAt: now.toISOString(),
       refresh,

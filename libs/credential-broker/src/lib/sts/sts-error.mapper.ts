@@ -16,8 +16,22 @@ interface SdkErrorShape {
   $metadata?: { httpStatusCode?: number };
 }
 
-const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'PriorRequestNotComplete']);
-const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'TimeoutError']);
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'PriorRequestNotComplete',
+]);
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'TimeoutError',
+]);
 
 /**
  * Turns an AWS SDK error into a {@link RuntrailError} whose code decides retry (THROTTLED,
@@ -29,9 +43,11 @@ export function toStsError(error: unknown, call: StsCallDescription): RuntrailEr
   const status = e.$metadata?.httpStatusCode;
   const awsMessage = (e.message ?? '').slice(0, 300);
   const where = `${call.action} on ${call.roleArn}`;
-  const make = (code: ErrorCode, message: string) => new RuntrailError(code, message, undefined, { cause: error });
+  const make = (code: ErrorCode, message: string) =>
+    new RuntrailError(code, message, undefined, { cause: error });
 
-  if (THROTTLING.has(name) || status === 429) return make('THROTTLED', `STS throttled ${where}; retried with backoff`);
+  if (THROTTLING.has(name) || status === 429)
+    return make('THROTTLED', `STS throttled ${where}; retried with backoff`);
   if (name === 'RegionDisabledException') {
     return make(
       'FORBIDDEN',
@@ -51,7 +67,11 @@ export function toStsError(error: unknown, call: StsCallDescription): RuntrailEr
       `the integration's duration ${call.durationSeconds} s is above the role's maximum session duration; lower the integration's duration or raise the role's MaxSessionDuration (${awsMessage})`,
     );
   }
-  if (name === 'InvalidIdentityToken' || name === 'IDPCommunicationError' || name === 'ExpiredTokenException') {
+  if (
+    name === 'InvalidIdentityToken' ||
+    name === 'IDPCommunicationError' ||
+    name === 'ExpiredTokenException'
+  ) {
     return make(
       name === 'IDPCommunicationError' ? 'UPSTREAM_ERROR' : 'ACCESS_DENIED',
       `AWS did not accept runtrail's OIDC token for ${where}: ${name}: ${awsMessage}. Check the role account's OIDC provider for runtrail's issuer and its audience`,
@@ -60,10 +80,21 @@ export function toStsError(error: unknown, call: StsCallDescription): RuntrailEr
   if (name === 'ValidationError' || name === 'MalformedPolicyDocument' || name === 'PackedPolicyTooLarge') {
     return make('VALIDATION_FAILED', `STS refused the parameters of ${where}: ${awsMessage}`);
   }
-  if (name === 'InvalidClientTokenId' || name === 'SignatureDoesNotMatch' || name === 'UnrecognizedClientException') {
-    return make('UNAUTHENTICATED', `runtrail's own AWS identity was refused by STS (${name}); check the broker's AWS credentials`);
+  if (
+    name === 'InvalidClientTokenId' ||
+    name === 'SignatureDoesNotMatch' ||
+    name === 'UnrecognizedClientException'
+  ) {
+    return make(
+      'UNAUTHENTICATED',
+      `runtrail's own AWS identity was refused by STS (${name}); check the broker's AWS credentials`,
+    );
   }
-  if ((status !== undefined && status >= 500) || name === 'InternalFailure' || name === 'ServiceUnavailable') {
+  if (
+    (status !== undefined && status >= 500) ||
+    name === 'InternalFailure' ||
+    name === 'ServiceUnavailable'
+  ) {
     return make('UPSTREAM_ERROR', `STS failed (${status ?? name}) on ${where}; retried with backoff`);
   }
   if (NETWORK.has(e.code ?? '') || NETWORK.has(name) || status === undefined) {

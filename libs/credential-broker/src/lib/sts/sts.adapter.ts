@@ -1,4 +1,9 @@
-import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, STSClient, type Credentials } from '@aws-sdk/client-sts';
+import {
+  AssumeRoleCommand,
+  AssumeRoleWithWebIdentityCommand,
+  STSClient,
+  type Credentials,
+} from '@aws-sdk/client-sts';
 import { Injectable } from '@nestjs/common';
 import { partitionOf, stsEndpoint } from '@runtrail/aws-identity';
 import { toStsError } from './sts-error.mapper';
@@ -108,8 +113,16 @@ export class AwsStsAdapter extends StsAdapter {
   }
 }
 
-function credentialsOf(credentials: Credentials | undefined, assumedRoleArn: string | undefined): TemporaryCredentials {
-  if (!credentials?.AccessKeyId || !credentials.SecretAccessKey || !credentials.SessionToken || !credentials.Expiration) {
+function credentialsOf(
+  credentials: Credentials | undefined,
+  assumedRoleArn: string | undefined,
+): TemporaryCredentials {
+  if (
+    !credentials?.AccessKeyId ||
+    !credentials.SecretAccessKey ||
+    !credentials.SessionToken ||
+    !credentials.Expiration
+  ) {
     throw new Error('STS answered without credentials');
   }
   return {
