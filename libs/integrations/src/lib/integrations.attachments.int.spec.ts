@@ -1,0 +1,238 @@
+import { UpdateAssumeRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import { AuthenticateApiKeyRequest, ResolveIntegrationsRequest, RuntrailError } from '@runtrail/contracts';
+import { describeEachDatabase } from '@runtrail/testing';
+import { createHash } from 'node:crypto';
+import { DEMO_ROLE, IntegrationsApp } from '../spec/integrations-app.harness';
+import { ReverifyScheduler } from './verification/reverify.scheduler';
+
+type Attachment = {
+  id: string;
+  integrationId: string;
+  caller: { id: string; slug: string };
+  read: boolean;
+  write: boolean;
+  autoattachLabel: string | null;
+};
+type Problem = { code: string; issues?: Array<{ path: string }> };
+const CUSTOMER_ADMIN = {
+  accessKeyId: 'AKIA2222CUSTOMERADM1',
+  secretAccessKey: 'customer-admin-local-secret-not-a-real-key',
+};
+
+describeEachDatabase('integrations: callers, attachments, autoattach, events, resolve', (db) => {
+  let api: IntegrationsApp;
+  let admin: string;
+
+  beforeAll(async () => {
+    api = await IntegrationsApp.start(db.databaseUrl);
+    admin = await api.account('acme');
+  });
+  afterAll(() => api?.close());
+
+  const post = <T = Record<string, unknown>>(path: string, body: unknown) =>
+    api.call<T & Problem>('POST', path, { key: admin, body });
+  const stack = async (slug: string, labels: string[] = []) =>
+    (await post<{ id: string }>('/v1/callers', { type: 'stack', slug, labels })).body.id;
+  const integration = async (name: string, extra: Record<string, unknown> = {}) =>
+    (await post<{ id: string }>('/v1/integrations', { name, roleArn: DEMO_ROLE, ...extra })).body.id;
+  const attachmentsOf = async (integrationId: string) =>
+    (
+      await api.call<{ items: Attachment[] }>('GET', `/v1/attachments?integrationId=${integrationId}`, {
+        key: admin,
+      })
+    ).body.items;
+
+  it('registers callers with validated slugs, unique per account across stacks and modules', async () => {
+    expect((await post('/v1/callers', { type: 'stack', slug: 'Bad Slug' })).body.issues?.[0]?.path).toBe(
+      'slug',
+    );
+    expect((await post('/v1/callers', { type: 'robot', slug: 'x' })).body.issues?.[0]?.path).toBe('type');
+    await stack('shared-name');
+    const clash = await post('/v1/callers', { type: 'module', slug: 'shared-name' });
+    expect([clash.status, clash.body.code]).toEqual([409, 'CONFLICT']);
+  });
+
+  it('attaches for read, serves the external ids and a paste-ready trust statement', async () => {
+    const caller = await stack('network');
+    const id = await integration('attach-me');
+    const attached = await post<Attachment>(`/v1/integrations/${id}/attachments`, {
+      callerId: caller,
+      read: true,
+      write: false,
+    });
+    expect(attached.status).toBe(201);
+    const ids = await api.call<{
+      externalIds: { read: string; write: string };
+      assume_role_policy_statement: Record<string, unknown>;
+    }>('GET', `/v1/attachments/${attached.body.id}/external-id`, { key: admin });
+    expect(ids.body.externalIds).toEqual({
+      read: `acme@${id}@network@read`,
+      write: `acme@${id}@network@write`,
+    });
+    expect(ids.body.assume_role_policy_statement).toEqual({
+      Sid: `Runtrail${id}`,
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::111111111111:root' },
+      Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+      Condition: { StringEquals: { 'sts:ExternalId': `acme@${id}@network@read` } },
+    });
+    const twice = await post(`/v1/integrations/${id}/attachments`, { callerId: caller, read: true });
+    expect(twice.status).toBe(409);
+    const neither = await post(`/v1/integrations/${id}/attachments`, {
+      callerId: caller,
+      read: false,
+      write: false,
+    });
+    expect(neither.body.issues?.[0]?.path).toBe('read');
+  });
+
+  it('refuses to delete an attached integration unless forced, then detaches everything', async () => {
+    const caller = await stack('app');
+    const id = await integration('in-use');
+    await post(`/v1/integrations/${id}/attachments`, { callerId: caller, write: true });
+    const refused = await api.call<Problem>('DELETE', `/v1/integrations/${id}`, { key: admin });
+    expect([refused.status, refused.body.code]).toEqual([409, 'CONFLICT']);
+    expect(await attachmentsOf(id)).toHaveLength(1);
+    expect((await api.call('DELETE', `/v1/integrations/${id}?force=true`, { key: admin })).status).toBe(204);
+    expect(await attachmentsOf(id)).toEqual([]);
+    const events = await api.eventually(
+      () => api.events(),
+      (e) =>
+        e.some(
+          (x) =>
+            x.subject === 'integrations.v1.deleted' && (x.data['integration'] as { id: string }).id === id,
+        ),
+    );
+    const mine = events.filter((e) => JSON.stringify(e.data).includes(id)).map((e) => e.subject);
+    expect(mine).toEqual([
+      'integrations.v1.created',
+      'integrations.v1.attached',
+      'integrations.v1.detached',
+      'integrations.v1.deleted',
+    ]);
+  });
+
+  it('autoattaches by label to existing callers and to callers registered later, and detaches when the label goes', async () => {
+    const before = await stack('team-a-old', ['team-a']);
+    const unrelated = await stack('team-b', ['team-b']);
+    const id = await integration('auto', { labels: ['autoattach:team-a'] });
+    const later = await stack('team-a-new', ['team-a']);
+    const callers = (await attachmentsOf(id)).map((a) => [a.caller.id, a.autoattachLabel, a.read, a.write]);
+    expect(callers).toEqual([
+      [before, 'team-a', true, true],
+      [later, 'team-a', true, true],
+    ]);
+    expect(callers.map((c) => c[0])).not.toContain(unrelated);
+    await api.call('PATCH', `/v1/callers/${later}`, { key: admin, body: { labels: [] } });
+    expect((await attachmentsOf(id)).map((a) => a.caller.id)).toEqual([before]);
+  });
+
+  it('answers integrations.v1.resolve with the attached integrations and external ids per scope', async () => {
+    const caller = await stack('resolver');
+    const id = await integration('resolved');
+    await post(`/v1/integrations/${id}/attachments`, { callerId: caller, read: true, write: false });
+    const read = await api.bus.request(ResolveIntegrationsRequest, {
+      account: 'acme',
+      callerType: 'stack',
+      callerId: caller,
+      scope: 'read',
+    });
+    expect(read.integrations.map((i) => [i.integration.id, i.externalId])).toEqual([
+      [id, `acme@${id}@resolver@read`],
+    ]);
+    const write = await api.bus.request(ResolveIntegrationsRequest, {
+      account: 'acme',
+      callerType: 'stack',
+      callerId: caller,
+      scope: 'write',
+    });
+    expect(write.integrations).toEqual([]);
+    await expect(
+      api.bus.request(ResolveIntegrationsRequest, {
+        account: 'globex',
+        callerType: 'stack',
+        callerId: caller,
+        scope: 'read',
+      }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('answers integrations.v1.authenticate from the secret hash only', async () => {
+    const [, keyId, secret] = admin.split('.');
+    const ok = await api.bus.request(AuthenticateApiKeyRequest, {
+      keyId: keyId!,
+      secretSha256: createHash('sha256').update(secret!).digest('hex'),
+    });
+    expect(ok).toEqual({ account: 'acme', role: 'admin', spaceSubtree: null, visibleSpaces: null });
+    const wrong = api.bus.request(AuthenticateApiKeyRequest, { keyId: keyId!, secretSha256: 'a'.repeat(64) });
+    await expect(wrong).rejects.toBeInstanceOf(RuntrailError);
+    await expect(wrong).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('marks an integration unhealthy when its trust policy drifts, on demand and periodically, and publishes the change', async () => {
+    const iam = new IAMClient({
+      endpoint: api.emulator.endpoint,
+      region: 'us-east-1',
+      credentials: CUSTOMER_ADMIN,
+    });
+    const id = await integration('drifting');
+    const open = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::111111111111:root' },
+          Action: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'],
+        },
+      ],
+    };
+    await iam.send(
+      new UpdateAssumeRolePolicyCommand({ RoleName: 'runtrail-demo', PolicyDocument: JSON.stringify(open) }),
+    );
+    try {
+      const verdict = await api.call<{
+        integration: { healthy: boolean; healthReasons: string[] };
+        verdict: { safe: boolean };
+      }>('POST', `/v1/integrations/${id}/verify`, { key: admin });
+      expect(verdict.body.verdict.safe).toBe(false);
+      expect(verdict.body.integration.healthy).toBe(false);
+      expect(verdict.body.integration.healthReasons.join(' ')).toContain('confused deputy');
+      const events = await api.eventually(
+        () => api.events(),
+        (e) => e.some((x) => x.subject === 'integrations.v1.health' && x.data['integrationId'] === id),
+      );
+      expect(
+        events.find((x) => x.subject === 'integrations.v1.health' && x.data['integrationId'] === id)?.data[
+          'healthy'
+        ],
+      ).toBe(false);
+    } finally {
+      await iam.send(
+        new UpdateAssumeRolePolicyCommand({
+          RoleName: 'runtrail-demo',
+          PolicyDocument: JSON.stringify(demoPolicy()),
+        }),
+      );
+      iam.destroy();
+    }
+    expect(await api.app.get(ReverifyScheduler).runOnce()).toBeGreaterThanOrEqual(1);
+    expect(
+      (await api.call<{ healthy: boolean }>('GET', `/v1/integrations/${id}`, { key: admin })).body.healthy,
+    ).toBe(true);
+  });
+});
+
+function demoPolicy() {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'RuntrailPlatform',
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::111111111111:root' },
+        Action: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'],
+        Condition: { StringLike: { 'sts:ExternalId': 'acme@*' } },
+      },
+    ],
+  };
+}
