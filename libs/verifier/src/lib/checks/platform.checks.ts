@@ -86,8 +86,10 @@ async function scopeChecks(
       fail(
         check,
         `runtrail's platform account (${platformRoot}) could not assume ${integration.roleArn} with the ${scope} external id ` +
-          `${base.externalId} for ${integration.durationSeconds} s (${describeFailure(outcome)}). The role's trust policy must trust ` +
-          `${platformRoot} for sts:AssumeRole with this external id, and its maximum session duration must be at least the integration's duration.` +
+          `${base.externalId} for ${integration.durationSeconds} s (${describeFailure(outcome)}). ` +
+          (outcome.code === 'ValidationError'
+            ? "STS refused the request itself: if it names DurationSeconds, lower the integration's duration or raise the role's maximum session duration."
+            : `The role's trust policy must trust ${platformRoot} for sts:AssumeRole with this external id (see the suggested statement).`) +
           (propagation
             ? ` runtrail retried ${attempts} times over ${(retryBudgetMs(policy) / 1000).toFixed(1)} s in case IAM had not yet propagated a new role or trust policy (IAM is eventually consistent); if you created or changed the role moments ago, verify again in a minute.`
             : ''),
