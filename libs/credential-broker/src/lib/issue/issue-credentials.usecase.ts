@@ -191,6 +191,9 @@ export class IssueCredentialsUseCase {
     }
     const deliveredAt = this.clock.now();
     await this.ledger.recordDelivered(key, claim.claimToken, accessKeyId, expiresAt, deliveredAt);
+    this.log.log(
+      `run ${event.runId} ${event.phase}: delivered ${integration.mode} credentials of ${integration.id} (${accessKeyId ?? 'assumed by the worker'})`,
+    );
     await this.announce(event, target, entry, accessKeyId, expiresAt, deliveredAt);
   }
 
