@@ -20,8 +20,7 @@ export class Migration20261122130000_create_broker_ledger extends Migration {
         "failure_code" varchar(32) null,
         "created_at" timestamptz not null,
         "updated_at" timestamptz not null,
-        constraint "issuance_pkey" primary key ("key"),
-        constraint "issuance_state_check" check ("state" in ('claimed', 'assumed', 'delivered', 'failed'))
+        constraint "issuance_pkey" primary key ("key")
       );`);
     this.addSql(`create index "issuance_run_id_index" on "issuance" ("run_id");`);
     this.addSql(`

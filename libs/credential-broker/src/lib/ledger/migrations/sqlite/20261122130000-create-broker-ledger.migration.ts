@@ -19,8 +19,7 @@ export class Migration20261122130000_create_broker_ledger extends Migration {
         "failure_code" text null,
         "created_at" datetime not null,
         "updated_at" datetime not null,
-        primary key ("key"),
-        check ("state" in ('claimed', 'assumed', 'delivered', 'failed'))
+        primary key ("key")
       );`);
     this.addSql(`create index "issuance_run_id_index" on "issuance" ("run_id");`);
     this.addSql(`

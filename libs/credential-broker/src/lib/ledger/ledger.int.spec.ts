@@ -1,0 +1,99 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { PersistenceModule, schemaDrift } from '@runtrail/persistence';
+import { describeEachDatabase, testPostgresUrl } from '@runtrail/testing';
+import type { RunPhaseChanged } from '@runtrail/contracts';
+import { credentialBrokerPersistence } from '../credential-broker.persistence';
+import { IssuanceLedger } from './issuance.ledger';
+import { RunStateStore } from './run-state.store';
+
+const KEY = {
+  runId: '01DSJ63P40BAZY4VW8BXXG7M4K',
+  phase: 'APPLYING',
+  integrationId: '01HZY1V6QK3M7W3X9T2B5C8D4E',
+};
+const T0 = new Date('2026-11-22T10:00:00Z');
+const at = (ms: number) => new Date(T0.getTime() + ms);
+const claimAt = (ledger: IssuanceLedger, ms: number) =>
+  ledger.claim({ ...KEY, mode: 'platform', sessionName: 'run@caller@acme', now: at(ms), leaseMs: 10_000 });
+
+describeEachDatabase('credential-broker ledger', (db) => {
+  let app: INestApplicationContext;
+  let ledger: IssuanceLedger;
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        PersistenceModule.forService({ ...credentialBrokerPersistence, databaseUrl: db.databaseUrl }),
+      ],
+      providers: [IssuanceLedger, RunStateStore],
+    }).compile();
+    app = await moduleRef.init();
+    ledger = app.get(IssuanceLedger);
+  });
+
+  afterAll(() => app?.close());
+
+  it('has migrations that match the entities', async () => {
+    expect(await schemaDrift(credentialBrokerPersistence, db.driver, testPostgresUrl())).toEqual([]);
+  });
+
+  it('lets one of several concurrent claims proceed; the others see a live claim', async () => {
+    const outcomes = await Promise.all([0, 1, 2, 3, 4].map(() => claimAt(ledger, 0)));
+    expect(outcomes.filter((o) => o.kind === 'fresh')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.kind === 'busy')).toHaveLength(4);
+  });
+
+  it("takes over a dead replica's claim once its lease expired, remembering how far it got, exactly once", async () => {
+    const first = await claimAt(ledger, 1);
+    expect(first.kind).toBe('busy');
+    const fresh = await ledger.find(KEY);
+    await ledger.recordAssumed(KEY, fresh!.claimToken, 'ASIAFIRSTSESSION0001', at(900_000), at(100));
+
+    const [a, b] = await Promise.all([claimAt(ledger, 20_000), claimAt(ledger, 20_000)]);
+    const takeovers = [a, b].filter((o) => o.kind === 'takeover');
+    expect(takeovers).toHaveLength(1);
+    expect(takeovers[0]).toMatchObject({
+      previous: { state: 'assumed', accessKeyId: 'ASIAFIRSTSESSION0001' },
+    });
+    // The dead replica's token no longer moves the row.
+    expect(
+      await ledger.recordDelivered(KEY, fresh!.claimToken, 'ASIAFIRSTSESSION0001', at(900_000), at(20_001)),
+    ).toBe(false);
+
+    const winner = takeovers[0]!.kind === 'takeover' ? takeovers[0]!.claimToken : '';
+    expect(await ledger.recordDelivered(KEY, winner, 'ASIAFIRSTSESSION0001', at(900_000), at(20_002))).toBe(
+      true,
+    );
+    expect(await claimAt(ledger, 40_000)).toMatchObject({
+      kind: 'done',
+      row: { state: 'delivered', accessKeyId: 'ASIAFIRSTSESSION0001' },
+    });
+  });
+
+  it('numbers concurrent refreshes 1, 2, 3 without gaps or repeats', async () => {
+    const numbers = await Promise.all(
+      [0, 1, 2].map((i) => ledger.nextRefresh(KEY, `ASIAREFRESH000000${i}`, at(2_000_000), at(50_000))),
+    );
+    expect(numbers.sort()).toEqual([1, 2, 3]);
+  });
+
+  it('keeps the latest phase of a run: a late, older event does not revive a finished run', async () => {
+    const runs = app.get(RunStateStore);
+    const event = (phase: RunPhaseChanged['phase'], ms: number): RunPhaseChanged => ({
+      runId: KEY.runId,
+      account: 'acme',
+      spaceId: 'root',
+      caller: { type: 'stack', id: KEY.integrationId, slug: 'network' },
+      runType: 'TRACKED',
+      phase,
+      workerId: 'w1',
+      workerPublicKey: { kty: 'EC', crv: 'P-256', x: 'a'.repeat(43), y: 'b'.repeat(43) },
+      at: at(ms).toISOString(),
+    });
+    await runs.record(event('APPLYING', 1_000), at(1_000));
+    await runs.record(event('FINISHED', 2_000), at(2_000));
+    await runs.record(event('APPLYING', 1_000), at(3_000));
+    expect((await runs.find(KEY.runId))?.phase).toBe('FINISHED');
+  });
+});
