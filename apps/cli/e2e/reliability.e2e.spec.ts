@@ -141,7 +141,7 @@ describe('credential-broker reliability', () => {
   it('dead-letters a malformed run event with the reason', async () => {
     const letters: DeadLetter[] = [];
     const sub = stack.nc.subscribe(deadLetterSubject('RUNS', 'credential-broker'), {
-      callback: (_e, msg) => letters.push(deadLetterSchema.parse(msg.json())),
+      callback: (_e, msg) => void letters.push(deadLetterSchema.parse(msg.json())),
     });
     await jetstream(stack.nc).publish(
       'runs.v1.phase.not-a-run',
