@@ -39,7 +39,7 @@ export const auditEnv = baseServiceEnv.extend({
   /** LookupEvents requests per second per account and region (AWS allows 2). */
   AUDIT_POLL_MAX_RPS: envInt({ min: 1, max: 2 }).default(2),
   /** Lease lifetime in NATS KV: a dead poller's target is taken over after at most this long. */
-  AUDIT_LEASE_TTL_MS: envInt({ min: 1000, max: 600_000 }).default(30_000),
+  AUDIT_LEASE_TTL_MS: envInt({ min: 3000, max: 600_000 }).default(30_000),
   AUDIT_WORKER_IP_RANGES: cidrList,
   /** How long an AssumeRole with runtrail's marks may wait for its issuance before it is a finding. */
   AUDIT_UNISSUED_GRACE_SECONDS: envInt({ min: 0, max: 86_400 }).default(300),

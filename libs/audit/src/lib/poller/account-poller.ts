@@ -8,12 +8,15 @@ import { loadCheckpoint, saveCheckpoint } from './poll-checkpoint';
 import type { PollerLease } from './poller-lease';
 import { RateBudget } from './rate-budget';
 
+const TAKEOVER_MARGIN_MS = 50;
+
 export interface AccountPollerSettings {
   accountId: string;
   region: string;
   intervalMs: number;
   overlapMs: number;
   maxRps: number;
+  /** At least 3 s: the lease is renewed every third of it, and a takeover waits one second. */
   leaseTtlMs: number;
   /** Where the very first poll of a target starts, before now (default: the overlap). */
   initialLookbackMs?: number;
@@ -34,7 +37,8 @@ export interface PollWindow {
  * answers), ingests every page (duplicates from the overlap are dropped on eventID) and only then
  * moves the checkpoint to the window's end: a poller that dies mid-window leaves the checkpoint
  * where it was, and whoever takes over reads the window again, without gaps. Every request waits
- * for the rate budget; the lease is renewed between pages.
+ * for the rate budget; the lease is renewed between pages, and a new holder waits one budget
+ * window before its first request, so the 2-per-second budget also holds across a takeover.
  */
 export class AccountPoller {
   private readonly log: Logger;
@@ -79,9 +83,18 @@ export class AccountPoller {
   }
 
   private async run(): Promise<void> {
+    let leading = false;
     while (!this.stopped) {
       try {
-        if (await this.lease.acquire()) await this.pollWindow();
+        const held = await this.lease.acquire();
+        if (held && !leading) {
+          // A former holder's last request may have reached CloudTrail less than a second ago:
+          // wait one budget window so the two replicas' requests never share one.
+          leading = true;
+          await this.pause(1000 + TAKEOVER_MARGIN_MS);
+        }
+        leading = held;
+        if (held && !this.stopped) await this.pollWindow();
       } catch (error) {
         this.log.warn(`poll failed, retrying after the interval: ${error instanceof Error ? error.message : String(error)}`);
       }
@@ -104,8 +117,8 @@ export class AccountPoller {
         if (!(await this.lease.renew())) return this.log.warn('lease lost mid-window; the new holder reads the window again');
         renewedAt = Date.now();
       }
-      await this.budget.take();
-      const page = await this.source.lookup({ region, start, end, nextToken });
+      const token = nextToken;
+      const page = await this.budget.spend(() => this.source.lookup({ region, start, end, nextToken: token }));
       window.requests++;
       nextToken = page.nextToken;
       const { events, bad } = normalise(page.records, `lookup:${accountId}:${region}`);

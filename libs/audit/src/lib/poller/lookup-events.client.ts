@@ -20,7 +20,11 @@ export interface LookupEventsSource {
 export class AwsLookupEvents implements LookupEventsSource {
   private readonly clients = new Map<string, CloudTrailClient>();
 
-  constructor(private readonly endpoint?: string) {}
+  constructor(
+    private readonly endpoint?: string,
+    /** Explicit credentials (tests); otherwise the SDK's default chain. */
+    private readonly credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string },
+  ) {}
 
   async lookup(input: { region: string; start: Date; end: Date; nextToken: string | null }): Promise<LookupPage> {
     const out = await this.client(input.region).send(
@@ -40,7 +44,7 @@ export class AwsLookupEvents implements LookupEventsSource {
   private client(region: string): CloudTrailClient {
     let client = this.clients.get(region);
     if (!client) {
-      client = new CloudTrailClient({ region, endpoint: this.endpoint, maxAttempts: 1 });
+      client = new CloudTrailClient({ region, endpoint: this.endpoint, credentials: this.credentials, maxAttempts: 1 });
       this.clients.set(region, client);
     }
     return client;
