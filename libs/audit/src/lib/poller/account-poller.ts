@@ -3,7 +3,7 @@ import { parseCloudTrailRecord, type NormalizedEvent } from '@runtrail/cloudtrai
 import { keepBadRecords, type BadRecord } from '../ingest/bad-record';
 import type { IngestEvents } from '../ingest/ingest-events.usecase';
 import type { AuditDb } from '../storage/audit-db';
-import type { LookupEventsSource } from './lookup-events.client';
+import type { LookupEventsSource, LookupPage } from './lookup-events.client';
 import { loadCheckpoint, saveCheckpoint } from './poll-checkpoint';
 import type { PollerLease } from './poller-lease';
 import { RateBudget } from './rate-budget';
@@ -117,8 +117,8 @@ export class AccountPoller {
         if (!(await this.lease.renew())) return this.log.warn('lease lost mid-window; the new holder reads the window again');
         renewedAt = Date.now();
       }
-      const token = nextToken;
-      const page = await this.budget.spend(() => this.source.lookup({ region, start, end, nextToken: token }));
+      const token: string | null = nextToken;
+      const page: LookupPage = await this.budget.spend(() => this.source.lookup({ region, start, end, nextToken: token }));
       window.requests++;
       nextToken = page.nextToken;
       const { events, bad } = normalise(page.records, `lookup:${accountId}:${region}`);
