@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Live check of auth.conf: connects to a running NATS (cluster) once per user and plays the main
 // flow with runtrail's own messaging code (dist/libs/messaging: ensureStreams, the JetStream
-// transport's durable consumers, responders and dead-lettering, the typed MessageBus), then tries
+// transport's durable consumers, responders and dead-lettering, the typed MessageBus; audit's KV
+// lease from dist/libs/audit), then tries
 // what each user must NOT be able to do. Exits 1 on any missing permission or any leak.
 //
-//   npm run build            # the script loads dist/libs/{contracts,messaging}
+//   npm run build            # the script loads dist/libs/{contracts,messaging,audit}
 //   NATS_URL=nats://127.0.0.1:4222 NATS_PASSWORD_<USER>=... node deploy/nats/permissions-smoke.mjs
 //
 // Every NATS_PASSWORD_* variable of auth.conf must hold the password that server was started
@@ -23,6 +24,7 @@ const { jetstreamManager, AckPolicy } = require('@nats-io/jetstream');
 const { ulid } = require('ulid');
 const C = require(join(root, 'dist/libs/contracts/src/index.js'));
 const { JetStreamServer, MessageBus } = require(join(root, 'dist/libs/messaging/src/index.js'));
+const { PollerLease } = require(join(root, 'dist/libs/audit/src/lib/poller/poller-lease.js'));
 
 const servers = (process.env.NATS_URL ?? 'nats://127.0.0.1:4222').split(',');
 const replicas = Number(process.env.NATS_STREAM_REPLICAS ?? 3);
@@ -149,7 +151,6 @@ const issued = {
 
 async function main() {
   const seen = {
-    verifierGotEvent: deferred(),
     brokerGotPhase: deferred(),
     auditGotPhase: deferred(),
     auditGotIssued: deferred(),
@@ -177,18 +178,6 @@ async function main() {
       await verifierBus.request(C.IssueTokenRequest, issueRequest);
       return { safe: true, checks: [], explanation: '', suggestedStatement: {}, eventualConsistencySuspected: false };
     }),
-    onEvent(C.IntegrationEvents, 'smoke-verifier', async (event) => {
-      if (event.type !== 'created') return;
-      await verifierBus.publish(C.IntegrationHealthChangedEvent, {
-        type: 'health',
-        integrationId: event.integration.id,
-        account: 'acme',
-        healthy: true,
-        reasons: [],
-        checkedAt: now(),
-      });
-      seen.verifierGotEvent.resolve();
-    }),
   ]);
 
   const integrations = await login('integrations');
@@ -198,6 +187,7 @@ async function main() {
       caller: { ...caller, spaceId: 'root', labels: [] },
       integrations: [{ integration, attachmentId: ulid(), externalId: `acme@${integration.id}@prod-vpc@read` }],
     })),
+    onRequest(C.AuthenticateApiKeyRequest, () => ({ account: 'acme', role: 'reader', spaceSubtree: null, visibleSpaces: null })),
   ]);
 
   const broker = await login('credential-broker');
@@ -245,7 +235,21 @@ async function main() {
     'integrations -> verifier.v1.verify -> (verifier -> oidc.v1.issue) answered',
   );
   await expectDone(integrationsBus.publish(C.IntegrationChangedEvent, { type: 'created', integration }), 'integrations publishes integrations.v1.created');
-  await expectDone(seen.verifierGotEvent.promise, 'verifier consumes integrations.v1.* and publishes integrations.v1.health');
+  await expectDone(
+    integrationsBus.publish(C.IntegrationHealthChangedEvent, { type: 'health', integrationId: integration.id, account: 'acme', healthy: true, reasons: [], checkedAt: now() }),
+    'integrations publishes integrations.v1.health',
+  );
+  await expectDone(
+    auditBus.request(C.AuthenticateApiKeyRequest, { keyId: ulid(), secretSha256: 'a'.repeat(64) }),
+    'audit -> integrations.v1.authenticate answered',
+  );
+  const lease = await PollerLease.open(audit.nc, '123456789012.us-east-1', 'smoke-a', 10_000, replicas);
+  const standby = await PollerLease.open(audit.nc, '123456789012.us-east-1', 'smoke-b', 10_000, replicas);
+  check((await lease.acquire()) && (await lease.renew()), 'audit creates the KV bucket audit_poller_leases, takes and renews a lease');
+  check(!(await standby.acquire()), 'a second holder cannot take a held lease');
+  await lease.release();
+  check(await standby.acquire(), 'after release the standby takes the lease');
+  await standby.release();
 
   const scheduler = await login('scheduler', '_INBOX_scheduler');
   await expectDone(
@@ -303,7 +307,8 @@ async function main() {
   await expectDenied(verifier, 'publish', 'deliveries.v1.x.y', async () => verifier.nc.publish('deliveries.v1.x.y', '{}'));
   await expectDenied(oidc, 'publish', 'credentials.v1.issued', async () => oidc.nc.publish('credentials.v1.issued', '{}'));
   await expectDenied(integrations, 'subscription', 'runs.v1.>', async () => integrations.nc.subscribe('runs.v1.>'));
-  await expectDenied(integrations, 'publish', 'integrations.v1.health', async () => integrations.nc.publish('integrations.v1.health', '{}'));
+  await expectDenied(verifier, 'publish', 'integrations.v1.health', async () => verifier.nc.publish('integrations.v1.health', '{}'));
+  await expectDenied(verifier, 'publish', '$JS.API.CONSUMER.CREATE.INTEGRATIONS', async () => verifier.nc.publish('$JS.API.CONSUMER.CREATE.INTEGRATIONS', '{}'));
   await expectDenied(audit, 'publish', 'integrations.v1.created', async () => audit.nc.publish('integrations.v1.created', '{}'));
   await expectDenied(audit, 'publish', '$JS.API.CONSUMER.MSG.NEXT.DELIVERIES.x', async () => audit.nc.publish('$JS.API.CONSUMER.MSG.NEXT.DELIVERIES.x', '{}'));
   await expectDenied(scheduler, 'subscription', 'deliveries.v1.>', async () => scheduler.nc.subscribe('deliveries.v1.>'));
@@ -328,7 +333,7 @@ async function main() {
   check(dead?.json().code === 'VALIDATION_FAILED', 'audit dead-letters a bad payload on dlq.v1.AUDIT.<consumer>');
 
   const unexpected = [oidc, verifier, integrations, broker, audit].flatMap((l) => l.violations.map((v) => `${l.user}: ${v.message}`));
-  const flowViolations = unexpected.filter((m) => !/deliveries\.v1\.x\.y|credentials\.v1\.issued|runs\.v1\.>|integrations\.v1\.(health|created)|MSG\.NEXT\.DELIVERIES|STREAM\.(DELETE|CREATE)\.(RUNS|SNOOP)/.test(m));
+  const flowViolations = unexpected.filter((m) => !/deliveries\.v1\.x\.y|credentials\.v1\.issued|runs\.v1\.>|integrations\.v1\.(health|created)|CONSUMER\.CREATE\.INTEGRATIONS|MSG\.NEXT\.DELIVERIES|STREAM\.(DELETE|CREATE)\.(RUNS|SNOOP)/.test(m));
   check(flowViolations.length === 0, `no service hit a permission it needs${flowViolations.length ? `: ${flowViolations.join('; ')}` : ''}`);
 }
 
