@@ -1,4 +1,4 @@
-import { describeEachDatabase } from '@runtrail/testing';
+import { describeEachDatabase, freePort, startNatsServer, startTestEmulator } from '@runtrail/testing';
 import { BOOTSTRAP_TOKEN, DEMO_ROLE, IntegrationsApp } from '../spec/integrations-app.harness';
 
 type Problem = {
@@ -16,7 +16,11 @@ describeEachDatabase('integrations REST API: auth, validation, CRUD, paging', (d
   let reader: string;
 
   beforeAll(async () => {
-    api = await IntegrationsApp.start(db.databaseUrl);
+    api = await IntegrationsApp.start(db.databaseUrl, {
+      nats: await startNatsServer(),
+      emulator: await startTestEmulator(),
+      ports: [await freePort(), await freePort()],
+    });
     admin = await api.account('acme');
     other = await api.account('globex');
     reader = (
@@ -220,7 +224,7 @@ describeEachDatabase('integrations REST API: auth, validation, CRUD, paging', (d
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const query: string = `/v1/integrations?label=paged&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+        const query = `/v1/integrations?label=paged&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
         const page: Page = (await api.call<Page>('GET', query, { key: admin })).body;
         expect(page.items.length).toBeLessThanOrEqual(2);
         seen.push(...page.items.map((i) => i.name));

@@ -1,6 +1,6 @@
 import { UpdateAssumeRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { AuthenticateApiKeyRequest, ResolveIntegrationsRequest, RuntrailError } from '@runtrail/contracts';
-import { describeEachDatabase } from '@runtrail/testing';
+import { describeEachDatabase, freePort, startNatsServer, startTestEmulator } from '@runtrail/testing';
 import { createHash } from 'node:crypto';
 import { DEMO_ROLE, IntegrationsApp } from '../spec/integrations-app.harness';
 import { ReverifyScheduler } from './verification/reverify.scheduler';
@@ -24,7 +24,11 @@ describeEachDatabase('integrations: callers, attachments, autoattach, events, re
   let admin: string;
 
   beforeAll(async () => {
-    api = await IntegrationsApp.start(db.databaseUrl);
+    api = await IntegrationsApp.start(db.databaseUrl, {
+      nats: await startNatsServer(),
+      emulator: await startTestEmulator(),
+      ports: [await freePort(), await freePort()],
+    });
     admin = await api.account('acme');
   });
   afterAll(() => api?.close());

@@ -4,7 +4,13 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { STREAMS } from '@runtrail/contracts';
 import { ensureStreams } from '@runtrail/messaging';
 import { getEntityManagerToken, schemaDrift } from '@runtrail/persistence';
-import { describeEachDatabase, testPostgresUrl } from '@runtrail/testing';
+import {
+  describeEachDatabase,
+  freePort,
+  startNatsServer,
+  startTestEmulator,
+  testPostgresUrl,
+} from '@runtrail/testing';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { DEMO_ROLE, IntegrationsApp, PLATFORM } from '../spec/integrations-app.harness';
@@ -22,7 +28,11 @@ describeEachDatabase('integrations: outbox, secrets, schema, OpenAPI, verified a
   const keys: string[] = [];
 
   beforeAll(async () => {
-    api = await IntegrationsApp.start(db.databaseUrl);
+    api = await IntegrationsApp.start(db.databaseUrl, {
+      nats: await startNatsServer(),
+      emulator: await startTestEmulator(),
+      ports: [await freePort(), await freePort()],
+    });
     admin = await api.account('acme');
     keys.push(admin);
   });

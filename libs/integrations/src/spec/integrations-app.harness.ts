@@ -4,13 +4,6 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { bootstrapService } from '@runtrail/bootstrap';
 import { loadConfig } from '@runtrail/config';
 import { MessageBus } from '@runtrail/messaging';
-import {
-  freePort,
-  startNatsServer,
-  startTestEmulator,
-  type AwsEmulator,
-  type RunningNatsServer,
-} from '@runtrail/testing';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { integrationsEnv } from '../lib/integrations.env';
@@ -22,6 +15,14 @@ export const PLATFORM = {
   accessKeyId: 'AKIA1111RUNTRAIL0001',
   secretAccessKey: 'runtrail-platform-local-secret-not-a-real-key',
 };
+
+/** What the spec starts through libs/testing (only spec files may import it) and hands over. */
+export interface TestInfrastructure {
+  nats: { url: string; stop(): Promise<void> };
+  emulator: { endpoint: string; stop(): Promise<void> };
+  /** Two free ports: the app's HTTP port and the verifier process's. */
+  ports: [number, number];
+}
 
 export interface Reply<T = Record<string, unknown>> {
   status: number;
@@ -56,18 +57,17 @@ export class IntegrationsApp {
   private constructor(
     readonly app: INestApplication,
     readonly baseUrl: string,
-    readonly nats: RunningNatsServer,
-    readonly emulator: AwsEmulator,
+    readonly nats: TestInfrastructure['nats'],
+    readonly emulator: TestInfrastructure['emulator'],
     readonly client: NatsConnection,
     readonly bus: MessageBus,
     private readonly verifier: ChildProcess,
     readonly output: CapturedOutput,
   ) {}
 
-  static async start(databaseUrl: string): Promise<IntegrationsApp> {
-    const nats = await startNatsServer();
-    const emulator = await startTestEmulator();
-    const port = await freePort();
+  static async start(databaseUrl: string, infrastructure: TestInfrastructure): Promise<IntegrationsApp> {
+    const { nats, emulator, ports } = infrastructure;
+    const [port, verifierPort] = ports;
     const env = loadConfig(integrationsEnv, {
       DATABASE_URL: databaseUrl,
       INTEGRATIONS_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
@@ -75,7 +75,7 @@ export class IntegrationsApp {
       INTEGRATIONS_OUTBOX_INTERVAL_MS: '100',
     });
     const output = new CapturedOutput();
-    const verifier = await startVerifier(nats.url, emulator.endpoint, output);
+    const verifier = await startVerifier(nats.url, emulator.endpoint, verifierPort, output);
     output.start();
     const app = await bootstrapService({
       name: 'integrations',
@@ -176,6 +176,7 @@ const ROOT = join(__dirname, '../../../..');
 async function startVerifier(
   natsUrl: string,
   emulatorEndpoint: string,
+  port: number,
   output: CapturedOutput,
 ): Promise<ChildProcess> {
   const build = spawnSync(process.execPath, ['tools/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
@@ -186,7 +187,7 @@ async function startVerifier(
       PATH: process.env['PATH'],
       NATS_URL: natsUrl,
       DATABASE_URL: 'sqlite::memory:',
-      PORT: String(await freePort()),
+      PORT: String(port),
       AWS_ENDPOINT_URL: emulatorEndpoint,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: PLATFORM.accessKeyId,
