@@ -49,7 +49,7 @@ export async function bootstrapService(def: ServiceDefinition): Promise<INestApp
   @Module({
     imports: [
       DiscoveryModule,
-      MessagingModule.forRoot({ ...def.nats, name: `${def.name}@${hostname()}` }),
+      MessagingModule.forRoot({ ...def.nats, name: `${def.name}@${hostname()}`, inboxPrefix: `_INBOX_${def.name}` }),
       ...def.modules,
     ],
     controllers: [HealthController],

@@ -10,6 +10,11 @@ export interface NatsConnectionOptions {
   user?: string;
   pass?: string;
   token?: string;
+  /**
+   * Reply subjects start with this prefix instead of `_INBOX`, so NATS permissions can let each
+   * service read only its own replies (deploy/nats/auth.conf).
+   */
+  inboxPrefix?: string;
 }
 
 /** Connects with reconnects forever: a service outlives NATS restarts, readiness reports the gap. */
@@ -20,6 +25,7 @@ export async function connectNats(options: NatsConnectionOptions): Promise<NatsC
     user: options.user,
     pass: options.pass,
     token: options.token,
+    inboxPrefix: options.inboxPrefix,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
   });
