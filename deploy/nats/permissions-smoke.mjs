@@ -158,7 +158,7 @@ async function main() {
   };
 
   // ---- services, each with its own user and the handlers it has in ARCHITECTURE.md -----------
-  const oidc = await login('oidc-issuer');
+  const oidc = await login('oidc-issuer', '_INBOX_oidc-issuer');
   await startServer(oidc, [
     onRequest(C.IssueTokenRequest, () => ({
       sealedToken: JWE,
@@ -170,7 +170,7 @@ async function main() {
     })),
   ]);
 
-  const verifier = await login('verifier');
+  const verifier = await login('verifier', '_INBOX_verifier');
   const verifierBus = new MessageBus(verifier.nc);
   const issueRequest = { account: 'acme', spaceId: 'root', callerType: 'stack', callerId: caller.id, runType: 'TRACKED', runId, scope: 'read', replyKey: publicJwk() };
   await startServer(verifier, [
@@ -180,7 +180,7 @@ async function main() {
     }),
   ]);
 
-  const integrations = await login('integrations');
+  const integrations = await login('integrations', '_INBOX_integrations');
   const integrationsBus = new MessageBus(integrations.nc);
   await startServer(integrations, [
     onRequest(C.ResolveIntegrationsRequest, () => ({
@@ -190,7 +190,7 @@ async function main() {
     onRequest(C.AuthenticateApiKeyRequest, () => ({ account: 'acme', role: 'reader', spaceSubtree: null, visibleSpaces: null })),
   ]);
 
-  const broker = await login('credential-broker');
+  const broker = await login('credential-broker', '_INBOX_credential-broker');
   const brokerBus = new MessageBus(broker.nc);
   await startServer(broker, [
     onEvent(C.RunPhaseChangedEvent, 'smoke-credential-broker', async (event) => {
@@ -205,7 +205,7 @@ async function main() {
     onRequest(C.CredentialsRefreshRequest, () => ({ sealed: JWE, expiresAt: later() })),
   ]);
 
-  const audit = await login('audit');
+  const audit = await login('audit', '_INBOX_audit');
   const auditBus = new MessageBus(audit.nc);
   await startServer(audit, [
     onEvent(C.RunPhaseChangedEvent, 'smoke-audit-runs', () => seen.auditGotPhase.resolve()),
