@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { PersistenceModule } from '@runtrail/persistence';
 import { ActivityController } from './api/activity.controller';
 import { ApiKeyGuard } from './api/api-key.guard';
@@ -8,11 +8,22 @@ import { TimelineController } from './api/timeline.controller';
 import { WhoChangedController } from './api/who-changed.controller';
 import type { AuditEnv } from './audit.env';
 import { auditPersistence } from './audit.persistence';
+import { AuditDb } from './storage/audit-db';
 import { AwsLookupEvents, type LookupEventsSource } from './poller/lookup-events.client';
 import { AuditEventsHandler } from './service/audit-events.handler';
 import { auditProviders } from './service/audit.providers';
 import { FindingsSweeper } from './service/findings-sweeper.service';
 import { LOOKUP_EVENTS_SOURCE, PollerService } from './service/poller.service';
+
+/** Closes the store's own SQLite connection (the ORM closes its own pool). */
+@Injectable()
+class AuditDbCloser implements OnApplicationShutdown {
+  constructor(private readonly db: AuditDb) {}
+
+  onApplicationShutdown(): Promise<void> {
+    return this.db.close();
+  }
+}
 
 /** What a test (or another host) may swap. */
 export interface AuditModuleOptions {
@@ -34,6 +45,7 @@ export class AuditModule {
       providers: [
         ...auditProviders(env),
         ApiKeyGuard,
+        AuditDbCloser,
         FindingsSweeper,
         PollerService,
         { provide: LOOKUP_EVENTS_SOURCE, useFactory: () => options.lookupEvents ?? new AwsLookupEvents(env.AWS_ENDPOINT_URL) },

@@ -125,7 +125,8 @@ async function backfill(db: AuditDb, sessions: KnownSession[]): Promise<Set<stri
     if (s.assumedRoleArn) {
       await db.run(
         `update "cloudtrail_event" set ${set}
-          where "principal_arn" = ? and "event_time" between ? and ? and "session_event_id" is null and "run_id" is null`,
+          where "principal_arn" = ? and "principal_type" = 'AssumedRole' and "event_time" between ? and ?
+            and "session_event_id" is null and "run_id" is null`,
         [...fields, 'assumed_role_arn', s.assumedRoleArn, s.issuedAt, s.expiresAt],
       );
     }

@@ -12,7 +12,6 @@ import { IngestEvents } from '../ingest/ingest-events.usecase';
 import { RecordIssuance } from '../runs/record-issuance.usecase';
 import { RecordRunPhase } from '../runs/record-run-phase.usecase';
 import { AuditDb } from '../storage/audit-db';
-import { tuneSqlite } from '../storage/open-audit-store';
 
 export const AUDIT_ENV = Symbol('AUDIT_ENV');
 
@@ -23,11 +22,7 @@ export function auditProviders(env: AuditEnv): Provider[] {
     {
       provide: AuditDb,
       inject: [getMikroORMToken('audit')],
-      useFactory: async (orm: MikroORM) => {
-        const db = AuditDb.of(orm);
-        await tuneSqlite(db);
-        return db;
-      },
+      useFactory: (orm: MikroORM) => AuditDb.of(orm),
     },
     {
       provide: FindingStore,

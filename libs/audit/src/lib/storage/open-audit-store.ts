@@ -15,17 +15,12 @@ export async function openAuditStore(databaseUrl: string | undefined): Promise<O
   const orm = await MikroORM.init(databaseOptionsFor({ ...auditPersistence, databaseUrl }));
   await runMigrations(orm);
   const db = AuditDb.of(orm);
-  await tuneSqlite(db);
-  return { orm, db, close: () => orm.close(true) };
-}
-
-/**
- * WAL with `synchronous=NORMAL`: a committed batch survives a process crash (an OS crash may lose
- * the last batches, which a re-import or the poller's overlap brings back, deduplicated on
- * eventID); without it every batch waits for an fsync and ingest is several times slower.
- */
-export async function tuneSqlite(db: AuditDb): Promise<void> {
-  if (db.driver !== 'sqlite') return;
-  await db.all('pragma journal_mode = wal');
-  await db.run('pragma synchronous = normal');
+  return {
+    orm,
+    db,
+    close: async () => {
+      await db.close();
+      await orm.close(true);
+    },
+  };
 }
