@@ -57,11 +57,17 @@ export class IssueCredentialsUseCase {
   ) {}
 
   async execute(event: RunPhaseChanged, attempt: DeliveryAttempt): Promise<void> {
-    await this.runs.record(event, this.clock.now());
     const scope = scopeOfPhase(event.phase);
-    if (!scope) return;
-
-    const resolved = await this.resolve(event, scope, attempt);
+    if (!scope) {
+      await this.runs.record(event, this.clock.now());
+      return;
+    }
+    // Independent, so concurrent: the run's phase must be recorded before anything is issued
+    // (a refresh checks it), and resolving does not depend on it.
+    const [, resolved] = await Promise.all([
+      this.runs.record(event, this.clock.now()),
+      this.resolve(event, scope, attempt),
+    ]);
     if (!resolved) return;
     if (resolved.integrations.length === 0) {
       const who = `${event.caller.type} ${event.caller.slug} (${event.caller.id})`;
