@@ -131,6 +131,90 @@ describeEachDatabase('integrations: callers, attachments, autoattach, events, re
     expect((await attachmentsOf(id)).map((a) => a.caller.id)).toEqual([before]);
   });
 
+  it('lists callers with label filter and paging, reads, moves and removes them (removal detaches)', async () => {
+    await api.call('POST', '/v1/spaces', { key: admin, body: { id: 'dev', name: 'Development' } });
+    const spaces = await api.call<{ items: Array<{ id: string; parent: string | null }> }>(
+      'GET',
+      '/v1/spaces',
+      { key: admin },
+    );
+    expect(spaces.body.items).toEqual(
+      expect.arrayContaining([
+        { id: 'root', name: 'root', parent: null },
+        { id: 'dev', name: 'Development', parent: 'root' },
+      ]),
+    );
+    const ids = [
+      await stack('lc-1', ['lc', 'x']),
+      await stack('lc-2', ['lc']),
+      await stack('lc-3', ['lc', 'x']),
+    ];
+    const page1 = await api.call<{ items: Array<{ id: string }>; nextCursor: string }>(
+      'GET',
+      '/v1/callers?label=lc&limit=2',
+      { key: admin },
+    );
+    const page2 = await api.call<{ items: Array<{ id: string }>; nextCursor: string | null }>(
+      'GET',
+      `/v1/callers?label=lc&limit=2&cursor=${page1.body.nextCursor}`,
+      { key: admin },
+    );
+    expect([...page1.body.items, ...page2.body.items].map((c) => c.id)).toEqual(ids);
+    const x = await api.call<{ items: Array<{ id: string }> }>('GET', '/v1/callers?label=lc&label=x', {
+      key: admin,
+    });
+    expect(x.body.items.map((c) => c.id)).toEqual([ids[0], ids[2]]);
+    const moved = await api.call('PATCH', `/v1/callers/${ids[1]}`, { key: admin, body: { spaceId: 'dev' } });
+    expect(moved.body).toMatchObject({ spaceId: 'dev', labels: ['lc'] });
+    expect(
+      (await api.call<Problem>('PATCH', `/v1/callers/${ids[1]}`, { key: admin, body: { spaceId: 'nope' } }))
+        .body.issues?.[0]?.path,
+    ).toBe('spaceId');
+    const id = await integration('for-removal');
+    await post(`/v1/integrations/${id}/attachments`, { callerId: ids[0], read: true });
+    expect((await api.call('DELETE', `/v1/callers/${ids[0]}`, { key: admin })).status).toBe(204);
+    expect((await api.call('GET', `/v1/callers/${ids[0]}`, { key: admin })).status).toBe(404);
+    expect(await attachmentsOf(id)).toEqual([]);
+  });
+
+  it('reads an attachment, changes its scopes (verified again) and detaches it', async () => {
+    const caller = await stack('scopes');
+    const id = await integration('scoped');
+    const made = (
+      await post<Attachment>(`/v1/integrations/${id}/attachments`, { callerId: caller, read: true })
+    ).body;
+    expect(
+      (await api.call<Attachment>('GET', `/v1/attachments/${made.id}`, { key: admin })).body,
+    ).toMatchObject({ read: true, write: false });
+    const changed = await api.call<Attachment & { version: number }>('PATCH', `/v1/attachments/${made.id}`, {
+      key: admin,
+      body: { write: true },
+    });
+    expect(changed.body).toMatchObject({ read: true, write: true, version: 2 });
+    const none = await api.call<Problem>('PATCH', `/v1/attachments/${made.id}`, {
+      key: admin,
+      body: { read: false, write: false },
+    });
+    expect(none.body.issues?.[0]?.path).toBe('read');
+    const reader = (await post<{ key: string }>('/v1/api-keys', { name: 'ro', role: 'reader' })).body.key;
+    expect((await api.call('GET', `/v1/attachments/${made.id}/external-id`, { key: reader })).status).toBe(
+      200,
+    );
+    expect((await api.call('DELETE', `/v1/attachments/${made.id}`, { key: reader })).status).toBe(403);
+    expect((await api.call('DELETE', `/v1/attachments/${made.id}`, { key: admin })).status).toBe(204);
+    expect((await api.call('GET', `/v1/attachments/${made.id}`, { key: admin })).status).toBe(404);
+    const events = await api.eventually(
+      () => api.events(),
+      (e) =>
+        e.some((x) => x.subject === 'integrations.v1.detached' && JSON.stringify(x.data).includes(made.id)),
+    );
+    expect(events.filter((e) => JSON.stringify(e.data).includes(made.id)).map((e) => e.subject)).toEqual([
+      'integrations.v1.attached',
+      'integrations.v1.attachment_updated',
+      'integrations.v1.detached',
+    ]);
+  });
+
   it('answers integrations.v1.resolve with the attached integrations and external ids per scope', async () => {
     const caller = await stack('resolver');
     const id = await integration('resolved');

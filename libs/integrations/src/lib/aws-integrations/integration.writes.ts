@@ -141,7 +141,7 @@ export class IntegrationWrites {
     const verdict = await this.verification.verdict({ integration: integrationSnapshot(current) });
     const row = await this.uow.write(`integration ${id}`, async (em) => {
       const target = await visibleIntegration(em, p, id);
-      applyVerdict(em, target, verdict, new Date());
+      applyVerdict(em, target, verdict, new Date(), current.version);
       return target;
     });
     return { integration: integrationView(row), verdict };

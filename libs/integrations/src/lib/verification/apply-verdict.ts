@@ -11,13 +11,19 @@ export function reasonsOf(verdict: VerifyRoleReply): string[] {
 /**
  * Records a re-verification's verdict on the integration. When health flips, the integration's
  * version moves on and `integrations.v1.health` is enqueued in the same transaction.
+ *
+ * `verifiedVersion` is the version that was verified: when the row moved on meanwhile (an update,
+ * verified itself, or another replica's re-verification) the verdict is stale and dropped, so two
+ * replicas never announce the same flip twice.
  */
 export function applyVerdict(
   em: EntityManager,
   row: AwsIntegration,
   verdict: VerifyRoleReply,
   at: Date,
+  verifiedVersion: number,
 ): boolean {
+  if (row.version !== verifiedVersion) return false;
   const healthy = verdict.safe;
   const reasons = reasonsOf(verdict);
   const changed = healthy !== row.healthy;

@@ -68,7 +68,7 @@ export class ReverifyScheduler implements OnApplicationBootstrap, OnApplicationS
     const verdict = await this.verification.verdict({ integration: integrationSnapshot(row) });
     return this.uow.write(`integration ${id}`, async (em) => {
       const target = await em.findOne(AwsIntegration, { id });
-      return target ? applyVerdict(em, target, verdict, new Date()) : false;
+      return target ? applyVerdict(em, target, verdict, new Date(), row.version) : false;
     });
   }
 }
