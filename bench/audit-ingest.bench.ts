@@ -7,6 +7,8 @@
 //   floor   stream the files (gunzip + JSON.parse per record + libs/cloudtrail normalisation to
 //           get the same row values) and bulk-insert the rows (500-row INSERTs, one transaction per
 //           2,000) into the same cloudtrail_event table: no dedupe, no correlation, no resources.
+//           The run/session columns get the values ingest stores, from a Map of the generator's
+//           keys (so the floor pays the same index maintenance without doing any correlation).
 //   ingest  ImportFiles, the production path: dedupe on eventID, correlation context loads,
 //           correlation, events + resource keys + sessions, backfill, findings.
 // P3: --query-events stored by the production path (SQLite: the audit CLI in a child process, whose
@@ -54,6 +56,13 @@ async function freshUrl(driver: Driver, tag: string): Promise<string> {
 
 async function floor(trail: GeneratedTrail, url: string): Promise<number> {
   const store = await openAuditStore(url);
+  const byKey = new Map(trail.runs.map((r) => [r.accessKeyId, r]));
+  const linkOf = (key: string | null | undefined) => {
+    const run = key ? byKey.get(key) : undefined;
+    if (!run) return NO_LINK;
+    const owner = run.issued ? { runId: run.runId, account: 'acme', spaceId: 'root', callerId: '01J0000000000000000000CALL' } : {};
+    return { ...NO_LINK, ...owner, sessionEventId: run.issued ? null : run.assumeEventId, link: run.issued ? 'access_key' : null };
+  };
   const t0 = performance.now();
   let rows: Array<Array<string | number | boolean | null>> = [];
   const write = async () => {
@@ -69,7 +78,7 @@ async function floor(trail: GeneratedTrail, url: string): Promise<number> {
     for await (const raw of readCloudTrailRecords(join(trail.dir, file))) {
       if (!raw.ok) continue;
       const parsed = parseCloudTrailRecord(raw.record, { rawSize: raw.rawSize });
-      if (parsed.ok) rows.push(eventRowValues(parsed.event, NO_LINK, file));
+      if (parsed.ok) rows.push(eventRowValues(parsed.event, linkOf(parsed.event.principal.accessKeyId ?? parsed.event.assumeRole?.issuedAccessKeyId), file));
       if (rows.length >= 2000) await write();
     }
   }
@@ -81,7 +90,7 @@ async function floor(trail: GeneratedTrail, url: string): Promise<number> {
 
 async function ingest(trail: GeneratedTrail, url: string): Promise<{ rate: number; linked: number }> {
   const store = await openAuditStore(url);
-  await registerIssuances(store.db, trail.runs.filter((_, i) => i % 10 !== 9), BENCH_ROLE);
+  await registerIssuances(store.db, trail.runs.filter((r) => r.issued), BENCH_ROLE);
   const importer = new ImportFiles(store.db, new IngestEvents(store.db, new FindingStore(store.db, null), { workerIpRanges: [] }));
   const t0 = performance.now();
   const done = await importer.importPath(trail.dir);
@@ -104,10 +113,11 @@ async function queryLatency(store: OpenAuditStore, trail: GeneratedTrail): Promi
   const scope = { account: 'acme', visibleSpaces: null };
   const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)] as T;
   const timings: Record<string, number[]> = { timeline: [], 'who-changed': [] };
+  const issuedRuns = trail.runs.filter((r) => r.issued);
   for (let i = 0; i < 550; i++) {
     const warm = i < 50; // the first queries warm the page cache and statement paths
     let t = performance.now();
-    await runTimeline(store.db, pick(trail.runs.filter((_, k) => k % 10 !== 9)).runId, scope, undefined, 100);
+    await runTimeline(store.db, pick(issuedRuns).runId, scope, undefined, 100);
     if (!warm) timings['timeline']?.push(performance.now() - t);
     t = performance.now();
     await whoChanged(store.db, pick(trail.resources), scope, undefined, 100);
@@ -175,7 +185,7 @@ async function measureQueries(work: string, log: (line: string) => void): Promis
   for (const driver of DRIVERS as Driver[]) {
     const url = await freshUrl(driver, 'p3');
     const pre = await openAuditStore(url);
-    await registerIssuances(pre.db, trail.runs.filter((_, i) => i % 10 !== 9), BENCH_ROLE);
+    await registerIssuances(pre.db, trail.runs.filter((r) => r.issued), BENCH_ROLE);
     await pre.close();
     const t0 = performance.now();
     const child = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, join(ROOT, 'dist/apps/audit/src/import.js'), trail.dir], {

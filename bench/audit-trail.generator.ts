@@ -16,6 +16,10 @@ export interface BenchRun {
   accessKeyId: string;
   sessionName: string;
   issuedAt: Date;
+  /** The eventID of the run's AssumeRole. */
+  assumeEventId: string;
+  /** Whether the bench registers an issuance for it (90% of runs; the rest are "nobody issued"). */
+  issued: boolean;
 }
 
 export interface GeneratedTrail {
@@ -71,7 +75,10 @@ export function generateTrail(dir: string, events: number, perRun = 100, perFile
     const eventID = `00000000-0000-4000-8000-${(seq++).toString(16).padStart(12, '0')}`;
     if (!active || madeInRun >= perRun) {
       const i = runs.length;
-      active = { runId: benchRunId(i), accessKeyId: keyOf('ASIA', i), sessionName: `${benchRunId(i)}@01J0000000000000000000CALL@acme`, issuedAt: at };
+      active = {
+        runId: benchRunId(i), accessKeyId: keyOf('ASIA', i), sessionName: `${benchRunId(i)}@01J0000000000000000000CALL@acme`,
+        issuedAt: at, assumeEventId: eventID, issued: i % 10 !== 9,
+      };
       runs.push(active);
       madeInRun = 0;
       push(assumeRole(eventID, at, active));
