@@ -170,6 +170,8 @@ async function main(): Promise<void> {
       ...p2,
       '',
       ...p3,
+      '',
+      'Targets (PERFORMANCE.md): P2 ratio >= 0.5 of the floor on both drivers and >= 20,000 events/s on SQLite; P3 p99 <= 50 ms at 1M events; import peak RSS <= 500 MB. The SQLite P2 figure is a 100k-event in-process run (cold JIT, noisy shared machine); the 1M CLI import above is the same code path on a longer run.',
     ];
     if (args.includes('--write')) replaceSection(join(ROOT, 'bench/RESULTS.md'), 'P2P3:audit-ingest', section);
   } finally {
