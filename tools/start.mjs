@@ -126,7 +126,11 @@ const platformKey = platformUser?.accessKeys?.[0];
 const kekFile = join(dataDir, 'oidc-kek');
 if (!existsSync(kekFile)) writeFileSync(kekFile, randomBytes(32).toString('base64'), { mode: 0o600 });
 
+// Account bootstrap for the demo below (and for whoever holds this start's token).
+const bootstrapToken = process.env.INTEGRATIONS_BOOTSTRAP_TOKEN ?? randomBytes(24).toString('hex');
+
 const appEnv = {
+  INTEGRATIONS_BOOTSTRAP_TOKEN: bootstrapToken,
   // One SQLite file per service inside the data folder (the trailing slash asks for that).
   ...(process.env.DATABASE_URL ? {} : { DATABASE_URL: `sqlite:${dataDir}/` }),
   OIDC_PUBLIC_URL: process.env.OIDC_PUBLIC_URL ?? `http://127.0.0.1:${appPort}`,
@@ -151,3 +155,78 @@ log(`  aws-emulator   http://127.0.0.1:${emulatorPort}`);
 log('Press Ctrl-C to stop.');
 // Machine-readable line for scripts and tests that drive `npm start`.
 log(`pids ${JSON.stringify(Object.fromEntries(children.map(({ name, child }) => [name, child.pid])))}`);
+
+// The main job, end to end: an account, a stack and an integration on the emulator's demo role
+// (attached for plan and apply), then `runtrail exec` acting as the scheduler of a tracked run.
+async function api(method, path, key, body) {
+  const res = await fetch(`http://127.0.0.1:${appPort}/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+async function demoKey() {
+  const keyFile = join(dataDir, 'demo-acme-api-key');
+  if (existsSync(keyFile)) return readFileSync(keyFile, 'utf8').trim();
+  const created = await api('POST', '/accounts', bootstrapToken, { slug: 'acme' });
+  if (created.status !== 201) throw new Error(`creating account acme answered ${created.status}: ${JSON.stringify(created.body)}`);
+  // Shown once by the API: kept beside the SQLite files (mode 600) so the next start reuses it.
+  writeFileSync(keyFile, created.body.apiKey.key, { mode: 0o600 });
+  return created.body.apiKey.key;
+}
+
+async function findOrCreate(key, listPath, match, createPath, body) {
+  const list = await api('GET', listPath, key);
+  const items = Array.isArray(list.body) ? list.body : (list.body?.items ?? []);
+  const found = items.find(match);
+  if (found) return found;
+  const created = await api('POST', createPath, key, body);
+  if (created.status !== 201) throw new Error(`POST ${createPath} answered ${created.status}: ${JSON.stringify(created.body)}`);
+  return created.body;
+}
+
+async function demo() {
+  const key = await demoKey();
+  const stack = await findOrCreate(key, '/callers', (c) => c.slug === 'demo-network', '/callers', { type: 'stack', slug: 'demo-network' });
+  const roleArn = 'arn:aws:iam::222222222222:role/runtrail-demo';
+  const integration = await findOrCreate(key, '/integrations', (i) => i.name === 'demo', '/integrations', {
+    name: 'demo',
+    roleArn,
+    durationSeconds: 900,
+    region: 'us-east-1',
+    sessionTagging: true,
+  });
+  await findOrCreate(
+    key,
+    `/attachments?integrationId=${integration.id}&callerId=${stack.id}`,
+    (a) => a.callerId === stack.id,
+    `/integrations/${integration.id}/attachments`,
+    { callerId: stack.id, read: true, write: true },
+  );
+  const runId = spawnSync(process.execPath, ['-e', "process.stdout.write(require('ulid').ulid())"], { cwd: root, encoding: 'utf8' }).stdout;
+  const endpoint = `http://127.0.0.1:${emulatorPort}`;
+  const command = existsSync('/usr/bin/aws')
+    ? ['/usr/bin/aws', '--endpoint-url', endpoint, 'sts', 'get-caller-identity', '--output', 'json']
+    : [process.execPath, '-e', "new (require('@aws-sdk/client-sts').STSClient)({region:'us-east-1'}).send(new (require('@aws-sdk/client-sts').GetCallerIdentityCommand)({})).then((r)=>console.log(JSON.stringify(r)))"];
+  const args = ['dist/apps/cli/src/main.js', 'exec', '--run', runId, '--worker', 'demo-worker', '--publish-phases', '--account', 'acme'];
+  args.push('--stack', stack.id, '--caller-slug', 'demo-network', '--nats', `nats://127.0.0.1:${natsPort}`, '--timeout', '30', '--', ...command);
+  log(`demo: runtrail exec --run ${runId} --publish-phases --account acme --stack ${stack.id} -- ${command.slice(0, 2).join(' ')} ... sts get-caller-identity`);
+  const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+  const exec = spawn(process.execPath, args, { cwd: root, env: { ...cleanEnv, AWS_ENDPOINT_URL: endpoint, AWS_DEFAULT_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+  let out = '';
+  exec.stdout.on('data', (c) => (out += c));
+  exec.stderr.on('data', (c) => String(c).split('\n').filter(Boolean).forEach((line) => log(`demo: ${line}`)));
+  const code = await new Promise((r) => exec.on('close', r));
+  if (code !== 0) throw new Error(`runtrail exec exited with ${code}: ${out}`);
+  log(`demo: the command ran as ${JSON.parse(out).Arn} (session <runId>@<stackId>@acme)`);
+}
+
+if (process.env.RUNTRAIL_DEMO !== 'false') {
+  demo().then(
+    () => log('demo: done'),
+    (error) => log(`demo: failed: ${error.message} (runtrail keeps running; RUNTRAIL_DEMO=false skips the demo)`),
+  );
+}

@@ -69,9 +69,15 @@ describe('npm start (embedded default)', () => {
     expect(body.checks['nats']).toBe('up');
     expect(output.join('')).toContain(`http://127.0.0.1:${appPort}`);
 
+    // The demo: account, stack, integration and attachment through the REST API, then
+    // `runtrail exec --publish-phases` runs the AWS CLI with the run's credentials.
+    const [, arn] = await waitForLine(start, /demo: the command ran as (\S+)/, 90_000, output);
+    expect(arn).toMatch(/^arn:aws:sts::222222222222:assumed-role\/runtrail-demo\/[0-9A-HJKMNP-TV-Z]{26}@[0-9A-HJKMNP-TV-Z]{26}@acme$/);
+    expect(output.join('')).toContain('demo: runtrail exec: PLANNING: read credentials received');
+
     const exited = new Promise<number | null>((resolve) => start.once('exit', (code) => resolve(code)));
     start.kill('SIGINT');
     expect(await exited).toBe(0);
     for (const pid of Object.values(pids)) expect(alive(pid)).toBe(false);
-  }, 120_000);
+  }, 200_000);
 });

@@ -166,14 +166,24 @@ export class IssueCredentialsUseCase {
       return;
     }
 
-    await this.ledger.recordAssumed(
-      key,
-      claim.claimToken,
-      obtained.accessKeyId,
-      obtained.expiresAt,
-      this.clock.now(),
-    );
-    const sealed = await seal(obtained.plaintext, event.workerPublicKey);
+    // The ledger must know the session before anything is published; sealing need not wait for it.
+    const [stillOurs, sealed] = await Promise.all([
+      this.ledger.recordAssumed(
+        key,
+        claim.claimToken,
+        obtained.accessKeyId,
+        obtained.expiresAt,
+        this.clock.now(),
+      ),
+      seal(obtained.plaintext, event.workerPublicKey),
+    ]);
+    if (!stillOurs) {
+      // Slower than the lease: another replica took the issuance over and will deliver it.
+      throw new RuntrailError(
+        'UNAVAILABLE',
+        `lost the claim on ${key.runId}/${key.phase}/${key.integrationId} to another replica`,
+      );
+    }
     const published = await this.bus.publish(DeliveryEvent, {
       runId: event.runId,
       workerId: event.workerId,

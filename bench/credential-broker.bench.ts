@@ -1,0 +1,251 @@
+// P1 and P1b (bench/RESULTS.md): run phase event published -> sealed delivery received, and
+// issuances per second with 1 and 2 broker replicas.
+//
+//   node tools/build.mjs && node dist/bench/credential-broker.bench.js [--runs 3] [--write]
+//
+// P1: closed loops keep 1, 50 or 500 runs in flight; each publishes `runs.v1.phase.<run>` (APPLYING)
+//     and waits for `deliveries.v1.bench.<run>` (a core subscription of the worker; the JWE is not
+//     opened). The floor, measured in the same run at the same concurrency, is what any broker must
+//     do at least: one bare AssumeRole to the same emulator plus one NATS request/reply.
+// P1b: 2000 run events published at once; issuances per second until the last delivery, with one
+//     replica, then two (each its own process, one durable consumer, one database).
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { RunPhaseChangedEvent, type PublicEcJwk } from '@runtrail/contracts';
+import { MessageBus } from '@runtrail/messaging';
+import { generateSealingKeyPair } from '@runtrail/sealing';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+import { ulid } from 'ulid';
+import { answerResolve, BenchStack, CALLER_ID, PLATFORM } from './credential-broker.stack';
+
+const args = process.argv.slice(2);
+const RUNS = Number(args[args.indexOf('--runs') + 1] ?? 3) || 3;
+const LEVELS = [
+  { inFlight: 1, total: 200 },
+  { inFlight: 50, total: 1000 },
+  { inFlight: 500, total: 2000 },
+];
+const THROUGHPUT_EVENTS = 2000;
+const RESULTS = resolve(__dirname, '../../bench/RESULTS.md');
+
+interface Latency {
+  p50: number;
+  p99: number;
+}
+
+function percentiles(samples: number[]): Latency {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+
+/** Runs `one` `total` times with `inFlight` concurrent loops; latency of each call in ms. */
+async function closedLoop(inFlight: number, total: number, one: () => Promise<void>): Promise<number[]> {
+  const samples: number[] = [];
+  let started = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (started++ < total) {
+        const t0 = performance.now();
+        await one();
+        samples.push(performance.now() - t0);
+      }
+    }),
+  );
+  return samples;
+}
+
+/** The worker side: resolves the waiter of a run when its delivery arrives. */
+class Deliveries {
+  private readonly waiters = new Map<string, () => void>();
+  count = 0;
+
+  constructor(nc: NatsConnection) {
+    nc.subscribe('deliveries.v1.bench.>', {
+      callback: (_e, msg) => {
+        this.count++;
+        const runId = msg.subject.slice(msg.subject.lastIndexOf('.') + 1);
+        this.waiters.get(runId)?.();
+        this.waiters.delete(runId);
+      },
+    });
+  }
+
+  wait(runId: string): Promise<void> {
+    return new Promise((r) => this.waiters.set(runId, r));
+  }
+}
+
+function runEvent(runId: string, key: PublicEcJwk) {
+  return {
+    runId,
+    account: 'acme',
+    spaceId: 'root',
+    caller: { type: 'stack' as const, id: CALLER_ID, slug: 'network' },
+    runType: 'TRACKED' as const,
+    phase: 'APPLYING' as const,
+    workerId: 'bench',
+    workerPublicKey: key,
+    at: new Date().toISOString(),
+  };
+}
+
+async function main(): Promise<void> {
+  const stack = await BenchStack.start();
+  const nc = await connect({ servers: stack.nats.url });
+  const bus = new MessageBus(nc);
+  answerResolve(nc);
+  nc.subscribe('bench.echo', { callback: (_e, msg) => void msg.respond(msg.data) });
+  const deliveries = new Deliveries(nc);
+  const key = (await generateSealingKeyPair()).publicJwk;
+  const sts = new STSClient({
+    endpoint: stack.emulatorUrl,
+    region: 'us-east-1',
+    credentials: PLATFORM,
+    maxAttempts: 1,
+  });
+  let n = 0;
+  const assume = () =>
+    sts.send(
+      new AssumeRoleCommand({
+        RoleArn: 'arn:aws:iam::222222222222:role/runtrail-demo',
+        RoleSessionName: `floor-${n++}`,
+        ExternalId: 'acme@floor@network@write',
+        DurationSeconds: 900,
+      }),
+    );
+  const floorOnce = async () => {
+    // A kept-alive socket the emulator closed meanwhile fails once at 500 in flight; the retry is
+    // part of the measured time, so the floor only gets slower, never flattering.
+    await assume().catch(assume);
+    await nc.request('bench.echo', 'x', { timeout: 10_000 });
+  };
+  const brokerOnce = async () => {
+    const runId = ulid();
+    const delivered = deliveries.wait(runId);
+    await bus.publish(RunPhaseChangedEvent, runEvent(runId, key));
+    await delivered;
+  };
+
+  try {
+    await measure(stack, bus, deliveries, key, floorOnce, brokerOnce);
+  } finally {
+    sts.destroy();
+    await nc.drain();
+    await stack.stop();
+  }
+}
+
+async function measure(
+  stack: BenchStack,
+  bus: MessageBus,
+  deliveries: Deliveries,
+  key: PublicEcJwk,
+  floorOnce: () => Promise<void>,
+  brokerOnce: () => Promise<void>,
+): Promise<void> {
+  await stack.startBroker();
+  await closedLoop(10, 200, brokerOnce); // warm-up: JIT, connections, the database
+  await closedLoop(10, 200, floorOnce);
+  const p1: Array<{ inFlight: number; broker: Latency[]; floor: Latency[] }> = LEVELS.map((l) => ({
+    inFlight: l.inFlight,
+    broker: [],
+    floor: [],
+  }));
+  for (let run = 0; run < RUNS; run++) {
+    for (const [i, level] of LEVELS.entries()) {
+      p1[i]!.floor.push(percentiles(await closedLoop(level.inFlight, level.total, floorOnce)));
+      p1[i]!.broker.push(percentiles(await closedLoop(level.inFlight, level.total, brokerOnce)));
+      console.log(
+        `run ${run + 1} level ${level.inFlight}: broker ${JSON.stringify(p1[i]!.broker.at(-1))} floor ${JSON.stringify(p1[i]!.floor.at(-1))}`,
+      );
+    }
+  }
+
+  const throughput = async (): Promise<number> => {
+    const before = deliveries.count;
+    const t0 = performance.now();
+    const ids = Array.from({ length: THROUGHPUT_EVENTS }, () => ulid());
+    for (let i = 0; i < ids.length; i += 200)
+      await Promise.all(
+        ids.slice(i, i + 200).map((id) => bus.publish(RunPhaseChangedEvent, runEvent(id, key))),
+      );
+    while (deliveries.count - before < THROUGHPUT_EVENTS) await new Promise((r) => setTimeout(r, 5));
+    return (THROUGHPUT_EVENTS / (performance.now() - t0)) * 1000;
+  };
+  const p1b = { one: [] as number[], two: [] as number[] };
+  for (let run = 0; run < RUNS; run++) p1b.one.push(await throughput());
+  await stack.startBroker();
+  for (let run = 0; run < RUNS; run++) p1b.two.push(await throughput());
+  console.log(
+    `P1b: 1 replica ${p1b.one.map(Math.round).join(', ')}/s; 2 replicas ${p1b.two.map(Math.round).join(', ')}/s`,
+  );
+
+  const section = report(p1, p1b, stack.databaseKind);
+  console.log(`\n${section}`);
+  if (args.includes('--write')) writeSection(section);
+}
+
+function report(
+  p1: Array<{ inFlight: number; broker: Latency[]; floor: Latency[] }>,
+  p1b: { one: number[]; two: number[] },
+  db: string,
+): string {
+  const ms = (v: number) => v.toFixed(1);
+  const rows = p1.map((l) => {
+    const b = { p50: median(l.broker.map((x) => x.p50)), p99: median(l.broker.map((x) => x.p99)) };
+    const f = { p50: median(l.floor.map((x) => x.p50)), p99: median(l.floor.map((x) => x.p99)) };
+    return `| ${l.inFlight} | ${ms(b.p50)} | ${ms(b.p99)} | ${ms(f.p50)} | ${ms(f.p99)} | **${ms(b.p50 - f.p50)}** | **${ms(b.p99 - f.p99)}** |`;
+  });
+  const one = median(p1b.one);
+  const two = median(p1b.two);
+  return [
+    '## P1 / P1b: run event -> sealed delivery; issuances per second (bench/credential-broker.bench.ts)',
+    '',
+    `- date: ${new Date().toISOString()}`,
+    `- machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    `- command: \`node tools/build.mjs && node dist/bench/credential-broker.bench.js --runs ${RUNS} --write\``,
+    `- every process on this one machine: nats-server, aws-emulator (own process), broker replica(s) (own processes, ${db}), this script (publisher, worker, resolve responder)`,
+    `- medians over ${RUNS} runs; each run measures the floor and the broker at each level back to back`,
+    '',
+    '| runs in flight | broker p50 ms | broker p99 ms | floor p50 ms | floor p99 ms | overhead p50 ms | overhead p99 ms |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+    '',
+    `P1b, ${THROUGHPUT_EVENTS} events published at once: 1 replica ${Math.round(one)} issuances/s (${p1b.one.map(Math.round).join(', ')}), 2 replicas ${Math.round(two)}/s (${p1b.two.map(Math.round).join(', ')}): **${(two / one).toFixed(2)}x**.`,
+    '',
+    'Reading: the P1 targets (overhead p50 <= 2 ms, p99 <= 10 ms) are **not met**. On the latency path the',
+    'broker adds to the floor (one AssumeRole + one NATS round trip): the JetStream pull delivery of the run',
+    'event, the run-state write (concurrent with `integrations.v1.resolve`), the ledger claim (insert), the',
+    "ledger `assumed` update (concurrent with sealing: ECDH-ES P-256 + AES-GCM), and the delivery's JetStream",
+    'publish with its ack: three database round trips and two NATS round trips more than the floor, which',
+    'is what the idempotency design costs (the claim and the `assumed` record must precede the publish).',
+    'At 50 and 500 in flight the figures are queueing behind throughput (~100-200 issuances/s with the',
+    'emulator, PostgreSQL, nats-server and the replicas sharing 2 cores; 64 events in progress per replica),',
+    'not per-issuance cost. The machine was shared with other test runs while measuring (see the spread).',
+  ].join('\n');
+}
+
+function writeSection(section: string): void {
+  const start = '<!-- P1:credential-broker:start -->';
+  const end = '<!-- P1:credential-broker:end -->';
+  const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n';
+  const block = `${start}\n${section}\n${end}`;
+  const from = current.indexOf(start);
+  const to = current.indexOf(end);
+  const next =
+    from >= 0 && to > from
+      ? `${current.slice(0, from)}${block}${current.slice(to + end.length)}`
+      : `${current.trimEnd()}\n\n${block}\n`;
+  writeFileSync(RESULTS, next);
+  console.log(`\nwrote the P1 section of ${RESULTS}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

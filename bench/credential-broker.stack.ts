@@ -1,0 +1,167 @@
+// Processes the P1/P1b benchmark runs: nats-server, the aws-emulator and credential-broker replicas
+// (each its own process, from the build), PostgreSQL when installed (else one SQLite file).
+import { ResolveIntegrationsRequest } from '@runtrail/contracts';
+import {
+  freePort,
+  postgresBinDir,
+  startNatsServer,
+  startPostgresCluster,
+  type RunningNatsServer,
+  type RunningPostgresCluster,
+} from '@runtrail/testing';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '../..');
+export const CALLER_ID = '01HZY1V6QK3M7W3X9T2B5C8D4E';
+export const INTEGRATION_ID = '01HZY1V6QK3M7W3X9T2B5C8D4F';
+export const PLATFORM = {
+  accessKeyId: 'AKIA1111RUNTRAIL0001',
+  secretAccessKey: 'runtrail-platform-local-secret-not-a-real-key',
+};
+
+async function waitHttp(url: string, child: ChildProcess, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    if (
+      await fetch(url).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not start`);
+}
+
+export class BenchStack {
+  readonly brokers: ChildProcess[] = [];
+
+  private constructor(
+    readonly nats: RunningNatsServer,
+    readonly emulator: ChildProcess,
+    readonly emulatorUrl: string,
+    readonly postgres: RunningPostgresCluster | undefined,
+    readonly dir: string,
+  ) {}
+
+  static async start(): Promise<BenchStack> {
+    const nats = await startNatsServer();
+    const port = await freePort();
+    const emulator = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'dist/apps/aws-emulator/src/main.js'),
+        '--port',
+        String(port),
+        '--seed',
+        join(ROOT, 'deploy/emulator/seed.json'),
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
+    const emulatorUrl = `http://127.0.0.1:${port}`;
+    await waitHttp(emulatorUrl, emulator, 'aws-emulator');
+    const postgres = postgresBinDir() ? await startPostgresCluster() : undefined;
+    return new BenchStack(
+      nats,
+      emulator,
+      emulatorUrl,
+      postgres,
+      mkdtempSync(join(tmpdir(), 'runtrail-bench-broker-')),
+    );
+  }
+
+  get databaseKind(): string {
+    return this.postgres ? 'PostgreSQL 15 (shared by the replicas)' : 'SQLite file';
+  }
+
+  async startBroker(): Promise<void> {
+    const port = await freePort();
+    const child = spawn(process.execPath, [join(ROOT, 'dist/apps/credential-broker/src/main.js')], {
+      env: {
+        PATH: process.env['PATH'],
+        HOME: process.env['HOME'],
+        OTEL_SDK_DISABLED: 'true',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        NATS_URL: this.nats.url,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: this.postgres
+          ? `${this.postgres.url}/postgres`
+          : `sqlite:${join(this.dir, 'broker.sqlite')}`,
+        AWS_ENDPOINT_URL: this.emulatorUrl,
+        AWS_ACCESS_KEY_ID: PLATFORM.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: PLATFORM.secretAccessKey,
+        AWS_REGION: 'us-east-1',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    await waitHttp(`http://127.0.0.1:${port}/health/ready`, child, 'credential-broker');
+    // Ready answers before the consumer pulls; give it a moment so the first sample is not a start-up one.
+    await new Promise((r) => setTimeout(r, 500));
+    this.brokers.push(child);
+  }
+
+  async stopBrokers(): Promise<void> {
+    await Promise.all(
+      this.brokers.splice(0).map(
+        (child) =>
+          new Promise<void>((r) => {
+            child.once('exit', () => r());
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.stopBrokers();
+    this.emulator.kill('SIGTERM');
+    await this.postgres?.stop();
+    await this.nats.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** `integrations.v1.resolve` at its contract: the bench caller has one platform integration, read and write. */
+export function answerResolve(nc: NatsConnection): void {
+  const reply = JSON.stringify({
+    ok: true,
+    data: {
+      caller: { type: 'stack', id: CALLER_ID, slug: 'network', spaceId: 'root', labels: [] },
+      integrations: [
+        {
+          integration: {
+            id: INTEGRATION_ID,
+            account: 'acme',
+            name: 'bench',
+            roleArn: 'arn:aws:iam::222222222222:role/runtrail-demo',
+            durationSeconds: 900,
+            region: 'us-east-1',
+            labels: [],
+            spaceId: 'root',
+            mode: 'platform',
+            sessionTagging: true,
+            customExternalId: null,
+            healthy: true,
+            version: 1,
+          },
+          attachmentId: '01HZY1V6QK3M7W3X9T2B5C8D4G',
+          externalId: `acme@${INTEGRATION_ID}@network@write`,
+        },
+      ],
+    },
+  });
+  nc.subscribe(ResolveIntegrationsRequest.subject, {
+    queue: 'bench',
+    callback: (_e, msg) => void msg.respond(reply),
+  });
+}
