@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ulid } from 'ulid';
-import { E2eStack, CUSTOMER } from './support/stack.harness';
+import { E2eStack, CUSTOMER, integration } from './support/stack.harness';
 import { ROOT } from './support/service.process';
 
 // `runtrail exec` against the real stack: nats-server, the aws-emulator, oidc-issuer and the
@@ -165,6 +165,47 @@ describe('runtrail exec on the real stack', () => {
       scope: 'read',
       integrationId: null,
       code: 'NOT_FOUND',
+    });
+  });
+
+  it('reports what AWS refused, precisely: a role that does not trust runtrail, a duration above the role maximum', async () => {
+    const callerId = ulid();
+    const missing = { ...integration('platform'), roleArn: `arn:aws:iam::${CUSTOMER}:role/does-not-exist` };
+    const tooLong = { ...integration('platform'), durationSeconds: 7200 };
+    stack.responder.register(callerId, {
+      slug: 'refused',
+      type: 'stack',
+      attachments: [missing, tooLong].map((i) => ({
+        integration: i,
+        attachmentId: ulid(),
+        read: true,
+        write: true,
+      })),
+    });
+    const runId = ulid();
+    const result = await stack.exec([...publishArgs(runId, callerId, 'refused', 'PROPOSED'), '--', 'true']);
+
+    expect(result.code).toBe(3);
+    // exec stops at the first refusal; the broker reports each integration's.
+    type Failed = { runId: string; integrationId: string; code: string; reason: string };
+    let failed: Failed[] = [];
+    for (let tries = 0; failed.length < 2 && tries < 50; tries++) {
+      if (tries) await new Promise((r) => setTimeout(r, 100));
+      failed = (await stack.streamMessages('CREDENTIALS', 'credentials.v1.failed'))
+        .map((m) => JSON.parse(m.data) as Failed)
+        .filter((f) => f.runId === runId);
+    }
+    expect(failed.find((f) => f.integrationId === missing.id)).toMatchObject({
+      code: 'ACCESS_DENIED',
+      reason: expect.stringContaining(
+        `AWS refused AssumeRole on ${missing.roleArn}: the role does not exist or its trust policy does not allow runtrail with sts:ExternalId "acme@${missing.id}@refused@read"`,
+      ),
+    });
+    expect(failed.find((f) => f.integrationId === tooLong.id)).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      reason: expect.stringContaining(
+        "the integration's duration 7200 s is above the role's maximum session duration",
+      ),
     });
   });
 
