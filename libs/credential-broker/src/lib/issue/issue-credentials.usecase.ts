@@ -64,10 +64,15 @@ export class IssueCredentialsUseCase {
     }
     // Independent, so concurrent: the run's phase must be recorded before anything is issued
     // (a refresh checks it), and resolving does not depend on it.
-    const [, resolved] = await Promise.all([
+    const [current, resolved] = await Promise.all([
       this.runs.record(event, this.clock.now()),
       this.resolve(event, scope, attempt),
     ]);
+    if (!current) {
+      // A late or redelivered event of a phase the run has left: its credentials would be of no use.
+      this.log.log(`run ${event.runId} ${event.phase}: skipped, the run is already in a later phase`);
+      return;
+    }
     if (!resolved) return;
     if (resolved.integrations.length === 0) {
       const who = `${event.caller.type} ${event.caller.slug} (${event.caller.id})`;

@@ -91,9 +91,9 @@ describeEachDatabase('credential-broker ledger', (db) => {
       workerPublicKey: { kty: 'EC', crv: 'P-256', x: 'a'.repeat(43), y: 'b'.repeat(43) },
       at: at(ms).toISOString(),
     });
-    await runs.record(event('APPLYING', 1_000), at(1_000));
-    await runs.record(event('FINISHED', 2_000), at(2_000));
-    await runs.record(event('APPLYING', 1_000), at(3_000));
+    expect(await runs.record(event('APPLYING', 1_000), at(1_000))).toBe(true);
+    expect(await runs.record(event('FINISHED', 2_000), at(2_000))).toBe(true);
+    expect(await runs.record(event('APPLYING', 1_000), at(3_000))).toBe(false);
     expect((await runs.find(KEY.runId))?.phase).toBe('FINISHED');
   });
 });

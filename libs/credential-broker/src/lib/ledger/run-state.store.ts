@@ -13,8 +13,10 @@ export class RunStateStore {
   /**
    * Records the run's phase unless a later phase is already known: JetStream may redeliver an old
    * event after a newer one, and a FINISHED run must never look active again.
+   *
+   * @returns false when a later phase of the run is already known (the event is stale).
    */
-  async record(event: RunPhaseChanged, now: Date): Promise<void> {
+  async record(event: RunPhaseChanged, now: Date): Promise<boolean> {
     const at = new Date(event.at);
     const row = {
       runId: event.runId,
@@ -30,13 +32,17 @@ export class RunStateStore {
       workerPublicKey: event.workerPublicKey,
       updatedAt: now,
     };
-    await serialiseSqliteWrites(this.em, async () => {
+    return serialiseSqliteWrites(this.em, async () => {
       try {
         try {
           await this.em.fork().insert(RunState, row);
+          return true;
         } catch (error) {
           if (!isUniqueViolation(error)) throw error;
-          await this.em.fork().nativeUpdate(RunState, { runId: event.runId, at: { $lte: at } }, row);
+          const updated = await this.em
+            .fork()
+            .nativeUpdate(RunState, { runId: event.runId, at: { $lte: at } }, row);
+          return updated === 1;
         }
       } catch (error) {
         throw toRuntrailError(error, `run ${event.runId}`);
