@@ -1,0 +1,86 @@
+import { parseCloudTrailRecord, type NormalizedEvent } from '@runtrail/cloudtrail';
+import type { CredentialsIssued, RunPhaseChanged } from '@runtrail/contracts';
+import { describeEachDatabase } from '@runtrail/testing';
+import { ulid } from 'ulid';
+import { AuditStoreHarness } from '../../spec/audit-store.harness';
+import { assumeRoleRecord, callRecord, ROLE } from '../../spec/trail-records.fixture';
+import { RecordIssuance } from '../runs/record-issuance.usecase';
+import { RecordRunPhase } from '../runs/record-run-phase.usecase';
+
+const CALLER = { type: 'stack' as const, id: '01HZY1V6QK3M7W3X9T2B5C8D4E', slug: 'network' };
+const KEY = { kty: 'EC' as const, crv: 'P-256' as const, x: 'a'.repeat(43), y: 'b'.repeat(43) };
+
+function events(...records: Array<Record<string, unknown>>): NormalizedEvent[] {
+  return records.map((r) => {
+    const parsed = parseCloudTrailRecord(r);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    return parsed.event;
+  });
+}
+
+describeEachDatabase('findings and late facts', (db) => {
+  let audit: AuditStoreHarness;
+  let phases: RecordRunPhase;
+  let issuances: RecordIssuance;
+  beforeAll(async () => {
+    audit = await AuditStoreHarness.open(db.databaseUrl, ['10.0.0.0/8']);
+    phases = new RecordRunPhase(audit.store.db, audit.findings);
+    issuances = new RecordIssuance(audit.store.db, audit.findings);
+  });
+  afterAll(() => audit?.close());
+
+  const phase = (runId: string, p: RunPhaseChanged['phase'], at: string) =>
+    phases.record({ runId, account: 'acme', spaceId: 'root', caller: CALLER, runType: 'TRACKED', phase: p, workerId: 'w1', workerPublicKey: KEY, at });
+  const issued = (runId: string, accessKeyId: string, issuedAt: string): CredentialsIssued => ({
+    runId, account: 'acme', spaceId: 'root', caller: CALLER, phase: 'APPLYING', scope: 'write', workerId: 'w1', integrationId: '01HZY1V6QK3M7W3X9T2B5C8D4F',
+    roleArn: ROLE, mode: 'platform', sessionName: `${runId}@x@acme`, sourceIdentity: runId, externalIdUsed: true, accessKeyId,
+    assumedRoleArn: null, expiresAt: '2030-01-01T00:00:00.000Z', issuedAt, refresh: 0,
+  });
+
+  it('raises a call from outside the worker ranges, once per run and IP', async () => {
+    const runId = ulid();
+    await phase(runId, 'APPLYING', '2026-11-01T10:00:00.000Z');
+    await issuances.issued(issued(runId, 'ASIAOUTSIDEIP0000001', '2026-11-01T10:00:01.000Z'));
+    await audit.ingest.ingest(events(
+      assumeRoleRecord(`ar-${runId}`, '2026-11-01T10:00:01Z', runId, 'ASIAOUTSIDEIP0000001'),
+      callRecord(`in-${runId}`, '2026-11-01T10:00:05Z', 'ASIAOUTSIDEIP0000001', '10.1.2.3'),
+      callRecord(`out1-${runId}`, '2026-11-01T10:00:06Z', 'ASIAOUTSIDEIP0000001', '198.51.100.7'),
+      callRecord(`out2-${runId}`, '2026-11-01T10:00:07Z', 'ASIAOUTSIDEIP0000001', '198.51.100.7'),
+    ), 'test');
+    const raised = audit.published.filter((f) => f.kind === 'unknown_source_ip' && f.runId === runId);
+    expect(raised).toEqual([expect.objectContaining({ id: `unknown_source_ip:${runId}:198.51.100.7`, account: 'acme', severity: 'high' })]);
+  });
+
+  it('raises use after the run ended when the end arrives after the calls were ingested', async () => {
+    const runId = ulid();
+    await phase(runId, 'APPLYING', '2026-11-02T10:00:00.000Z');
+    await issuances.issued(issued(runId, 'ASIALATEENDING000001', '2026-11-02T10:00:01.000Z'));
+    await audit.ingest.ingest(events(
+      assumeRoleRecord(`ar-${runId}`, '2026-11-02T10:00:01Z', runId, 'ASIALATEENDING000001'),
+      callRecord(`a-${runId}`, '2026-11-02T10:00:05Z', 'ASIALATEENDING000001', '10.1.2.3'),
+      callRecord(`b-${runId}`, '2026-11-02T10:30:00Z', 'ASIALATEENDING000001', '10.1.2.3', 'DeleteBucket'),
+    ), 'test');
+    expect(audit.published.filter((f) => f.runId === runId && f.kind === 'used_after_run_ended')).toEqual([]);
+    await phase(runId, 'FINISHED', '2026-11-02T10:10:00.000Z');
+    await phase(runId, 'FINISHED', '2026-11-02T10:10:00.000Z'); // redelivered: nothing twice
+    expect(audit.published.filter((f) => f.runId === runId && f.kind === 'used_after_run_ended')).toEqual([
+      expect.objectContaining({ eventId: `b-${runId}`, details: expect.objectContaining({ eventName: 'DeleteBucket' }) }),
+    ]);
+  });
+
+  it('links the trail to a run when the issuance arrives after the trail, and stores no secret', async () => {
+    const runId = ulid();
+    await audit.ingest.ingest(events(
+      callRecord(`early-${runId}`, '2026-11-03T10:00:05Z', 'ASIATRAILFIRST000001', '10.1.2.3'), // a file delivered before the AssumeRole's
+    ), 'test');
+    await audit.ingest.ingest(events(assumeRoleRecord(`ar-${runId}`, '2026-11-03T10:00:01Z', runId, 'ASIATRAILFIRST000001')), 'test');
+    await issuances.issued(issued(runId, 'ASIATRAILFIRST000001', '2026-11-03T10:00:01.000Z'));
+    const rows = await audit.store.db.all(`select "event_id", "run_id", "link" from "cloudtrail_event" where "event_id" in (?, ?) order by "event_id"`, [`ar-${runId}`, `early-${runId}`]);
+    expect(rows.map((r) => [r['event_id'], r['run_id'], r['link']])).toEqual([
+      [`ar-${runId}`, runId, 'issuance_access_key'],
+      [`early-${runId}`, runId, 'access_key'],
+    ]);
+    const leaked = await audit.count(`select count(*) from "cloudtrail_event" where cast("response_elements" as text) like '%never-stored%'`);
+    expect(leaked).toBe(0);
+  });
+});
