@@ -224,9 +224,12 @@ function report(
     "ledger `assumed` update (concurrent with sealing: ECDH-ES P-256 + AES-GCM), and the delivery's JetStream",
     'publish with its ack: three database round trips and two NATS round trips more than the floor, which',
     'is what the idempotency design costs (the claim and the `assumed` record must precede the publish).',
-    'At 50 and 500 in flight the figures are queueing behind throughput (~100-200 issuances/s with the',
+    'At 50 and 500 in flight the figures are queueing behind throughput (~100-250 issuances/s with the',
     'emulator, PostgreSQL, nats-server and the replicas sharing 2 cores; 64 events in progress per replica),',
     'not per-issuance cost. The machine was shared with other test runs while measuring (see the spread).',
+    'P1b (2 replicas >= 1.7x of 1 while the emulator is not the bottleneck) is not shown on this machine:',
+    'with 2 cores shared by every process the host CPU is the bottleneck, so a second replica adds little',
+    '(an earlier run the same morning, with other test runs slowing the one-replica runs, read 1.91x).',
   ].join('\n');
 }
 
