@@ -22,6 +22,7 @@ import { ulid } from 'ulid';
 import { AuditApp, eventually, workerPublicKey } from '../spec/audit-app.harness';
 import { assumeForRun, createAndChain, CUSTOMER, DEMO_ROLE, e2eSeed, iam, PLATFORM, sts } from '../spec/emulator-run.fixture';
 import { SweepFindings } from './findings/sweep-findings.usecase';
+import { AuditDb } from './storage/audit-db';
 import type { RunTimeline } from './queries/run-timeline.query';
 import type { EventView } from './queries/event-view';
 
@@ -169,6 +170,16 @@ describeEachDatabase('audit end to end with the aws-emulator', (db) => {
     expect(finding).toMatchObject({ account: 'acme', roleArn: DEMO_ROLE, details: expect.objectContaining({ errorCode: 'AccessDenied' }) });
     const denied = await audit.get<{ items: EventView[] }>(`/v1/audit/findings?kind=denied_assume_role`, acme);
     expect(denied.body.items.map((f) => f.eventId)).toContain(finding.eventId);
+  });
+
+  it('keeps a bad record of a pushed batch aside and ingests the rest of the batch', async () => {
+    const [good] = emulator.events(CUSTOMER).slice(-1) as unknown as Array<Record<string, unknown>>;
+    const fresh = { ...good, eventID: `pushed-${ulid()}` };
+    await audit.bus.publish(CloudTrailPushedEvent, { batchId: ulid(), source: 'bridge', records: [{ eventName: 'NoId' }, fresh] });
+    const db = audit.app.get(AuditDb);
+    await eventually(async () => ((await db.all(`select 1 from "cloudtrail_event" where "event_id" = ?`, [String(fresh.eventID)])).length ? true : undefined));
+    const bad = await db.all(`select "reason" from "bad_record" where "source" like 'push:bridge:%'`);
+    expect(bad).toEqual([{ reason: expect.stringMatching(/eventID/) }]);
   });
 
   it('refuses requests without a valid key, and hides acme\'s runs from another account', async () => {
