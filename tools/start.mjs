@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -148,7 +148,7 @@ start('standalone', process.execPath, ['--enable-source-maps', 'dist/apps/standa
 const ready = await waitFor('standalone', `http://127.0.0.1:${appPort}/health/ready`);
 
 log('');
-log('runtrail is up (embedded default: SQLite in .data/, local nats-server, aws-emulator)');
+log(`runtrail is up (embedded default: SQLite in ${dataDir.startsWith(root) ? relative(root, dataDir) : dataDir}/, local nats-server, aws-emulator)`);
 log(`  API + health   http://127.0.0.1:${appPort}   (ready: ${Object.entries(ready.checks).map(([k, v]) => `${k}=${v}`).join(' ')})`);
 log(`  NATS           nats://127.0.0.1:${natsPort}`);
 log(`  aws-emulator   http://127.0.0.1:${emulatorPort}`);
@@ -202,7 +202,7 @@ async function demo() {
   await findOrCreate(
     key,
     `/attachments?integrationId=${integration.id}&callerId=${stack.id}`,
-    (a) => a.callerId === stack.id,
+    (a) => a.caller?.id === stack.id,
     `/integrations/${integration.id}/attachments`,
     { callerId: stack.id, read: true, write: true },
   );
