@@ -2,11 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ulid } from 'ulid';
-import { E2eStack, CUSTOMER, integration } from './support/stack.harness';
+import { E2eStack, CUSTOMER } from './support/stack.harness';
 import { ROOT } from './support/service.process';
 
-// `runtrail exec` against the real stack: nats-server, the aws-emulator, oidc-issuer and the
-// credential broker as processes of the build, integrations answered at its contract.
+// `runtrail exec` against the real stack: nats-server, the aws-emulator, and oidc-issuer, the
+// credential broker, integrations and verifier as processes of the build. Every caller, integration
+// and attachment is made through the integrations REST API, as a user would, and verified first.
 let stack: E2eStack;
 let secretsDir: string;
 
@@ -49,10 +50,10 @@ async function trailParams(runId: string): Promise<Array<Record<string, unknown>
 beforeAll(async () => {
   const build = spawnSync(process.execPath, ['tools/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
-  stack = await E2eStack.start();
+  stack = await E2eStack.start({ integrations: 'real' });
   secretsDir = join(stack.dataDir, 'secrets');
   mkdirSync(secretsDir);
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await stack?.stop();
@@ -60,7 +61,7 @@ afterAll(async () => {
 
 describe('runtrail exec on the real stack', () => {
   it('runs /usr/bin/aws as the assumed role, session <runId>@<callerId>@<account>; plan used the read external id, apply the write one', async () => {
-    const { callerId, integrations } = stack.caller(['platform']);
+    const { callerId, integrations } = await stack.register(['platform'], 'network');
     const runId = ulid();
     const result = await stack.exec([...publishArgs(runId, callerId), '--', ...whoAmI('platform')]);
 
@@ -99,10 +100,10 @@ describe('runtrail exec on the real stack', () => {
   });
 
   it('works in OIDC mode: a runtrail token, AssumeRoleWithWebIdentity, and the token file for the SDKs', async () => {
-    const { callerId } = stack.caller(['oidc']);
+    const { callerId, slug } = await stack.register(['oidc'], 'network-oidc');
     const runId = ulid();
     const result = await stack.exec([
-      ...publishArgs(runId, callerId, 'network', 'TASK'),
+      ...publishArgs(runId, callerId, slug, 'TASK'),
       '--',
       'sh',
       '-c',
@@ -118,10 +119,10 @@ describe('runtrail exec on the real stack', () => {
   });
 
   it('works in worker mode: the worker assumes the role with its own identity and the broker-chosen parameters', async () => {
-    const { callerId, integrations } = stack.caller(['worker']);
+    const { callerId, slug, integrations } = await stack.register(['worker'], 'network-worker');
     const runId = ulid();
     const result = await stack.exec([
-      ...publishArgs(runId, callerId, 'network', 'PROPOSED'),
+      ...publishArgs(runId, callerId, slug, 'PROPOSED'),
       '--',
       ...whoAmI('worker'),
     ]);
@@ -135,14 +136,13 @@ describe('runtrail exec on the real stack', () => {
       .find((e) => e.eventName === 'AssumeRole' && JSON.stringify(e.requestParameters).includes(runId));
     expect(call?.userIdentity).toMatchObject({ arn: `arn:aws:iam::${CUSTOMER}:user/admin` });
     expect(call?.requestParameters).toMatchObject({
-      externalId: `acme@${integrations[0]!.id}@network@read`,
+      externalId: `acme@${integrations[0]!.id}@${slug}@read`,
       sourceIdentity: runId,
     });
   });
 
   it('reports a caller with no attachment for the scope as a clear failure, and does not run the command', async () => {
-    const callerId = ulid();
-    stack.responder.register(callerId, { slug: 'lonely', type: 'stack', attachments: [] });
+    const callerId = await stack.api.registerStack('lonely');
     const runId = ulid();
     const result = await stack.exec([
       ...publishArgs(runId, callerId, 'lonely'),
@@ -169,19 +169,32 @@ describe('runtrail exec on the real stack', () => {
   });
 
   it('reports what AWS refused, precisely: a role that does not trust runtrail, a duration above the role maximum', async () => {
-    const callerId = ulid();
-    const missing = { ...integration('platform'), roleArn: `arn:aws:iam::${CUSTOMER}:role/does-not-exist` };
-    const tooLong = { ...integration('platform'), durationSeconds: 7200 };
-    stack.responder.register(callerId, {
-      slug: 'refused',
-      type: 'stack',
-      attachments: [missing, tooLong].map((i) => ({
-        integration: i,
-        attachmentId: ulid(),
-        read: true,
-        write: true,
-      })),
+    // integrations refuses to save either (the verifier tries the role first), so both roles are
+    // fine when saved and broken afterwards in IAM, as a customer may do: one deleted, one recreated
+    // with a lower maximum session duration.
+    const callerId = await stack.api.registerStack('refused');
+    const [doomedRole, longRole] = [`runtrail-doomed-${ulid()}`, `runtrail-long-${ulid()}`];
+    const saved = {
+      mode: 'platform' as const,
+      durationSeconds: 900,
+      region: 'us-east-1',
+      sessionTagging: true,
+    };
+    const missing = await stack.api.createIntegration({
+      ...saved,
+      name: 'refused-missing',
+      roleArn: await stack.iam.createPlatformRole(doomedRole, 3600),
     });
+    const tooLong = await stack.api.createIntegration({
+      ...saved,
+      name: 'refused-too-long',
+      roleArn: await stack.iam.createPlatformRole(longRole, 7200),
+      durationSeconds: 7200,
+    });
+    for (const i of [missing, tooLong]) await stack.api.attach(i.id, callerId);
+    await stack.iam.deleteRole(doomedRole);
+    await stack.iam.deleteRole(longRole);
+    await stack.iam.createPlatformRole(longRole, 3600);
     const runId = ulid();
     const result = await stack.exec([...publishArgs(runId, callerId, 'refused', 'PROPOSED'), '--', 'true']);
 
@@ -210,7 +223,7 @@ describe('runtrail exec on the real stack', () => {
   });
 
   it('masks every secret the command prints, also when it is split across writes', async () => {
-    const { callerId } = stack.caller(['platform']);
+    const { callerId, slug } = await stack.register(['platform'], 'masked');
     const runId = ulid();
     const script = [
       `printf '%s\\n%s\\n' "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" > ${secretsDir}/masked`,
@@ -220,7 +233,7 @@ describe('runtrail exec on the real stack', () => {
       'printf "%s" "$(echo "$AWS_SECRET_ACCESS_KEY" | cut -c1-17)"; sleep 0.2; echo "$AWS_SECRET_ACCESS_KEY" | cut -c18-',
       'echo "length=${#AWS_SECRET_ACCESS_KEY} id=$AWS_ACCESS_KEY_ID"',
     ].join('; ');
-    const result = await stack.exec([...publishArgs(runId, callerId), '--', 'sh', '-c', script]);
+    const result = await stack.exec([...publishArgs(runId, callerId, slug), '--', 'sh', '-c', script]);
 
     expect(result.code).toBe(0);
     const [secret, token] = readFileSync(join(secretsDir, 'masked'), 'utf8').trim().split('\n');
@@ -231,9 +244,9 @@ describe('runtrail exec on the real stack', () => {
   });
 
   it("exits with the command's exit code and reports the run FAILED", async () => {
-    const { callerId } = stack.caller(['platform']);
+    const { callerId, slug } = await stack.register(['platform'], 'failing');
     const runId = ulid();
-    const result = await stack.exec([...publishArgs(runId, callerId), '--', 'sh', '-c', 'exit 7']);
+    const result = await stack.exec([...publishArgs(runId, callerId, slug), '--', 'sh', '-c', 'exit 7']);
 
     expect(result.code).toBe(7);
     const phases = (await stack.streamMessages('RUNS', `runs.v1.phase.${runId}`)).map(
@@ -243,25 +256,32 @@ describe('runtrail exec on the real stack', () => {
   });
 
   it('never writes an issued secret to a log line, an event or a database row', async () => {
+    const dumpOf = (path: string): string => {
+      const dump = spawnSync('sqlite3', [path, '.dump'], { encoding: 'utf8' });
+      return dump.status === 0 ? dump.stdout : readFileSync(path, 'latin1');
+    };
     const secrets = readdirSync(secretsDir).flatMap((f) =>
       readFileSync(join(secretsDir, f), 'utf8').trim().split('\n'),
     );
     // platform, worker, masked: key + token each; OIDC: key, token and the web identity token.
     expect(secrets.length).toBe(9);
-    const logs = [...stack.brokers.map((b) => b.text), stack.issuer.text, ...stack.execOutputs].join('\n');
+    const logs = [
+      ...stack.brokers.map((b) => b.text),
+      ...stack.services.map((s) => s.text),
+      stack.issuer.text,
+      ...stack.execOutputs,
+    ].join('\n');
     const events: string[] = [];
     for (const stream of ['RUNS', 'CREDENTIALS', 'DELIVERIES', 'DLQ']) {
       events.push(...(await stack.streamMessages(stream)).map((m) => m.data));
     }
-    const dump = spawnSync('sqlite3', [stack.brokerDatabaseUrl.replace(/^sqlite:/, ''), '.dump'], {
-      encoding: 'utf8',
-    });
-    const rows =
-      dump.status === 0
-        ? dump.stdout
-        : readFileSync(stack.brokerDatabaseUrl.replace(/^sqlite:/, ''), 'latin1');
+    const rows = dumpOf(stack.brokerDatabaseUrl.replace(/^sqlite:/, ''));
+    const integrationRows = dumpOf(stack.integrationsDatabasePath);
     // sqlite3's dump reads through the write-ahead log: the ledger's rows (public key ids) are in it.
     expect(rows).toMatch(/INSERT INTO issuance VALUES\(.*'ASIA[A-Z0-9]{16}'/);
+    // ... and the integrations the tests created through the API are in the integrations database.
+    expect(integrationRows).toContain('network-worker');
+    expect(stack.services.map((s) => s.name)).toEqual(['verifier', 'integrations']);
     // The scan covers what it should: issuance metadata (public access key ids) is there, secrets are not.
     expect(events.some((e) => /"accessKeyId":"ASIA/.test(e))).toBe(true);
     for (const secret of secrets) {
@@ -269,6 +289,7 @@ describe('runtrail exec on the real stack', () => {
       expect(logs.includes(secret)).toBe(false);
       expect(events.some((e) => e.includes(secret))).toBe(false);
       expect(rows.includes(secret)).toBe(false);
+      expect(integrationRows.includes(secret)).toBe(false);
     }
   });
 });

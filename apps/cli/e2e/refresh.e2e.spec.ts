@@ -23,6 +23,8 @@ let stack: E2eStack;
 beforeAll(async () => {
   const build = spawnSync(process.execPath, ['tools/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
+  // integrations answered at its contract (the responder): this suite tests the broker's own refresh
+  // and delivery behaviour; exec.e2e.spec.ts runs the real integrations service and verifier.
   stack = await E2eStack.start();
 }, 120_000);
 

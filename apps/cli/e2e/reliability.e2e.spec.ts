@@ -24,6 +24,8 @@ beforeAll(async () => {
   if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
   // PostgreSQL when the test run has it (production's database for several replicas), else one SQLite file.
   database = testPostgresUrl() ? await createTestDatabase('broker_reliability') : undefined;
+  // integrations answered at its contract (the responder): this suite tests the broker's own crash,
+  // replica and dead-letter behaviour; exec.e2e.spec.ts runs the real integrations service and verifier.
   stack = await E2eStack.start({ brokers: 2, brokerDatabaseUrl: database?.url });
   keys = await generateSealingKeyPair();
   callerId = stack.caller(['platform']).callerId;

@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateOpenIDConnectProviderCommand, CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { IntegrationMode, IntegrationSnapshot } from '@runtrail/contracts';
@@ -18,6 +17,7 @@ import {
   type Seed,
 } from '@runtrail/testing';
 import { ulid } from 'ulid';
+import { CustomerIam, IntegrationsApi, type CreatedIntegration } from './integrations.api';
 import { IntegrationsResponder } from './integrations.responder';
 import { ROOT, ServiceProcess } from './service.process';
 
@@ -33,6 +33,10 @@ export const CUSTOMER_ADMIN = {
 export const DEMO_ROLE = `arn:aws:iam::${CUSTOMER}:role/runtrail-demo`;
 export const WORKER_ROLE = `arn:aws:iam::${CUSTOMER}:role/runtrail-worker`;
 export const OIDC_ROLE = `arn:aws:iam::${CUSTOMER}:role/runtrail-oidc`;
+const PLATFORM_ACCOUNT = '111111111111';
+/** The caller the verifier acts for when an integration is saved without an attachment (libs/verifier). */
+const VERIFIER_PROBE_ID = '00000000000000000000000000';
+const BOOTSTRAP_TOKEN = randomBytes(24).toString('hex');
 
 /** The default seed plus a role the customer's own workers assume (worker mode). */
 function seed(): Seed {
@@ -65,13 +69,28 @@ export interface ExecResult {
   stderr: string;
 }
 
+export interface StackOptions {
+  brokerDatabaseUrl?: string;
+  brokers?: number;
+  /**
+   * `real`: the integrations and verifier services as processes of the build, driven through the
+   * REST API (`api`). `responder` (default): `integrations.v1.resolve` answered from a table, for
+   * suites about the broker's own behaviour that need no admin side.
+   */
+  integrations?: 'real' | 'responder';
+}
+
 /**
  * The real stack for end-to-end tests: nats-server, the aws-emulator, oidc-issuer and N
- * credential-broker replicas as processes of the build, and a contract-level integrations responder.
+ * credential-broker replicas as processes of the build, and either the integrations and verifier
+ * services (also processes of the build) or a contract-level integrations responder.
  */
 export class E2eStack {
   brokers: ServiceProcess[] = [];
+  /** integrations and verifier, in `real` mode. */
+  readonly services: ServiceProcess[] = [];
   readonly execOutputs: string[] = [];
+  private integrationsApi?: IntegrationsApi;
 
   private constructor(
     readonly nats: RunningNatsServer,
@@ -83,9 +102,10 @@ export class E2eStack {
     readonly brokerDatabaseUrl: string,
     /** The emulator's clock runs this far ahead of the wall clock (tests of expiry move it). */
     readonly clock: { offsetMs: number },
+    readonly iam: CustomerIam,
   ) {}
 
-  static async start(options: { brokerDatabaseUrl?: string; brokers?: number } = {}): Promise<E2eStack> {
+  static async start(options: StackOptions = {}): Promise<E2eStack> {
     const nats = await startNatsServer();
     const dataDir = mkdtempSync(join(tmpdir(), 'runtrail-exec-e2e-'));
     const clock = { offsetMs: 0 };
@@ -102,10 +122,16 @@ export class E2eStack {
     });
     const nc = await connect({ servers: nats.url });
     const responder = new IntegrationsResponder(nc);
-    responder.start();
+    const real = options.integrations === 'real';
+    if (!real) responder.start();
     const brokerDatabaseUrl = options.brokerDatabaseUrl ?? `sqlite:${join(dataDir, 'broker.sqlite')}`;
-    const stack = new E2eStack(nats, emulator, issuer, nc, responder, dataDir, brokerDatabaseUrl, clock);
-    await stack.createOidcRole(`http://127.0.0.1:${issuerPort}/oidc/acme`);
+    const iam = new CustomerIam(emulator.endpoint, CUSTOMER_ADMIN, PLATFORM_ACCOUNT);
+    const stack = new E2eStack(nats, emulator, issuer, nc, responder, dataDir, brokerDatabaseUrl, clock, iam);
+    // With the real verifier the role must refuse other callers' tokens: `register` pins its subs.
+    await iam.createOidcRole('runtrail-oidc', `http://127.0.0.1:${issuerPort}/oidc/acme`, [
+      real ? `space:root:stack:${VERIFIER_PROBE_ID}:*` : 'space:root:stack:*',
+    ]);
+    if (real) await stack.startIntegrations();
     for (let i = 0; i < (options.brokers ?? 1); i++) await stack.startBroker();
     return stack;
   }
@@ -126,6 +152,79 @@ export class E2eStack {
     });
     this.brokers.push(broker);
     return broker;
+  }
+
+  get integrationsDatabasePath(): string {
+    return join(this.dataDir, 'integrations.sqlite');
+  }
+
+  /** The REST API of the real integrations service, as acme's first admin (`real` mode only). */
+  get api(): IntegrationsApi {
+    if (!this.integrationsApi) throw new Error('the stack was started without the real integrations service');
+    return this.integrationsApi;
+  }
+
+  private async startIntegrations(): Promise<void> {
+    this.services.push(
+      await ServiceProcess.start('verifier', await freePort(), {
+        NATS_URL: this.nats.url,
+        DATABASE_URL: 'sqlite::memory:',
+        AWS_ENDPOINT_URL: this.emulator.endpoint,
+        AWS_ACCESS_KEY_ID: PLATFORM_KEY.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: PLATFORM_KEY.secretAccessKey,
+        AWS_REGION: 'us-east-1',
+        // The emulator is consistent at once: a refusal is final, no need to wait out IAM.
+        VERIFIER_RETRY_ATTEMPTS: '2',
+        VERIFIER_RETRY_BASE_DELAY_MS: '50',
+        LOG_LEVEL: 'verbose',
+      }),
+    );
+    const integrations = await ServiceProcess.start('integrations', await freePort(), {
+      NATS_URL: this.nats.url,
+      DATABASE_URL: `sqlite:${this.integrationsDatabasePath}`,
+      INTEGRATIONS_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
+      PLATFORM_AWS_ACCOUNT_ID: PLATFORM_ACCOUNT,
+      // Health stays what the save verified: tests that break a role later see the broker's view.
+      INTEGRATIONS_REVERIFY_INTERVAL_S: '0',
+      LOG_LEVEL: 'verbose',
+    });
+    this.services.push(integrations);
+    this.integrationsApi = await IntegrationsApi.bootstrap(
+      `http://127.0.0.1:${integrations.port}`,
+      BOOTSTRAP_TOKEN,
+      'acme',
+    );
+  }
+
+  /**
+   * Through the real integrations API, as a user: stack `slug` of `acme`, and per given mode an
+   * integration on the role made for it, attached for read and write. Every save is verified.
+   */
+  async register(
+    modes: IntegrationMode[],
+    slug: string,
+  ): Promise<{ callerId: string; slug: string; integrations: CreatedIntegration[] }> {
+    const callerId = await this.api.registerStack(slug);
+    if (modes.includes('oidc'))
+      await this.iam.trustOidcSubs('runtrail-oidc', [
+        `space:root:stack:${VERIFIER_PROBE_ID}:*`,
+        `space:root:stack:${callerId}:*`,
+      ]);
+    const integrations: CreatedIntegration[] = [];
+    for (const mode of modes) {
+      const { roleArn, durationSeconds, region, sessionTagging } = integration(mode);
+      const created = await this.api.createIntegration({
+        name: `${slug}-${mode}`,
+        roleArn,
+        mode,
+        durationSeconds,
+        region: region ?? 'us-east-1',
+        sessionTagging,
+      });
+      await this.api.attach(created.id, callerId);
+      integrations.push(created);
+    }
+    return { callerId, slug, integrations };
   }
 
   /** A stack caller of `acme` attached to one new integration per given mode (read and write). */
@@ -197,43 +296,14 @@ export class E2eStack {
 
   async stop(): Promise<void> {
     for (const broker of this.brokers) await broker.stop();
+    for (const service of this.services.reverse()) await service.stop();
     await this.issuer.stop();
     this.responder.stop();
+    this.iam.destroy();
     await this.nc.drain().catch(() => undefined);
     await this.emulator.stop();
     await this.nats.stop();
     rmSync(this.dataDir, { recursive: true, force: true });
-  }
-
-  private async createOidcRole(issuerUrl: string): Promise<void> {
-    const iam = new IAMClient({
-      endpoint: this.emulator.endpoint,
-      region: 'us-east-1',
-      credentials: CUSTOMER_ADMIN,
-      maxAttempts: 1,
-    });
-    const provider = await iam.send(
-      new CreateOpenIDConnectProviderCommand({ Url: issuerUrl, ClientIDList: ['sts.amazonaws.com'] }),
-    );
-    const hostPath = issuerUrl.replace(/^https?:\/\//, '');
-    const trust = {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Federated: provider.OpenIDConnectProviderArn },
-          Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession', 'sts:SetSourceIdentity'],
-          Condition: {
-            StringEquals: { [`${hostPath}:aud`]: 'sts.amazonaws.com' },
-            StringLike: { [`${hostPath}:sub`]: 'space:root:stack:*' },
-          },
-        },
-      ],
-    };
-    await iam.send(
-      new CreateRoleCommand({ RoleName: 'runtrail-oidc', AssumeRolePolicyDocument: JSON.stringify(trust) }),
-    );
-    iam.destroy();
   }
 }
 
