@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { readCloudTrailFile } from './read-cloudtrail-file';
 import type { NormalizedEvent } from './lib/normalized-event.types';
 
-const DATASETS = '/work/shared/datasets/cloudtrail-public';
+// shared/ sits beside the repository. (libs/testing resolves the same folder for other suites; this
+// lib cannot import it, because the test harness itself depends on libs/cloudtrail.)
+const DATASETS = join(process.env['RUNTRAIL_DATASETS_DIR'] ?? join(__dirname, '../../../../shared/datasets'), 'cloudtrail-public');
 
 async function readFolder(
   folder: string,

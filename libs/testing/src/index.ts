@@ -5,3 +5,4 @@ export * from './lib/postgres-cluster';
 export * from './lib/test-postgres';
 export * from './lib/describe-each-database';
 export * from './lib/aws-emulator';
+export * from './lib/datasets';

@@ -1,8 +1,8 @@
-import { describeEachDatabase } from '@runtrail/testing';
+import { cloudTrailPublicDatasets, describeEachDatabase } from '@runtrail/testing';
 import { join } from 'node:path';
 import { AuditStoreHarness } from '../../spec/audit-store.harness';
 
-const DATASETS = join(__dirname, '../../../../../../shared/datasets/cloudtrail-public');
+const DATASETS = cloudTrailPublicDatasets();
 
 const q = {
   assumeRoles: `select count(*) from "cloudtrail_event" where "event_name" = 'AssumeRole'`,
