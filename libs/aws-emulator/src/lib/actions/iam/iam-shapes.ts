@@ -86,10 +86,28 @@ export function tagsParam(params: QueryParams): Record<string, string> {
   return tags;
 }
 
-export function findRoleOrThrow(account: Account, name: string): Role {
+function findRoleOrThrow(account: Account, name: string): Role {
   const role = account.roles.get(name.toLowerCase());
   if (!role) throw new AwsApiError('NoSuchEntity', `The role with name ${name} cannot be found.`, 404);
   return role;
+}
+
+/**
+ * Authorises `iam:<action>` on the role named by `RoleName`, then returns it (NoSuchEntity when
+ * missing). As in IAM, the check runs before the lookup (a caller without permission gets
+ * AccessDenied, not NoSuchEntity), on the role's ARN or, for a missing role, its default-path ARN.
+ */
+export function authorizedRole(ctx: ActionContext, action: string): Role {
+  const caller = signed(ctx);
+  const account = callerAccount(ctx, caller);
+  const name = nameParam(ctx.params, 'RoleName', 'roleName');
+  authorizeIam(
+    ctx,
+    caller,
+    action,
+    account.roles.get(name.toLowerCase())?.arn ?? roleArn(account.id, '/', name),
+  );
+  return findRoleOrThrow(account, name);
 }
 
 export function roleArn(accountId: string, path: string, name: string): string {

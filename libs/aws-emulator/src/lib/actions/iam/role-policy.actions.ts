@@ -1,33 +1,8 @@
 import { AwsApiError, validationError } from '../../http/aws-api.error';
 import type { ActionContext, ActionDef } from '../action.types';
-import type { Role } from '../../state/iam.types';
-import {
-  authorizeIam,
-  callerAccount,
-  findRoleOrThrow,
-  nameParam,
-  page,
-  policyParam,
-  roleArn,
-  roleResources,
-  signed,
-} from './iam-shapes';
+import { authorizedRole, nameParam, page, policyParam, roleResources } from './iam-shapes';
 
 const POLICY_ARN = /^arn:aws:iam::(aws|\d{12}):policy\/.+/;
-
-// Authorises `iam:<action>` on the named role, then returns it (NoSuchEntity when missing).
-function targetRole(ctx: ActionContext, action: string): Role {
-  const caller = signed(ctx);
-  const account = callerAccount(ctx, caller);
-  const name = nameParam(ctx.params, 'RoleName', 'roleName');
-  authorizeIam(
-    ctx,
-    caller,
-    action,
-    account.roles.get(name.toLowerCase())?.arn ?? roleArn(account.id, '/', name),
-  );
-  return findRoleOrThrow(account, name);
-}
 
 function policyArnParam(ctx: ActionContext): string {
   const arn = ctx.params.get('PolicyArn');
@@ -41,7 +16,7 @@ export const putRolePolicyAction: ActionDef = {
   name: 'PutRolePolicy',
   readOnly: false,
   handle(ctx) {
-    const role = targetRole(ctx, 'PutRolePolicy');
+    const role = authorizedRole(ctx, 'PutRolePolicy');
     const policyName = nameParam(ctx.params, 'PolicyName', 'policyName', 128);
     role.inlinePolicies.set(
       policyName,
@@ -56,7 +31,7 @@ export const getRolePolicyAction: ActionDef = {
   name: 'GetRolePolicy',
   readOnly: true,
   handle(ctx) {
-    const role = targetRole(ctx, 'GetRolePolicy');
+    const role = authorizedRole(ctx, 'GetRolePolicy');
     const policyName = nameParam(ctx.params, 'PolicyName', 'policyName', 128);
     const policy = role.inlinePolicies.get(policyName);
     if (!policy)
@@ -77,7 +52,7 @@ export const deleteRolePolicyAction: ActionDef = {
   name: 'DeleteRolePolicy',
   readOnly: false,
   handle(ctx) {
-    const role = targetRole(ctx, 'DeleteRolePolicy');
+    const role = authorizedRole(ctx, 'DeleteRolePolicy');
     const policyName = nameParam(ctx.params, 'PolicyName', 'policyName', 128);
     if (!role.inlinePolicies.delete(policyName)) {
       throw new AwsApiError('NoSuchEntity', `The role policy with name ${policyName} cannot be found.`, 404);
@@ -91,7 +66,7 @@ export const listRolePoliciesAction: ActionDef = {
   name: 'ListRolePolicies',
   readOnly: true,
   handle(ctx) {
-    const role = targetRole(ctx, 'ListRolePolicies');
+    const role = authorizedRole(ctx, 'ListRolePolicies');
     const { items, marker } = page([...role.inlinePolicies.keys()].sort(), ctx.params, (n) => n);
     return {
       result: {
@@ -108,7 +83,7 @@ export const attachRolePolicyAction: ActionDef = {
   name: 'AttachRolePolicy',
   readOnly: false,
   handle(ctx) {
-    const role = targetRole(ctx, 'AttachRolePolicy');
+    const role = authorizedRole(ctx, 'AttachRolePolicy');
     const arn = policyArnParam(ctx);
     const known = arn.startsWith('arn:aws:iam::aws:') || ctx.core.iam.managedPolicy(role.accountId, arn);
     if (!known)
@@ -123,7 +98,7 @@ export const detachRolePolicyAction: ActionDef = {
   name: 'DetachRolePolicy',
   readOnly: false,
   handle(ctx) {
-    const role = targetRole(ctx, 'DetachRolePolicy');
+    const role = authorizedRole(ctx, 'DetachRolePolicy');
     const arn = policyArnParam(ctx);
     const at = role.attachedPolicyArns.indexOf(arn);
     if (at === -1) throw new AwsApiError('NoSuchEntity', `Policy ${arn} was not found.`, 404);
@@ -137,7 +112,7 @@ export const listAttachedRolePoliciesAction: ActionDef = {
   name: 'ListAttachedRolePolicies',
   readOnly: true,
   handle(ctx) {
-    const role = targetRole(ctx, 'ListAttachedRolePolicies');
+    const role = authorizedRole(ctx, 'ListAttachedRolePolicies');
     const { items, marker } = page([...role.attachedPolicyArns].sort(), ctx.params, (a) => a);
     return {
       result: {

@@ -5,8 +5,8 @@ import type { ActionDef } from '../action.types';
 import { requestParametersOf } from '../request-parameters';
 import {
   authorizeIam,
+  authorizedRole,
   callerAccount,
-  findRoleOrThrow,
   nameParam,
   page,
   pathParam,
@@ -78,12 +78,7 @@ export const getRoleAction: ActionDef = {
   name: 'GetRole',
   readOnly: true,
   handle(ctx) {
-    const caller = signed(ctx);
-    const account = callerAccount(ctx, caller);
-    const name = nameParam(ctx.params, 'RoleName', 'roleName');
-    const role = account.roles.get(name.toLowerCase());
-    authorizeIam(ctx, caller, 'GetRole', role?.arn ?? roleArn(account.id, '/', name));
-    const found = findRoleOrThrow(account, name);
+    const found = authorizedRole(ctx, 'GetRole');
     return { result: { Role: roleShape(found) }, trail: { resources: roleResources(found) } };
   },
 };
@@ -93,12 +88,7 @@ export const deleteRoleAction: ActionDef = {
   name: 'DeleteRole',
   readOnly: false,
   handle(ctx) {
-    const caller = signed(ctx);
-    const account = callerAccount(ctx, caller);
-    const name = nameParam(ctx.params, 'RoleName', 'roleName');
-    const existing = account.roles.get(name.toLowerCase());
-    authorizeIam(ctx, caller, 'DeleteRole', existing?.arn ?? roleArn(account.id, '/', name));
-    const role = findRoleOrThrow(account, name);
+    const role = authorizedRole(ctx, 'DeleteRole');
     if (role.inlinePolicies.size > 0 || role.attachedPolicyArns.length > 0) {
       throw new AwsApiError('DeleteConflict', 'Cannot delete entity, must delete policies first.', 409);
     }
@@ -135,12 +125,7 @@ export const updateAssumeRolePolicyAction: ActionDef = {
   name: 'UpdateAssumeRolePolicy',
   readOnly: false,
   handle(ctx) {
-    const caller = signed(ctx);
-    const account = callerAccount(ctx, caller);
-    const name = nameParam(ctx.params, 'RoleName', 'roleName');
-    const existing = account.roles.get(name.toLowerCase());
-    authorizeIam(ctx, caller, 'UpdateAssumeRolePolicy', existing?.arn ?? roleArn(account.id, '/', name));
-    const role = findRoleOrThrow(account, name);
+    const role = authorizedRole(ctx, 'UpdateAssumeRolePolicy');
     role.trustPolicy = policyParam(ctx.params, 'PolicyDocument', 'policyDocument', 'trust');
     return { result: null, trail: { resources: roleResources(role) } };
   },
