@@ -18,7 +18,7 @@ import { generateSealingKeyPair, open } from '@runtrail/sealing';
 import { z } from 'zod';
 import { BrokerSettings } from '../broker.settings';
 import { Clock } from '../clock';
-import { StsAdapter } from '../sts/sts.adapter';
+import { StsAdapter, type TemporaryCredentials } from '../sts/sts.adapter';
 import { withStsRetry } from '../sts/sts-retry';
 
 /** Who the credentials are for: the run, its caller and the scope of its phase. */
@@ -42,6 +42,47 @@ export interface ObtainedCredentials {
   accessKeyId: string | null;
   assumedRoleArn: string | null;
   expiresAt: Date;
+}
+
+/** What only the platform or the oidc plaintext carries besides the STS credentials. */
+type StsModeFields = { mode: 'platform' } | { mode: 'oidc'; webIdentityToken: string; roleArn: string };
+
+/** The result for credentials STS issued (platform and oidc mode); the two differ only in `extra`. */
+function fromSts(
+  common: Pick<ObtainedCredentials, 'sessionName' | 'sourceIdentity'>,
+  creds: TemporaryCredentials,
+  region: string | null,
+  extra: StsModeFields,
+): ObtainedCredentials {
+  const secrets = {
+    accessKeyId: creds.accessKeyId,
+    secretAccessKey: creds.secretAccessKey,
+    sessionToken: creds.sessionToken,
+    expiration: creds.expiration.toISOString(),
+    assumedRoleArn: creds.assumedRoleArn,
+    region,
+  };
+  return {
+    ...common,
+    accessKeyId: creds.accessKeyId,
+    assumedRoleArn: creds.assumedRoleArn,
+    expiresAt: creds.expiration,
+    plaintext:
+      extra.mode === 'oidc'
+        ? { mode: 'oidc', ...secrets, webIdentityToken: extra.webIdentityToken, roleArn: extra.roleArn }
+        : { mode: 'platform', ...secrets },
+  };
+}
+
+/** The run's session tags, the same whether they go to AssumeRole or into the OIDC token. */
+function sessionTagsOf(target: IssuanceTarget): ReturnType<typeof sessionTags> {
+  return sessionTags({
+    run: target.runId,
+    caller: target.caller.id,
+    space: target.spaceId,
+    account: target.account,
+    scope: target.scope,
+  });
 }
 
 /** Gets one integration's credentials in its mode: platform AssumeRole, OIDC web identity, or worker parameters. */
@@ -99,34 +140,14 @@ export class CredentialSource {
           }),
         retry,
       );
-      return {
-        ...common,
-        accessKeyId: creds.accessKeyId,
-        assumedRoleArn: creds.assumedRoleArn,
-        expiresAt: creds.expiration,
-        plaintext: {
-          mode: 'oidc',
-          accessKeyId: creds.accessKeyId,
-          secretAccessKey: creds.secretAccessKey,
-          sessionToken: creds.sessionToken,
-          expiration: creds.expiration.toISOString(),
-          assumedRoleArn: creds.assumedRoleArn,
-          region: integration.region,
-          webIdentityToken: token,
-          roleArn: integration.roleArn,
-        },
-      };
+      return fromSts(common, creds, integration.region, {
+        mode: 'oidc',
+        webIdentityToken: token,
+        roleArn: integration.roleArn,
+      });
     }
 
-    const tags = integration.sessionTagging
-      ? sessionTags({
-          run: target.runId,
-          caller: target.caller.id,
-          space: target.spaceId,
-          account: target.account,
-          scope: target.scope,
-        })
-      : undefined;
+    const tags = integration.sessionTagging ? sessionTagsOf(target) : undefined;
     const creds = await withStsRetry(
       () =>
         this.sts.assumeRole({
@@ -141,36 +162,14 @@ export class CredentialSource {
         }),
       retry,
     );
-    return {
-      ...common,
-      accessKeyId: creds.accessKeyId,
-      assumedRoleArn: creds.assumedRoleArn,
-      expiresAt: creds.expiration,
-      plaintext: {
-        mode: 'platform',
-        accessKeyId: creds.accessKeyId,
-        secretAccessKey: creds.secretAccessKey,
-        sessionToken: creds.sessionToken,
-        expiration: creds.expiration.toISOString(),
-        assumedRoleArn: creds.assumedRoleArn,
-        region: integration.region,
-      },
-    };
+    return fromSts(common, creds, integration.region, { mode: 'platform' });
   }
 
   /** A token from oidc-issuer, sealed to a one-shot key so it never crosses NATS in the clear. */
   private async webIdentityToken(target: IssuanceTarget, integration: IntegrationSnapshot): Promise<string> {
     const replyKey = await generateSealingKeyPair();
     const tags = integration.sessionTagging
-      ? Object.fromEntries(
-          sessionTags({
-            run: target.runId,
-            caller: target.caller.id,
-            space: target.spaceId,
-            account: target.account,
-            scope: target.scope,
-          }).map((t) => [t.Key, t.Value]),
-        )
+      ? Object.fromEntries(sessionTagsOf(target).map((t) => [t.Key, t.Value]))
       : undefined;
     const reply = await this.bus.request(IssueTokenRequest, {
       account: target.account,
