@@ -79,18 +79,12 @@ export class IssuanceLedger {
     if (!row) return { kind: 'busy', until: request.now };
     if (row.state === 'delivered' || row.state === 'failed') return { kind: 'done', row };
     if (row.claimedUntil.getTime() > request.now.getTime()) return { kind: 'busy', until: row.claimedUntil };
-    const taken = await this.write(key, () =>
-      this.em
-        .fork()
-        .nativeUpdate(
-          Issuance,
-          { key, claimToken: row.claimToken },
-          { claimToken, claimedUntil, updatedAt: request.now },
-        ),
+    const taken = await this.compareAndSet(
+      key,
+      { claimToken: row.claimToken },
+      { claimToken, claimedUntil, updatedAt: request.now },
     );
-    return taken === 1
-      ? { kind: 'takeover', claimToken, previous: row }
-      : { kind: 'busy', until: claimedUntil };
+    return taken ? { kind: 'takeover', claimToken, previous: row } : { kind: 'busy', until: claimedUntil };
   }
 
   /** STS answered: the access key id and expiry are known before anything is published. */
@@ -131,16 +125,12 @@ export class IssuanceLedger {
       const row = await this.find(k);
       if (!row) return 0;
       const next = row.refreshes + 1;
-      const updated = await this.write(key, () =>
-        this.em
-          .fork()
-          .nativeUpdate(
-            Issuance,
-            { key, refreshes: row.refreshes },
-            { refreshes: next, accessKeyId, expiresAt, updatedAt: now },
-          ),
+      const counted = await this.compareAndSet(
+        key,
+        { refreshes: row.refreshes },
+        { refreshes: next, accessKeyId, expiresAt, updatedAt: now },
       );
-      if (updated === 1) return next;
+      if (counted) return next;
     }
   }
 
@@ -153,10 +143,18 @@ export class IssuanceLedger {
     }
   }
 
-  private async transition(k: IssuanceKey, claimToken: string, data: Partial<Issuance>): Promise<boolean> {
-    const key = issuanceKey(k);
+  private transition(k: IssuanceKey, claimToken: string, data: Partial<Issuance>): Promise<boolean> {
+    return this.compareAndSet(issuanceKey(k), { claimToken }, data);
+  }
+
+  /** Updates the row only if it still holds `expected`; false when another writer changed it first. */
+  private async compareAndSet(
+    key: string,
+    expected: { claimToken: string } | { refreshes: number },
+    data: Partial<Issuance>,
+  ): Promise<boolean> {
     const updated = await this.write(key, () =>
-      this.em.fork().nativeUpdate(Issuance, { key, claimToken }, data),
+      this.em.fork().nativeUpdate(Issuance, { key, ...expected }, data),
     );
     return updated === 1;
   }
