@@ -1,4 +1,5 @@
 import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/core';
+import { decodeCursor, encodeCursor } from './request-input';
 
 const SCAN = 200;
 
@@ -7,7 +8,7 @@ const SCAN = 200;
  * accepts. Label and space filters run here rather than in SQL because labels are a JSON array on
  * both drivers; rows are scanned in chunks, so a page costs a few queries, not a table read.
  */
-export async function pageOf<T extends { id: string }>(
+async function pageOf<T extends { id: string }>(
   em: EntityManager,
   entity: EntityName<T>,
   where: FilterQuery<T>,
@@ -28,4 +29,20 @@ export async function pageOf<T extends { id: string }>(
     if (chunk.length < SCAN) return { items, last: null };
     after = chunk[chunk.length - 1]?.id ?? null;
   }
+}
+
+/**
+ * A list endpoint's answer: the rows `keep` accepts after the request's cursor, each shown with
+ * `view`, and the cursor of the next page (null on the last).
+ */
+export async function listPage<T extends { id: string }, V>(
+  em: EntityManager,
+  entity: EntityName<T>,
+  where: FilterQuery<T>,
+  query: { cursor?: string; limit: number },
+  keep: (row: T) => boolean,
+  view: (row: T) => V,
+): Promise<{ items: V[]; nextCursor: string | null }> {
+  const page = await pageOf(em, entity, where, decodeCursor(query.cursor), query.limit, keep);
+  return { items: page.items.map(view), nextCursor: page.last ? encodeCursor(page.last) : null };
 }

@@ -14,8 +14,8 @@ import {
 import { ProblemJsonFilter } from '@runtrail/bootstrap';
 import { ulid as ulidSchema } from '@runtrail/contracts';
 import { listQuery } from '../api/api.schemas';
-import { decodeCursor, encodeCursor, input } from '../api/request-input';
-import { pageOf } from '../api/page';
+import { input } from '../api/request-input';
+import { listPage } from '../api/page';
 import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
 import type { Principal } from '../auth/principal';
 import { attachmentPayload } from '../aws-integrations/integration.view';
@@ -65,13 +65,14 @@ export class AttachmentsController {
         c.spaceId,
       ]),
     );
-    const page = await pageOf(em, Attachment, where, decodeCursor(q.cursor), q.limit, (a) =>
-      p.canSee(callers.get(a.callerId) ?? '\u0000'),
+    return listPage(
+      em,
+      Attachment,
+      where,
+      q,
+      (a) => p.canSee(callers.get(a.callerId) ?? '\u0000'),
+      attachmentPayload,
     );
-    return {
-      items: page.items.map(attachmentPayload),
-      nextCursor: page.last ? encodeCursor(page.last) : null,
-    };
   }
 
   @Get('attachments/:id')

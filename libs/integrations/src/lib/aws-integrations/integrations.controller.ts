@@ -13,8 +13,8 @@ import {
 } from '@nestjs/common';
 import { ProblemJsonFilter } from '@runtrail/bootstrap';
 import { deleteQuery, listQuery } from '../api/api.schemas';
-import { decodeCursor, encodeCursor, input, labelFilter } from '../api/request-input';
-import { pageOf } from '../api/page';
+import { input, labelFilter } from '../api/request-input';
+import { listPage } from '../api/page';
 import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
 import type { Principal } from '../auth/principal';
 import { AwsIntegration } from '../storage/integration.entity';
@@ -42,15 +42,14 @@ export class IntegrationsController {
   async list(@CurrentPrincipal() p: Principal, @Query() query: unknown) {
     const q = input(listQuery, query, 'query');
     const wanted = labelFilter(q.label);
-    const page = await pageOf(
+    return listPage(
       this.uow.read(),
       AwsIntegration,
       { account: p.account },
-      decodeCursor(q.cursor),
-      q.limit,
+      q,
       (i) => p.canSee(i.spaceId) && wanted.every((l) => i.labels.includes(l)),
+      integrationView,
     );
-    return { items: page.items.map(integrationView), nextCursor: page.last ? encodeCursor(page.last) : null };
   }
 
   @Get(':id')

@@ -15,7 +15,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { ProblemJsonFilter } from '@runtrail/bootstrap';
 import { ulid } from 'ulid';
 import { listQuery, registerCallerBody, updateCallerBody } from '../api/api.schemas';
-import { decodeCursor, encodeCursor, input, labelFilter, notFound } from '../api/request-input';
+import { input, labelFilter, notFound } from '../api/request-input';
 import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
 import { unknownSpace, type Principal } from '../auth/principal';
 import { detach } from '../attachments/attachment.writes';
@@ -24,7 +24,7 @@ import { SpaceTree } from '../spaces/space-tree';
 import { Attachment } from '../storage/attachment.entity';
 import { Caller } from '../storage/caller.entity';
 import { UnitOfWork } from '../unit-of-work';
-import { pageOf } from '../api/page';
+import { listPage } from '../api/page';
 
 /** Stacks and modules: register, list, read, relabel/move, remove. */
 @Controller('v1/callers')
@@ -52,15 +52,14 @@ export class CallersController {
   async list(@CurrentPrincipal() p: Principal, @Query() query: unknown) {
     const q = input(listQuery, query, 'query');
     const wanted = labelFilter(q.label);
-    const page = await pageOf(
+    return listPage(
       this.uow.read(),
       Caller,
       { account: p.account },
-      decodeCursor(q.cursor),
-      q.limit,
+      q,
       (c) => p.canSee(c.spaceId) && wanted.every((l) => c.labels.includes(l)),
+      callerView,
     );
-    return { items: page.items.map(callerView), nextCursor: page.last ? encodeCursor(page.last) : null };
   }
 
   @Get(':id')
