@@ -17,17 +17,17 @@ import type { SignedCaller } from '../caller.types';
 const NAME = /^[\w+=,.@-]+$/;
 const PATH = /^(\/|\/[\x21-\x7e]+\/)$/;
 
-export function signed(ctx: ActionContext): SignedCaller {
+/**
+ * The signed caller and its account (IAM is per account; a caller always acts in its own).
+ * MissingAuthenticationToken for an anonymous request, NoSuchEntity if the account is gone.
+ */
+export function signedCaller(ctx: ActionContext): { caller: SignedCaller; account: Account } {
   if (ctx.caller.kind === 'anonymous')
     throw new AwsApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
-  return ctx.caller;
-}
-
-/** The caller's account (IAM is per account; a caller always acts in its own). */
-export function callerAccount(ctx: ActionContext, caller: SignedCaller): Account {
+  const caller = ctx.caller;
   const account = ctx.core.iam.account(caller.accountId);
   if (!account) throw new AwsApiError('NoSuchEntity', `The account ${caller.accountId} does not exist.`, 404);
-  return account;
+  return { caller, account };
 }
 
 /** Throws AccessDenied unless the caller's policies allow `iam:<action>` on the resource. */
@@ -98,8 +98,7 @@ function findRoleOrThrow(account: Account, name: string): Role {
  * AccessDenied, not NoSuchEntity), on the role's ARN or, for a missing role, its default-path ARN.
  */
 export function authorizedRole(ctx: ActionContext, action: string): Role {
-  const caller = signed(ctx);
-  const account = callerAccount(ctx, caller);
+  const { caller, account } = signedCaller(ctx);
   const name = nameParam(ctx.params, 'RoleName', 'roleName');
   authorizeIam(
     ctx,

@@ -3,11 +3,10 @@ import { memberList } from '../../http/query-protocol';
 import type { OidcProvider } from '../../state/iam.types';
 import { normaliseIssuerUrl } from '../../state/oidc-url';
 import type { ActionContext, ActionDef } from '../action.types';
-import { authorizeIam, callerAccount, signed, tagsParam } from './iam-shapes';
+import { authorizeIam, signedCaller, tagsParam } from './iam-shapes';
 
 function providerParam(ctx: ActionContext, action: string): OidcProvider {
-  const caller = signed(ctx);
-  const account = callerAccount(ctx, caller);
+  const { caller, account } = signedCaller(ctx);
   const arn = ctx.params.get('OpenIDConnectProviderArn');
   if (arn === undefined) throw validationError('openIDConnectProviderArn', null, 'Member must not be null');
   authorizeIam(ctx, caller, action, arn);
@@ -22,8 +21,7 @@ export const createOpenIdConnectProviderAction: ActionDef = {
   name: 'CreateOpenIDConnectProvider',
   readOnly: false,
   handle(ctx) {
-    const caller = signed(ctx);
-    const account = callerAccount(ctx, caller);
+    const { caller, account } = signedCaller(ctx);
     const rawUrl = ctx.params.get('Url');
     if (rawUrl === undefined) throw validationError('url', null, 'Member must not be null');
     const normalised = normaliseIssuerUrl(rawUrl);
@@ -94,8 +92,7 @@ export const listOpenIdConnectProvidersAction: ActionDef = {
   name: 'ListOpenIDConnectProviders',
   readOnly: true,
   handle(ctx) {
-    const caller = signed(ctx);
-    const account = callerAccount(ctx, caller);
+    const { caller, account } = signedCaller(ctx);
     authorizeIam(ctx, caller, 'ListOpenIDConnectProviders', '*');
     return {
       result: {

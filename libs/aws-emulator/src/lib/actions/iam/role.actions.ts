@@ -6,7 +6,6 @@ import { requestParametersOf } from '../request-parameters';
 import {
   authorizeIam,
   authorizedRole,
-  callerAccount,
   nameParam,
   page,
   pathParam,
@@ -15,7 +14,7 @@ import {
   roleResources,
   roleShape,
   roleTrailShape,
-  signed,
+  signedCaller,
   tagsParam,
 } from './iam-shapes';
 
@@ -24,8 +23,7 @@ export const createRoleAction: ActionDef = {
   name: 'CreateRole',
   readOnly: false,
   handle(ctx) {
-    const caller = signed(ctx);
-    const account = callerAccount(ctx, caller);
+    const { caller, account } = signedCaller(ctx);
     const name = nameParam(ctx.params, 'RoleName', 'roleName');
     const path = pathParam(ctx.params);
     const arn = roleArn(account.id, path, name);
@@ -102,8 +100,7 @@ export const listRolesAction: ActionDef = {
   name: 'ListRoles',
   readOnly: true,
   handle(ctx) {
-    const caller = signed(ctx);
-    const account = callerAccount(ctx, caller);
+    const { caller, account } = signedCaller(ctx);
     authorizeIam(ctx, caller, 'ListRoles', `arn:aws:iam::${account.id}:role/`);
     const prefix = ctx.params.get('PathPrefix') ?? '/';
     const roles = [...account.roles.values()]
