@@ -1,5 +1,6 @@
 import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/core';
-import { decodeCursor, encodeCursor } from './request-input';
+import type { Principal } from '../auth/principal';
+import { decodeCursor, encodeCursor, labelFilter } from './request-input';
 
 const SCAN = 200;
 
@@ -45,4 +46,13 @@ export async function listPage<T extends { id: string }, V>(
 ): Promise<{ items: V[]; nextCursor: string | null }> {
   const page = await pageOf(em, entity, where, decodeCursor(query.cursor), query.limit, keep);
   return { items: page.items.map(view), nextCursor: page.last ? encodeCursor(page.last) : null };
+}
+
+/** Keeps the rows in a space `p` can see that carry every label of `?label=` (the list filter of labelled resources). */
+export function visibleWithLabels(
+  p: Principal,
+  label: string | string[] | undefined,
+): (row: { spaceId: string; labels: string[] }) => boolean {
+  const wanted = labelFilter(label);
+  return (row) => p.canSee(row.spaceId) && wanted.every((l) => row.labels.includes(l));
 }

@@ -13,8 +13,8 @@ import {
 } from '@nestjs/common';
 import { ProblemJsonFilter } from '@runtrail/bootstrap';
 import { deleteQuery, listQuery } from '../api/api.schemas';
-import { input, labelFilter } from '../api/request-input';
-import { listPage } from '../api/page';
+import { input } from '../api/request-input';
+import { listPage, visibleWithLabels } from '../api/page';
 import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
 import type { Principal } from '../auth/principal';
 import { AwsIntegration } from '../storage/integration.entity';
@@ -41,13 +41,12 @@ export class IntegrationsController {
   @Get()
   async list(@CurrentPrincipal() p: Principal, @Query() query: unknown) {
     const q = input(listQuery, query, 'query');
-    const wanted = labelFilter(q.label);
     return listPage(
       this.uow.read(),
       AwsIntegration,
       { account: p.account },
       q,
-      (i) => p.canSee(i.spaceId) && wanted.every((l) => i.labels.includes(l)),
+      visibleWithLabels(p, q.label),
       integrationView,
     );
   }

@@ -15,7 +15,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { ProblemJsonFilter } from '@runtrail/bootstrap';
 import { ulid } from 'ulid';
 import { listQuery, registerCallerBody, updateCallerBody } from '../api/api.schemas';
-import { input, labelFilter, notFound } from '../api/request-input';
+import { input, notFound } from '../api/request-input';
 import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
 import { unknownSpace, type Principal } from '../auth/principal';
 import { detach } from '../attachments/attachment.writes';
@@ -24,7 +24,7 @@ import { SpaceTree } from '../spaces/space-tree';
 import { Attachment } from '../storage/attachment.entity';
 import { Caller } from '../storage/caller.entity';
 import { UnitOfWork } from '../unit-of-work';
-import { listPage } from '../api/page';
+import { listPage, visibleWithLabels } from '../api/page';
 
 /** Stacks and modules: register, list, read, relabel/move, remove. */
 @Controller('v1/callers')
@@ -51,13 +51,12 @@ export class CallersController {
   @Get()
   async list(@CurrentPrincipal() p: Principal, @Query() query: unknown) {
     const q = input(listQuery, query, 'query');
-    const wanted = labelFilter(q.label);
     return listPage(
       this.uow.read(),
       Caller,
       { account: p.account },
       q,
-      (c) => p.canSee(c.spaceId) && wanted.every((l) => c.labels.includes(l)),
+      visibleWithLabels(p, q.label),
       callerView,
     );
   }
