@@ -14,6 +14,7 @@ export * from './integrations/integration-health-changed.event';
 export * from './integrations/integration-event';
 export * from './integrations/resolve-integrations.request';
 export * from './integrations/authenticate-api-key.request';
+export * from './integrations/api-key.format';
 
 export * from './verifier/verify-role.request';
 export * from './oidc/issue-token.request';

@@ -1,13 +1,9 @@
 import { createParamDecorator, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { AuthenticateApiKeyRequest, RuntrailError, type AuthenticatedKey } from '@runtrail/contracts';
+import { apiKeyFromAuthorization, AuthenticateApiKeyRequest, RuntrailError, type AuthenticatedKey } from '@runtrail/contracts';
 import { MessageBus } from '@runtrail/messaging';
 import type { Request } from 'express';
-import { createHash } from 'node:crypto';
 import type { AuditScope } from '../queries/audit-scope';
 
-// integrations mints `rtk.<ULID>.<43 base64url chars>` (libs/integrations api-key.codec.ts); the
-// shape is repeated here because a feature lib may not import another service's feature lib.
-const API_KEY = /^rtk\.([0-9A-HJKMNP-TV-Z]{26})\.([A-Za-z0-9_-]{43})$/;
 const CACHE_MS = 30_000;
 const CACHE_MAX = 10_000;
 
@@ -26,13 +22,8 @@ export class ApiKeyGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<WithScope>();
-    const presented = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-    if (!presented) throw new RuntrailError('UNAUTHENTICATED', 'send an API key: Authorization: Bearer rtk.<id>.<secret>');
-    const match = API_KEY.exec(presented);
-    if (!match) throw new RuntrailError('UNAUTHENTICATED', 'the API key is unknown, revoked or wrong');
-    const [, keyId = '', secret = ''] = match;
-    const secretSha256 = createHash('sha256').update(secret, 'utf8').digest('hex');
-    const key = await this.authenticate(keyId, secretSha256);
+    const { id, secretSha256 } = apiKeyFromAuthorization(request.headers.authorization);
+    const key = await this.authenticate(id, secretSha256);
     request.auditScope = { account: key.account, visibleSpaces: key.spaceSubtree === null ? null : (key.visibleSpaces ?? [key.spaceSubtree]) };
     request.auditRole = key.role;
     return true;

@@ -1,8 +1,8 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { API_KEY_PREFIX, apiKeySecretSha256 } from '@runtrail/contracts';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { ulid } from 'ulid';
 
-/** The visible prefix of every runtrail API key, so secret scanners and people recognise one. */
-export const API_KEY_PREFIX = 'rtk';
+export { API_KEY_PREFIX, parseApiKey } from '@runtrail/contracts';
 
 /** A freshly minted key: the full key is returned to the user once; only `secretSha256` is stored. */
 export interface MintedApiKey {
@@ -15,19 +15,11 @@ export interface MintedApiKey {
 export function mintApiKey(): MintedApiKey {
   const id = ulid();
   const secret = randomBytes(32).toString('base64url');
-  return { id, key: `${API_KEY_PREFIX}.${id}.${secret}`, secretSha256: sha256Hex(secret) };
+  return { id, key: `${API_KEY_PREFIX}.${id}.${secret}`, secretSha256: apiKeySecretSha256(secret) };
 }
 
-/** The id and secret hash of a presented key, or null when it does not have the key's shape. */
-export function parseApiKey(presented: string): { id: string; secretSha256: string } | null {
-  const match = /^rtk\.([0-9A-HJKMNP-TV-Z]{26})\.([A-Za-z0-9_-]{43})$/.exec(presented);
-  if (!match?.[1] || !match[2]) return null;
-  return { id: match[1], secretSha256: sha256Hex(match[2]) };
-}
-
-export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
-}
+/** Hex SHA-256, as keys are stored (also used to compare the bootstrap token without keeping it). */
+export const sha256Hex = apiKeySecretSha256;
 
 /** Compares two hex digests without leaking where they differ through timing. */
 export function sameDigest(a: string, b: string): boolean {

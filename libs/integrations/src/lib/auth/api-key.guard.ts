@@ -1,7 +1,6 @@
 import { createParamDecorator, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { RuntrailError } from '@runtrail/contracts';
+import { apiKeyFromAuthorization, RuntrailError } from '@runtrail/contracts';
 import type { Request } from 'express';
-import { parseApiKey } from './api-key.codec';
 import { KeyAuthenticator } from './key-authenticator';
 import { Principal } from './principal';
 
@@ -14,12 +13,7 @@ export class ApiKeyGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const header = request.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match?.[1])
-      throw new RuntrailError('UNAUTHENTICATED', 'send an API key: Authorization: Bearer rtk.<id>.<secret>');
-    const parsed = parseApiKey(match[1]);
-    if (!parsed) throw new RuntrailError('UNAUTHENTICATED', 'the API key is unknown, revoked or wrong');
+    const parsed = apiKeyFromAuthorization(request.headers.authorization);
     request.principal = await this.authenticator.authenticate(parsed.id, parsed.secretSha256);
     return true;
   }
