@@ -321,6 +321,7 @@ export function integration(mode: IntegrationMode): IntegrationSnapshot {
     spaceId: 'root',
     mode,
     sessionTagging: mode === 'platform',
+    sourceIdentity: true,
     customExternalId: null,
     healthy: true,
     version: 1,

@@ -13,6 +13,12 @@ export const integrationSnapshotSchema = z.object({
   spaceId,
   mode: integrationMode,
   sessionTagging: z.boolean(),
+  /**
+   * Send the run id as SourceIdentity (needs `sts:SetSourceIdentity` in the trust policy). Off by
+   * default, as the seeds' trust policies allow only `sts:AssumeRole`; absent in events published
+   * before it existed, when runtrail always sent it.
+   */
+  sourceIdentity: z.boolean().default(true),
   /** Only in `worker` mode: an external id the admin chose instead of runtrail's. */
   customExternalId: z.string().nullable(),
   healthy: z.boolean(),

@@ -14,6 +14,8 @@ export const ResolveIntegrationsRequest = defineRequest({
     scope,
   }),
   reply: z.object({
+    /** The account's OIDC audience when it set one (absent: the issuer's default); see `verifier.v1.verify`. */
+    oidcAudience: z.string().min(1).max(255).optional(),
     caller: callerRef.extend({ spaceId, labels: z.array(z.string()) }),
     integrations: z.array(
       z.object({

@@ -13,7 +13,17 @@ export const callerSlug = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 lowercase letters, digits, dashes or underscores');
 
-export const spaceId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a space id (lowercase, 1-64 chars)');
+/**
+ * Space id: `root`, a plain lowercase slug (`dev`), or Spacelift's shape `<name>-<ULID>` with the
+ * ULID in upper case (`production-01HND497T9JKR76MR3KA2CDJHP`); at most 64 characters.
+ */
+export const spaceId = z
+  .string()
+  .max(64, 'must be a space id of at most 64 characters')
+  .regex(
+    /^(?:[a-z0-9][a-z0-9_-]*|[a-z0-9][a-z0-9_-]*-[0-9A-HJKMNP-TV-Z]{26})$/,
+    'must be a space id: a lowercase slug (root, dev) or <name>-<ULID> as Spacelift writes them (production-01HND497T9JKR76MR3KA2CDJHP)',
+  );
 
 export const RUN_TYPES = ['PROPOSED', 'TRACKED', 'TASK', 'TESTING', 'DESTROY'] as const;
 export const runType = z.enum(RUN_TYPES);

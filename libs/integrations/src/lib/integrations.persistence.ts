@@ -1,6 +1,8 @@
 import { definePersistence, migrationList } from '@runtrail/persistence';
 import * as pg1 from './storage/migrations/postgres/20261122060632-create-integrations.migration';
+import * as pg2 from './storage/migrations/postgres/20261202050000-source-identity-opt-in.migration';
 import * as lite1 from './storage/migrations/sqlite/20261122060632-create-integrations.migration';
+import * as lite2 from './storage/migrations/sqlite/20261202050000-source-identity-opt-in.migration';
 import { Account } from './storage/account.entity';
 import { ApiKey } from './storage/api-key.entity';
 import { Attachment } from './storage/attachment.entity';
@@ -13,5 +15,5 @@ import { Space } from './storage/space.entity';
 export const integrationsPersistence = definePersistence({
   service: 'integrations',
   entities: [Account, Space, ApiKey, Caller, AwsIntegration, Attachment, OutboxEvent],
-  migrations: { sqlite: migrationList(lite1), postgres: migrationList(pg1) },
+  migrations: { sqlite: migrationList(lite1, lite2), postgres: migrationList(pg1, pg2) },
 });

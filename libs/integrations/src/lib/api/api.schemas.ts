@@ -62,6 +62,7 @@ const integrationFields = {
   spaceId,
   mode: integrationMode,
   sessionTagging: z.boolean(),
+  sourceIdentity: z.boolean(),
   customExternalId: customExternalId.nullable(),
 };
 
@@ -85,13 +86,14 @@ export const createIntegrationBody = z.strictObject({
   spaceId: spaceId.default('root'),
   mode: integrationMode.default('platform'),
   sessionTagging: z.boolean().default(false),
+  sourceIdentity: z.boolean().default(false),
   customExternalId: integrationFields.customExternalId.default(null),
 });
 
 export const updateIntegrationBody = z.strictObject(integrationFields).partial();
 
 export const attachBody = z
-  .strictObject({ callerId: ulid, read: z.boolean().default(true), write: z.boolean().default(false) })
+  .strictObject({ callerId: ulid, read: z.boolean().default(true), write: z.boolean().default(true) })
   .refine((v) => v.read || v.write, {
     path: ['read'],
     message: 'at least one of read and write must be true',

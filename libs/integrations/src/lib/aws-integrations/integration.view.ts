@@ -15,6 +15,7 @@ export function integrationSnapshot(row: AwsIntegration): IntegrationSnapshot {
     spaceId: row.spaceId,
     mode: row.mode,
     sessionTagging: row.sessionTagging,
+    sourceIdentity: row.sourceIdentity,
     customExternalId: row.customExternalId ?? null,
     healthy: row.healthy,
     version: row.version,

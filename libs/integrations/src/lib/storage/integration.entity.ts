@@ -35,6 +35,10 @@ export class AwsIntegration {
   @Property({ type: 'boolean' })
   sessionTagging!: boolean;
 
+  /** Send the run id as SourceIdentity (opt-in; needs sts:SetSourceIdentity). */
+  @Property({ type: 'boolean' })
+  sourceIdentity!: boolean;
+
   @Property({ type: 'string', length: 1224, nullable: true })
   customExternalId?: string | null;
 
