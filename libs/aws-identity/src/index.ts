@@ -6,3 +6,4 @@ export * from './lib/session-tags.format';
 export * from './lib/oidc-subject.format';
 export * from './lib/arn.parser';
 export * from './lib/partition.endpoints';
+export * from './lib/trust-statement.format';

@@ -39,3 +39,18 @@ export function parseExternalId(value: string): ExternalIdParts | null {
   const result = externalIdParts.safeParse({ account, integrationId, callerSlug: caller, scope: s });
   return result.success ? result.data : null;
 }
+
+/**
+ * An account slug runtrail never gives a tenant (account creation refuses it). The verifier assumes
+ * with an external id of this account to prove a trust policy does not accept other tenants' ids:
+ * a condition of `*` or `*@<integrationId>@…` accepts it, `<account>@…` does not.
+ */
+export const FOREIGN_ACCOUNT_SLUG = 'runtrail-foreign-tenant';
+
+/** Slugs no runtrail account may take. */
+export const RESERVED_ACCOUNT_SLUGS: readonly string[] = [FOREIGN_ACCOUNT_SLUG, 'runtrail'];
+
+/** The external id another tenant would present for the same integration, caller and scope. */
+export function foreignExternalId(parts: Omit<ExternalIdParts, 'account'>): string {
+  return externalId({ ...parts, account: FOREIGN_ACCOUNT_SLUG });
+}

@@ -84,6 +84,7 @@ describe('verifier against the aws-emulator (real trust policies, real STS wire 
       spaceId: 'root',
       mode: 'platform',
       sessionTagging: false,
+      sourceIdentity: false,
       customExternalId: null,
       ...overrides,
     };
@@ -104,7 +105,7 @@ describe('verifier against the aws-emulator (real trust policies, real STS wire 
     const roleArn = await createRole(emulator.endpoint, `safe-${id}`, [
       trustStatement(PLATFORM_ROOT, ALL, { StringEquals: { 'sts:ExternalId': `acme@${id}@network@read` } }),
     ]);
-    const verdict = await verify(integration(roleArn, { id, sessionTagging: true }), {
+    const verdict = await verify(integration(roleArn, { id, sessionTagging: true, sourceIdentity: true }), {
       read: true,
       write: false,
     });
@@ -115,11 +116,63 @@ describe('verifier against the aws-emulator (real trust policies, real STS wire 
       ['set-source-identity:read', 'pass'],
       ['tag-session:read', 'pass'],
       ['confused-deputy', 'pass'],
+      ['foreign-external-id', 'pass'],
       ['scope-separation', 'pass'],
     ]);
     expect(verdict.suggestedStatement).toMatchObject({
       Principal: { AWS: PLATFORM_ROOT },
-      Condition: { StringEquals: { 'sts:ExternalId': [`acme@${id}@network@read`] } },
+      Action: ALL,
+      Condition: { StringEquals: { 'sts:ExternalId': `acme@${id}@network@read` } },
+    });
+  });
+
+  it("accepts the seed's \"any stack\" policy (only sts:AssumeRole, <account>@*), warning that read and write are shared", async () => {
+    const roleArn = await createRole(emulator.endpoint, `anystack-${ulid()}`, [
+      trustStatement(PLATFORM_ROOT, ['sts:AssumeRole'], { StringLike: { 'sts:ExternalId': 'acme@*' } }),
+    ]);
+    const verdict = await verify(integration(roleArn), { read: true, write: false });
+    expect(verdict.safe).toBe(true);
+    expect(verdict.checks.map((c) => [c.check, c.status])).toEqual([
+      ['assume-with-external-id:read', 'pass'],
+      ['confused-deputy', 'pass'],
+      ['foreign-external-id', 'pass'],
+      ['scope-separation', 'warn'],
+    ]);
+    const both = await verify(integration(roleArn), { read: true, write: true });
+    expect(both.safe).toBe(true);
+    expect(both.checks.every((c) => c.status === 'pass')).toBe(true);
+    expect(both.suggestedStatement).toMatchObject({ Action: 'sts:AssumeRole' });
+  });
+
+  it("refuses a role that accepts any external id: another runtrail tenant's would work too", async () => {
+    const roleArn = await createRole(emulator.endpoint, `anyid-${ulid()}`, [
+      trustStatement(PLATFORM_ROOT, ['sts:AssumeRole'], { StringLike: { 'sts:ExternalId': '*' } }),
+    ]);
+    const verdict = await verify(integration(roleArn), { read: true, write: true });
+    expect(verdict.safe).toBe(false);
+    expect(statusOf(verdict, 'assume-with-external-id:read')).toBe('pass');
+    expect(statusOf(verdict, 'confused-deputy')).toBe('pass');
+    expect(statusOf(verdict, 'foreign-external-id')).toBe('fail');
+    expect(verdict.explanation).toContain('runtrail-foreign-tenant@');
+    expect(verdict.explanation).toContain('another runtrail tenant');
+    expect(verdict.suggestedStatement).toMatchObject({ Condition: { StringEquals: expect.anything() } });
+  });
+
+  it('verifies an integration without a caller by what must be refused only (its role may not exist yet)', async () => {
+    const missing = await verify(integration(`arn:aws:iam::${CUSTOMER_ACCOUNT}:role/not-yet-${ulid()}`));
+    expect(missing.checks.map((c) => [c.check, c.status])).toEqual([
+      ['confused-deputy', 'pass'],
+      ['foreign-external-id', 'pass'],
+    ]);
+    const id = ulid();
+    const open = await createRole(emulator.endpoint, `star-${ulid()}`, [
+      trustStatement(PLATFORM_ROOT, ['sts:AssumeRole'], { StringLike: { 'sts:ExternalId': `*@${id}@*` } }),
+    ]);
+    const verdict = await verify(integration(open, { id }));
+    expect(verdict.safe).toBe(false);
+    expect(statusOf(verdict, 'foreign-external-id')).toBe('fail');
+    expect(verdict.suggestedStatement).toMatchObject({
+      Condition: { StringLike: { 'sts:ExternalId': `acme@${id}@*` } },
     });
   });
 
@@ -175,13 +228,18 @@ describe('verifier against the aws-emulator (real trust policies, real STS wire 
     expect(untagged.safe).toBe(true);
   });
 
-  it('refuses a role that does not allow sts:SetSourceIdentity', async () => {
+  it('refuses SourceIdentity when the trust policy lacks sts:SetSourceIdentity, and does not ask for it when off', async () => {
     const roleArn = await createRole(emulator.endpoint, `nosi-${ulid()}`, [
       trustStatement(PLATFORM_ROOT, ['sts:AssumeRole'], { StringLike: { 'sts:ExternalId': 'acme@*' } }),
     ]);
-    const verdict = await verify(integration(roleArn), { read: true, write: false });
+    const verdict = await verify(integration(roleArn, { sourceIdentity: true }), { read: true, write: false });
     expect(verdict.safe).toBe(false);
     expect(statusOf(verdict, 'set-source-identity:read')).toBe('fail');
+    expect(verdict.explanation).toContain('sts:SetSourceIdentity');
+    expect(verdict.suggestedStatement).toMatchObject({ Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'] });
+    const off = await verify(integration(roleArn), { read: true, write: false });
+    expect(off.safe).toBe(true);
+    expect(statusOf(off, 'set-source-identity:read')).toBeUndefined();
   });
 
   it('retries while the role does not exist yet and says eventual consistency was the cause', async () => {
@@ -213,7 +271,10 @@ describe('verifier against the aws-emulator (real trust policies, real STS wire 
     const roleArn = await createRole(emulator.endpoint, `creds-${ulid()}`, [
       trustStatement(PLATFORM_ROOT, ALL, { StringLike: { 'sts:ExternalId': 'acme@*' } }),
     ]);
-    const verdict = await verify(integration(roleArn, { sessionTagging: true }), { read: true, write: true });
+    const verdict = await verify(integration(roleArn, { sessionTagging: true, sourceIdentity: true }), {
+      read: true,
+      write: true,
+    });
     expect(verdict.safe).toBe(true);
     expect(emulator.state.sessionCount()).toBeGreaterThan(0);
     const everything = logs.join('') + JSON.stringify(verdict);

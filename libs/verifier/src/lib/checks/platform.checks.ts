@@ -1,9 +1,9 @@
-import { externalId, partitionOf, sessionTags } from '@runtrail/aws-identity';
+import { externalId, foreignExternalId, partitionOf, sessionTags } from '@runtrail/aws-identity';
 import type { Scope, VerifyCheck } from '@runtrail/contracts';
 import { ulid } from 'ulid';
 import type { AssumeOutcome, AssumeRoleInput, StsGateway } from '../sts/sts.gateway';
 import { retryBudgetMs, withRetry, type RetryPolicy } from './retry.policy';
-import { fail, pass, warn, type Subject } from './verification.subject';
+import { fail, pass, warn, type Subject, type SubjectCaller } from './verification.subject';
 
 /** What the platform-identity checks found. */
 export interface CheckResults {
@@ -15,10 +15,19 @@ export interface CheckResults {
 const describeFailure = (o: AssumeOutcome) => (o.ok ? '' : `STS answered ${o.code}: ${o.message}`);
 const sessionName = () => `runtrail-verify-${ulid()}`;
 
+/** The caller slug the foreign-tenant check uses when the integration is verified without a caller. */
+const ANY_CALLER_SLUG = 'runtrail-verification';
+
 /**
- * Checks 1-4 with runtrail's platform identity: assume with the right external id per scope (with
- * retries for eventual consistency), SourceIdentity and session tags allowed, no external id
- * refused (confused deputy), the other scope's external id refused (scope separation).
+ * The checks with runtrail's platform identity, for the attachment's caller:
+ * 1. each enabled scope's external id is accepted (retried for IAM eventual consistency), with
+ *    SourceIdentity and session tags only when the integration sends them;
+ * 2. no external id is refused (the confused deputy);
+ * 3. another tenant's external id for the same integration and caller is refused (the confused
+ *    deputy across runtrail tenants: a condition of `*` or `*@…` accepts it);
+ * 4. the scope the attachment leaves off is refused (a warning only: the seeds' "any stack" policy
+ *    legitimately accepts both scopes).
+ * Without a caller only 2 and 3 run: there is no external id that should work yet.
  */
 export async function platformChecks(
   sts: StsGateway,
@@ -28,12 +37,16 @@ export async function platformChecks(
 ): Promise<CheckResults> {
   const results: CheckResults = { checks: [], eventualConsistencySuspected: false };
   let reachable = false;
-  for (const scope of subject.scopes) {
-    reachable = (await scopeChecks(sts, subject, scope, policy, platformRoot, results)) || reachable;
+  if (subject.caller) {
+    for (const scope of subject.scopes) {
+      reachable =
+        (await scopeChecks(sts, subject, subject.caller, scope, policy, platformRoot, results)) || reachable;
+    }
   }
   results.checks.push(await confusedDeputyCheck(sts, subject, platformRoot));
-  if (subject.otherScope && reachable)
-    results.checks.push(await separationCheck(sts, subject, subject.otherScope));
+  results.checks.push(await foreignTenantCheck(sts, subject, platformRoot));
+  if (subject.caller && subject.otherScope && reachable)
+    results.checks.push(await separationCheck(sts, subject, subject.caller, subject.otherScope));
   return results;
 }
 
@@ -54,15 +67,42 @@ export async function confusedDeputyCheck(
   );
 }
 
+/** Another tenant's external id (an account slug no tenant can have) must be refused. */
+async function foreignTenantCheck(sts: StsGateway, subject: Subject, platformRoot: string): Promise<VerifyCheck> {
+  const { integration, caller } = subject;
+  const id = foreignExternalId({
+    integrationId: integration.id,
+    callerSlug: caller?.slug ?? ANY_CALLER_SLUG,
+    scope: subject.scopes[0] ?? 'read',
+  });
+  const outcome = await sts.assumeRole({
+    roleArn: integration.roleArn,
+    region: integration.region,
+    sessionName: sessionName(),
+    durationSeconds: 900,
+    externalId: id,
+  });
+  if (!outcome.ok)
+    return pass('foreign-external-id', "another runtrail account's external id is refused");
+  return fail(
+    'foreign-external-id',
+    `runtrail's platform account (${platformRoot}) can assume ${integration.roleArn} with the external id ${id}, which ` +
+      `belongs to no account of yours: the trust policy accepts any runtrail account's external id (a condition such as "*" ` +
+      `or "*@…"), so another runtrail tenant could register this role and receive its credentials. Match sts:ExternalId on ` +
+      `ids that start with "${integration.account}@" (see the suggested statement).`,
+  );
+}
+
 async function scopeChecks(
   sts: StsGateway,
   subject: Subject,
+  caller: SubjectCaller,
   scope: Scope,
   policy: RetryPolicy,
   platformRoot: string,
   results: CheckResults,
 ) {
-  const { integration, caller } = subject;
+  const { integration } = subject;
   const base: AssumeRoleInput = {
     roleArn: integration.roleArn,
     region: integration.region,
@@ -105,19 +145,21 @@ async function scopeChecks(
         : `assumed with the ${scope} external id`,
     ),
   );
-  const withSource = await sts.assumeRole({
-    ...base,
-    sessionName: sessionName(),
-    sourceIdentity: `verify-${ulid()}`,
-  });
-  results.checks.push(
-    withSource.ok
-      ? pass(`set-source-identity:${scope}`, 'sts:SetSourceIdentity is allowed')
-      : fail(
-          `set-source-identity:${scope}`,
-          `the trust policy does not allow sts:SetSourceIdentity (${describeFailure(withSource)}). runtrail sets SourceIdentity to the run id on every session so that CloudTrail ties each call to its run; add "sts:SetSourceIdentity" to the Action of the statement trusting ${platformRoot}.`,
-        ),
-  );
+  if (integration.sourceIdentity) {
+    const withSource = await sts.assumeRole({
+      ...base,
+      sessionName: sessionName(),
+      sourceIdentity: `verify-${ulid()}`,
+    });
+    results.checks.push(
+      withSource.ok
+        ? pass(`set-source-identity:${scope}`, 'sts:SetSourceIdentity is allowed')
+        : fail(
+            `set-source-identity:${scope}`,
+            `SourceIdentity is on for this integration but the trust policy does not allow sts:SetSourceIdentity (${describeFailure(withSource)}). Add "sts:SetSourceIdentity" to the Action of the statement trusting ${platformRoot} (see the suggested statement), or turn sourceIdentity off.`,
+          ),
+    );
+  }
   if (integration.sessionTagging) {
     const tags = sessionTags({
       run: ulid(),
@@ -132,15 +174,20 @@ async function scopeChecks(
         ? pass(`tag-session:${scope}`, 'sts:TagSession is allowed')
         : fail(
             `tag-session:${scope}`,
-            `session tagging is on but the trust policy does not allow sts:TagSession (${describeFailure(tagged)}). Add "sts:TagSession" to the Action of the statement trusting ${platformRoot}, or turn session tagging off.`,
+            `session tagging is on but the trust policy does not allow sts:TagSession (${describeFailure(tagged)}). Add "sts:TagSession" to the Action of the statement trusting ${platformRoot} (see the suggested statement), or turn session tagging off.`,
           ),
     );
   }
   return true;
 }
 
-async function separationCheck(sts: StsGateway, subject: Subject, other: Scope): Promise<VerifyCheck> {
-  const { integration, caller } = subject;
+async function separationCheck(
+  sts: StsGateway,
+  subject: Subject,
+  caller: SubjectCaller,
+  other: Scope,
+): Promise<VerifyCheck> {
+  const { integration } = subject;
   const id = externalId({
     account: integration.account,
     integrationId: integration.id,
@@ -159,7 +206,7 @@ async function separationCheck(sts: StsGateway, subject: Subject, other: Scope):
   return warn(
     'scope-separation',
     `the role can also be assumed with the ${other} external id (${id}), which this attachment does not enable: read and write are not separated. ` +
-      "Match sts:ExternalId with StringEquals on exactly the enabled scopes' external ids (see the suggested statement).",
+      "If you want them separated, match sts:ExternalId with StringEquals on exactly the enabled scopes' external ids (see the suggested statement).",
   );
 }
 

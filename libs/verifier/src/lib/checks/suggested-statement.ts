@@ -1,38 +1,19 @@
-import { externalId, partitionOf } from '@runtrail/aws-identity';
+import { externalId, platformTrustStatement, type TrustStatement } from '@runtrail/aws-identity';
 import type { Subject } from './verification.subject';
 
 /**
  * The statement that makes a role safe for runtrail's platform mode: only runtrail's platform
- * account, only with this integration's external ids, and the session features runtrail uses.
+ * account, only with this caller's external ids (any caller of this integration when verified
+ * without one), and only the session features the integration uses.
  */
-export function platformStatement(subject: Subject, platformAccountId: string): Record<string, unknown> {
-  const { integration } = subject;
-  const partition = partitionOf(integration.roleArn);
-  const condition = subject.probing
-    ? { StringLike: { 'sts:ExternalId': `${integration.account}@${integration.id}@*` } }
-    : {
-        StringEquals: {
-          'sts:ExternalId': subject.scopes.map((scope) =>
-            externalId({
-              account: integration.account,
-              integrationId: integration.id,
-              callerSlug: subject.caller.slug,
-              scope,
-            }),
-          ),
-        },
-      };
-  return {
-    Sid: `Runtrail${integration.id}`,
-    Effect: 'Allow',
-    Principal: { AWS: `arn:${partition}:iam::${platformAccountId}:root` },
-    Action: [
-      'sts:AssumeRole',
-      'sts:SetSourceIdentity',
-      ...(integration.sessionTagging ? ['sts:TagSession'] : []),
-    ],
-    Condition: condition,
-  };
+export function platformStatement(subject: Subject, platformAccountId: string): TrustStatement {
+  const { integration, caller } = subject;
+  const externalIds = caller
+    ? subject.scopes.map((scope) =>
+        externalId({ account: integration.account, integrationId: integration.id, callerSlug: caller.slug, scope }),
+      )
+    : [];
+  return platformTrustStatement({ integration, platformAccountId, externalIds });
 }
 
 /** The statement for OIDC mode: runtrail's issuer as a federated principal, pinned to the caller's `sub`. */
@@ -43,7 +24,7 @@ export function oidcStatement(
   audience: string,
 ): Record<string, unknown> {
   const { caller } = subject;
-  const sub = subject.probing
+  const sub = !caller
     ? `space:*:*:*:run_type:*:scope:*`
     : `space:${caller.spaceId}:${caller.type}:${caller.id}:run_type:*:scope:${subject.scopes.length === 1 ? subject.scopes[0] : '*'}`;
   return {
