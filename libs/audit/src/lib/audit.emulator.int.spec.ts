@@ -79,7 +79,7 @@ describeEachDatabase('audit end to end with the aws-emulator', (db) => {
 
   it('links a run\'s AssumeRole, its CreateRole and the chained session\'s calls into the run\'s timeline', async () => {
     await phase(runId, 'APPLYING');
-    const run = await assumeForRun(emulator.endpoint, { runId, callerId: CALLER.id, callerSlug: CALLER.slug, integrationId: INTEGRATION });
+    const run = await assumeForRun(emulator.endpoint, { runId, callerSlug: CALLER.slug, integrationId: INTEGRATION });
     await issued(runId, { accessKeyId: run.credentials.accessKeyId, sessionName: run.sessionName, assumedRoleArn: run.assumedRoleArn, expiresAt: run.expiresAt.toISOString() });
     const chained = await createAndChain(emulator.endpoint, run.credentials, roleName, runId);
     await iam(emulator.endpoint, chained).send(new CreateRoleCommand({ RoleName: chainedRoleName, AssumeRolePolicyDocument: JSON.stringify({
@@ -134,7 +134,7 @@ describeEachDatabase('audit end to end with the aws-emulator', (db) => {
 
   it('raises an AssumeRole nobody issued, and an issuance that never reached the trail, after their grace', async () => {
     const rogueRun = ulid();
-    await assumeForRun(emulator.endpoint, { runId: rogueRun, callerId: CALLER.id, callerSlug: CALLER.slug, integrationId: INTEGRATION });
+    await assumeForRun(emulator.endpoint, { runId: rogueRun, callerSlug: CALLER.slug, integrationId: INTEGRATION });
     const ghostRun = ulid();
     await phase(ghostRun, 'APPLYING');
     await issued(ghostRun, { accessKeyId: 'ASIAGHOSTNEVERUSED01', sessionName: `${ghostRun}@x@acme`, assumedRoleArn: null, expiresAt: new Date(Date.now() + 900_000).toISOString() });

@@ -41,14 +41,20 @@ export function iam(endpoint: string, credentials: Credentials): IAMClient {
   return new IAMClient({ endpoint, region: REGION, credentials, maxAttempts: 1 });
 }
 
-/** What credential-broker does for a run in platform mode: AssumeRole with runtrail's identity formats. */
-export async function assumeForRun(endpoint: string, run: { runId: string; callerId: string; callerSlug: string; integrationId: string }) {
-  const sessionName = roleSessionName({ runId: run.runId, callerId: run.callerId, account: 'acme' });
+/**
+ * What credential-broker does for a run in platform mode: AssumeRole with runtrail's identity
+ * formats, with SourceIdentity unless the integration has it off (`sourceIdentity: false`).
+ */
+export async function assumeForRun(
+  endpoint: string,
+  run: { runId: string; callerSlug: string; integrationId: string; sourceIdentity?: boolean },
+) {
+  const sessionName = roleSessionName({ runId: run.runId, callerSlug: run.callerSlug, account: 'acme' });
   const out = await sts(endpoint, PLATFORM).send(new AssumeRoleCommand({
     RoleArn: DEMO_ROLE,
     RoleSessionName: sessionName,
     ExternalId: externalId({ account: 'acme', integrationId: run.integrationId, callerSlug: run.callerSlug, scope: 'write' }),
-    SourceIdentity: run.runId,
+    SourceIdentity: run.sourceIdentity === false ? undefined : run.runId,
     DurationSeconds: 900,
   }));
   const c = out.Credentials;
@@ -61,8 +67,11 @@ export async function assumeForRun(endpoint: string, run: { runId: string; calle
   };
 }
 
-/** With the run's credentials: create a deployer role trusting the demo role, then chain into it. */
-export async function createAndChain(endpoint: string, runCredentials: Credentials, roleName: string, runId: string) {
+/**
+ * With the run's credentials: create a deployer role trusting the demo role, then chain into it, as a
+ * Terraform provider's `assume_role` does (setting SourceIdentity only when `runId` is given).
+ */
+export async function createAndChain(endpoint: string, runCredentials: Credentials, roleName: string, runId: string | null) {
   const admin = iam(endpoint, runCredentials);
   await admin.send(new CreateRoleCommand({
     RoleName: roleName,
@@ -75,7 +84,7 @@ export async function createAndChain(endpoint: string, runCredentials: Credentia
   const chained = await sts(endpoint, runCredentials).send(new AssumeRoleCommand({
     RoleArn: `arn:aws:iam::${CUSTOMER}:role/${roleName}`,
     RoleSessionName: 'terraform-deployer',
-    SourceIdentity: runId,
+    SourceIdentity: runId ?? undefined,
   }));
   const c = chained.Credentials;
   if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error('chained AssumeRole returned no credentials');

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { errorOf } from '../testing/error-of.helper';
-import { arbAccount, arbRoleArn, arbUlid } from '../testing/identity.arbitraries';
+import { arbAccount, arbCallerSlug, arbRoleArn, arbUlid } from '../testing/identity.arbitraries';
 import { accountOfArn, assumedRoleArn, isPartition, partitionOf, roleNameOfArn } from './arn.parser';
 import { parseRoleSessionName, roleSessionName } from './role-session-name.format';
 
@@ -84,8 +84,8 @@ describe('assumedRoleArn', () => {
 
   it('keeps partition, account and a runtrail session name readable for every role', () => {
     fc.assert(
-      fc.property(arbRoleArn, arbUlid, arbUlid, arbAccount, (roleArn, runId, callerId, account) => {
-        const session = roleSessionName({ runId, callerId, account });
+      fc.property(arbRoleArn, arbUlid, arbCallerSlug, arbAccount, (roleArn, runId, callerSlug, account) => {
+        const session = roleSessionName({ runId, callerSlug, account });
         const match = ASSUMED_ROLE_ARN.exec(assumedRoleArn(roleArn, session));
         expect(match).not.toBeNull();
         expect(match?.[1]).toBe(partitionOf(roleArn));

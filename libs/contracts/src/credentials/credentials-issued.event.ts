@@ -10,7 +10,8 @@ import { issuanceSubjectSchema } from './issuance.schema';
  */
 export const credentialsIssuedSchema = issuanceSubjectSchema.extend({
   sessionName: z.string(),
-  sourceIdentity: z.string(),
+  /** The run id sent as SourceIdentity; null when the integration does not send one. */
+  sourceIdentity: z.string().nullable(),
   externalIdUsed: z.boolean(),
   /** Absent in worker mode, where the worker assumes the role itself. */
   accessKeyId: z.string().regex(/^(ASIA|AKIA)[A-Z0-9]{12,124}$/, 'must be an AWS access key id').nullable(),

@@ -1,7 +1,19 @@
 // Frozen: v1 subjects and fields may gain optional members; anything breaking is a new major.
 import { z } from 'zod';
 import { defineEvent } from '../lib/define';
-import { compactJwe, integrationMode, isoDateTime, phase, scope, ulid, workerId } from '../lib/primitives';
+import {
+  callerSlug,
+  callerType,
+  compactJwe,
+  integrationMode,
+  isoDateTime,
+  phase,
+  runType,
+  scope,
+  spaceId,
+  ulid,
+  workerId,
+} from '../lib/primitives';
 
 /**
  * `deliveries.v1.<workerId>.<runId>`: one integration's credentials for one run phase, sealed to the
@@ -16,6 +28,14 @@ export const deliverySchema = z.object({
   mode: integrationMode,
   sealed: compactJwe,
   expiresAt: isoDateTime,
+  /**
+   * The run's context (not secret), so the worker can give the command `RUNTRAIL_*` and
+   * `TF_VAR_runtrail_run_id` without being told it otherwise. Absent in deliveries of brokers that
+   * predate it.
+   */
+  caller: z.object({ type: callerType, slug: callerSlug }).optional(),
+  spaceId: spaceId.optional(),
+  runType: runType.optional(),
 });
 export type Delivery = z.infer<typeof deliverySchema>;
 
@@ -48,7 +68,8 @@ export const deliveryPlaintextSchema = z.discriminatedUnion('mode', [
     roleArn: z.string(),
     externalId: z.string(),
     sessionName: z.string(),
-    sourceIdentity: z.string(),
+    /** Only when the integration sends SourceIdentity (`sts:SetSourceIdentity` in the trust policy). */
+    sourceIdentity: z.string().optional(),
     durationSeconds: z.number().int(),
     region: z.string().nullable(),
   }),

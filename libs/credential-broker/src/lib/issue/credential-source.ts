@@ -29,6 +29,11 @@ export interface IssuanceTarget {
   caller: CallerRef;
   runType: RunType;
   scope: Scope;
+  /**
+   * The account's OIDC audience from `integrations.v1.resolve`; absent, the issuer's default. The
+   * verifier asks for the same one, so a role it passed accepts the broker's tokens.
+   */
+  oidcAudience?: string;
 }
 
 /**
@@ -38,7 +43,8 @@ export interface IssuanceTarget {
 export interface ObtainedCredentials {
   plaintext: DeliveryPlaintext;
   sessionName: string;
-  sourceIdentity: string;
+  /** The run id sent as SourceIdentity, or null when the integration does not send one. */
+  sourceIdentity: string | null;
   accessKeyId: string | null;
   assumedRoleArn: string | null;
   expiresAt: Date;
@@ -96,7 +102,15 @@ export class CredentialSource {
   ) {}
 
   sessionNameOf(target: IssuanceTarget): string {
-    return roleSessionName({ runId: target.runId, callerId: target.caller.id, account: target.account });
+    return roleSessionName({ runId: target.runId, callerSlug: target.caller.slug, account: target.account });
+  }
+
+  /**
+   * The SourceIdentity for the run (its id), or null where the integration has not opted in:
+   * without `sts:SetSourceIdentity` in the trust policy STS refuses the call.
+   */
+  sourceIdentityOf(target: IssuanceTarget, integration: IntegrationSnapshot): string | null {
+    return integration.sourceIdentity ? sourceIdentity(target.runId) : null;
   }
 
   async obtain(
@@ -105,7 +119,7 @@ export class CredentialSource {
     externalId: string,
   ): Promise<ObtainedCredentials> {
     const sessionName = this.sessionNameOf(target);
-    const source = sourceIdentity(target.runId);
+    const source = this.sourceIdentityOf(target, integration);
     const common = { sessionName, sourceIdentity: source };
     const retry = this.settings.stsRetry;
 
@@ -120,7 +134,7 @@ export class CredentialSource {
           roleArn: integration.roleArn,
           externalId,
           sessionName,
-          sourceIdentity: source,
+          ...(source ? { sourceIdentity: source } : {}),
           durationSeconds: integration.durationSeconds,
           region: integration.region,
         },
@@ -155,7 +169,7 @@ export class CredentialSource {
           region: integration.region,
           externalId,
           sessionName,
-          sourceIdentity: source,
+          sourceIdentity: source ?? undefined,
           durationSeconds: integration.durationSeconds,
           tags,
           transitiveTagKeys: tags ? [...TRANSITIVE_SESSION_TAG_KEYS] : undefined,
@@ -176,12 +190,14 @@ export class CredentialSource {
       spaceId: target.spaceId,
       callerType: target.caller.type,
       callerId: target.caller.id,
+      callerSlug: target.caller.slug,
       runType: target.runType,
       runId: target.runId,
       scope: target.scope,
+      audience: target.oidcAudience,
       sessionTags: tags,
       transitiveTagKeys: tags ? [...TRANSITIVE_SESSION_TAG_KEYS] : undefined,
-      sourceIdentity: true,
+      sourceIdentity: integration.sourceIdentity,
       replyKey: replyKey.publicJwk,
     });
     return open(reply.sealedToken, replyKey.privateKey, z.string());

@@ -11,10 +11,14 @@ import {
   ResolveIntegrationsRequest,
   RunPhaseChangedEvent,
   credentialsIssuedSchema,
+  deliveryPlaintextSchema,
+  deliverySchema,
   type CredentialsIssued,
+  type Delivery,
+  type DeliveryPlaintext,
 } from '@runtrail/contracts';
 import { MessageBus } from '@runtrail/messaging';
-import { generateSealingKeyPair, seal, type SealingKeyPair } from '@runtrail/sealing';
+import { generateSealingKeyPair, open, seal, type SealingKeyPair } from '@runtrail/sealing';
 import { freePort, startNatsServer, type RunningNatsServer } from '@runtrail/testing';
 import { credentialBrokerEnv } from '../credential-broker.env';
 import { CredentialBrokerModule } from '../credential-broker.module';
@@ -25,12 +29,17 @@ const RUN = '01DSJ63P40BAZY4VW8BXXG7M4K';
 const CALLER = '01HZY1V6QK3M7W3X9T2B5C8D4E';
 const INTEGRATION = '01HZY1V6QK3M7W3X9T2B5C8D4F';
 const ROLE = 'arn:aws:iam::222222222222:role/deploy';
+/** A caller whose integrations (platform and worker mode) have not opted in to SourceIdentity. */
+const OPTED_OUT = '01HZY1V6QK3M7W3X9T2B5C8D4H';
+const OPTED_OUT_INTEGRATIONS = ['01HZY1V6QK3M7W3X9T2B5C8D4J', '01HZY1V6QK3M7W3X9T2B5C8D4K'];
 
 /** STS that hands out numbered sessions and counts calls. */
 class CountingSts extends StsAdapter {
   calls = 0;
+  readonly inputs: AssumeRoleInput[] = [];
   async assumeRole(input: AssumeRoleInput): Promise<TemporaryCredentials> {
     this.calls++;
+    this.inputs.push(input);
     const n = String(this.calls).padStart(4, '0');
     return {
       accessKeyId: `ASIAFAKESESSION0${n}`,
@@ -43,6 +52,60 @@ class CountingSts extends StsAdapter {
   assumeRoleWithWebIdentity(): Promise<TemporaryCredentials> {
     throw new Error('not used');
   }
+}
+
+/** integrations' answer for {@link OPTED_OUT}: SourceIdentity off, as new integrations are by default. */
+function optedOutReply() {
+  const integration = (id: string, mode: 'platform' | 'worker') => ({
+    integration: {
+      id,
+      account: 'acme',
+      name: `deploy-${mode}`,
+      roleArn: ROLE,
+      durationSeconds: 900,
+      region: null,
+      labels: [],
+      spaceId: 'root',
+      mode,
+      sessionTagging: false,
+      sourceIdentity: false,
+      customExternalId: null,
+      healthy: true,
+      version: 1,
+    },
+    attachmentId: ulidLike(id),
+    externalId: `acme@${id}@no-source-identity@write`,
+  });
+  return {
+    ok: true,
+    data: {
+      caller: { type: 'module', id: OPTED_OUT, slug: 'no-source-identity', spaceId: 'root', labels: [] },
+      integrations: [
+        integration(OPTED_OUT_INTEGRATIONS[0]!, 'platform'),
+        integration(OPTED_OUT_INTEGRATIONS[1]!, 'worker'),
+      ],
+    },
+  };
+}
+
+/** Another valid ULID for an attachment id. */
+const ulidLike = (id: string) => `${id.slice(0, -1)}Z`;
+
+/** Every delivery of a run, opened with the worker's key. */
+async function openedDeliveries(
+  runId: string,
+): Promise<Array<{ delivery: Delivery; plaintext: DeliveryPlaintext }>> {
+  const consumer = await jetstream(nc).consumers.get('DELIVERIES', {
+    filter_subjects: `deliveries.v1.w1.${runId}`,
+  });
+  const out = [];
+  for (let pending = (await consumer.info()).num_pending; pending > 0; pending--) {
+    const msg = await consumer.next({ expires: 5000 });
+    if (!msg) break;
+    const delivery = deliverySchema.parse(msg.json());
+    out.push({ delivery, plaintext: await open(delivery.sealed, keys.privateKey, deliveryPlaintextSchema) });
+  }
+  return out;
 }
 
 let nats: RunningNatsServer;
@@ -64,33 +127,37 @@ beforeAll(async () => {
   nc.subscribe(ResolveIntegrationsRequest.subject, {
     callback: (_e, msg) =>
       void msg.respond(
-        JSON.stringify({
-          ok: true,
-          data: {
-            caller: { type: 'stack', id: CALLER, slug: 'network', spaceId: 'root', labels: [] },
-            integrations: [
-              {
-                integration: {
-                  id: INTEGRATION,
-                  account: 'acme',
-                  name: 'deploy',
-                  roleArn: ROLE,
-                  durationSeconds: 900,
-                  region: null,
-                  labels: [],
-                  spaceId: 'root',
-                  mode: 'platform',
-                  sessionTagging: false,
-                  customExternalId: null,
-                  healthy: true,
-                  version: 1,
+        JSON.stringify(
+          (msg.json() as { callerId: string }).callerId === OPTED_OUT
+            ? optedOutReply()
+            : {
+                ok: true,
+                data: {
+                  caller: { type: 'stack', id: CALLER, slug: 'network', spaceId: 'root', labels: [] },
+                  integrations: [
+                    {
+                      integration: {
+                        id: INTEGRATION,
+                        account: 'acme',
+                        name: 'deploy',
+                        roleArn: ROLE,
+                        durationSeconds: 900,
+                        region: null,
+                        labels: [],
+                        spaceId: 'root',
+                        mode: 'platform',
+                        sessionTagging: false,
+                        customExternalId: null,
+                        healthy: true,
+                        version: 1,
+                      },
+                      attachmentId: '01HZY1V6QK3M7W3X9T2B5C8D4G',
+                      externalId: `acme@${INTEGRATION}@network@write`,
+                    },
+                  ],
                 },
-                attachmentId: '01HZY1V6QK3M7W3X9T2B5C8D4G',
-                externalId: `acme@${INTEGRATION}@network@write`,
               },
-            ],
-          },
-        }),
+        ),
       ),
   });
   nc.subscribe('credentials.v1.issued', {
@@ -208,5 +275,52 @@ describe('issuing idempotently (ledger + Nats-Msg-Id)', () => {
     expect(issued.find((e) => e.runId === runId)?.accessKeyId).toBe('ASIADEADREPLICA00002');
     const row = await app.get(IssuanceLedger).find({ runId, phase: 'APPLYING', integrationId: INTEGRATION });
     expect(row).toMatchObject({ state: 'delivered', accessKeyId: 'ASIADEADREPLICA00002' });
+  });
+});
+
+describe('SourceIdentity, opt-in per integration', () => {
+  it('is sent, and announced, for an integration from before the opt-in (its snapshot has no such field)', async () => {
+    const runId = '01DSJ63P40BAZY4VW8BXXG7M4P';
+    await bus.publish(RunPhaseChangedEvent, event(runId));
+    await until(() => issued.some((e) => e.runId === runId));
+    expect(sts.inputs.find((i) => i.sessionName.startsWith(runId))).toMatchObject({
+      sessionName: `${runId}@network@acme`,
+      sourceIdentity: runId,
+    });
+    expect(issued.find((e) => e.runId === runId)?.sourceIdentity).toBe(runId);
+  });
+
+  it('is left out of AssumeRole, the worker parameters and credentials.v1.issued where the integration has it off', async () => {
+    const runId = '01DSJ63P40BAZY4VW8BXXG7M4Q';
+    await bus.publish(RunPhaseChangedEvent, {
+      ...event(runId),
+      caller: { type: 'module', id: OPTED_OUT, slug: 'no-source-identity' },
+      spaceId: 'platform-01HZY1V6QK3M7W3X9T2B5C8D4M',
+      runType: 'PROPOSED',
+      phase: 'PLANNING',
+    });
+    await until(() => issued.filter((e) => e.runId === runId).length === 2);
+    const input = sts.inputs.find((i) => i.sessionName.startsWith(runId));
+    expect(input?.sessionName).toBe(`${runId}@no-source-identity@acme`);
+    expect(input).not.toHaveProperty('sourceIdentity', expect.anything());
+    expect(issued.filter((e) => e.runId === runId).map((e) => [e.mode, e.sourceIdentity])).toEqual(
+      expect.arrayContaining([
+        ['platform', null],
+        ['worker', null],
+      ]),
+    );
+    const opened = await openedDeliveries(runId);
+    expect(opened).toHaveLength(2);
+    const worker = opened.find((o) => o.plaintext.mode === 'worker')?.plaintext;
+    expect(worker).toMatchObject({ sessionName: `${runId}@no-source-identity@acme` });
+    expect(worker).not.toHaveProperty('sourceIdentity');
+    // Each delivery tells the worker the run's context, for the command's RUNTRAIL_* variables.
+    for (const { delivery } of opened) {
+      expect(delivery).toMatchObject({
+        caller: { type: 'module', slug: 'no-source-identity' },
+        spaceId: 'platform-01HZY1V6QK3M7W3X9T2B5C8D4M',
+        runType: 'PROPOSED',
+      });
+    }
   });
 });

@@ -9,7 +9,7 @@ import {
   type RunPhaseChanged,
   type Scope,
 } from '@runtrail/contracts';
-import { assumedRoleArn, sourceIdentity } from '@runtrail/aws-identity';
+import { assumedRoleArn } from '@runtrail/aws-identity';
 import { MessageBus } from '@runtrail/messaging';
 import { seal } from '@runtrail/sealing';
 import { BrokerSettings } from '../broker.settings';
@@ -85,7 +85,7 @@ export class IssueCredentialsUseCase {
       );
       return;
     }
-    const target: IssuanceTarget = { ...event, scope };
+    const target: IssuanceTarget = { ...event, scope, oidcAudience: resolved.oidcAudience };
     const outcomes = await Promise.allSettled(
       resolved.integrations.map((entry) => this.issueOne(event, target, entry, attempt)),
     );
@@ -198,6 +198,9 @@ export class IssueCredentialsUseCase {
       mode: integration.mode,
       sealed,
       expiresAt: obtained.expiresAt.toISOString(),
+      caller: { type: event.caller.type, slug: event.caller.slug },
+      spaceId: event.spaceId,
+      runType: event.runType,
     });
 
     let accessKeyId = obtained.accessKeyId;
@@ -241,7 +244,7 @@ export class IssueCredentialsUseCase {
       roleArn: integration.roleArn,
       mode: integration.mode,
       sessionName,
-      sourceIdentity: sourceIdentity(event.runId),
+      sourceIdentity: this.source.sourceIdentityOf(target, integration),
       externalIdUsed: integration.mode !== 'oidc',
       accessKeyId,
       assumedRoleArn: integration.mode === 'worker' ? null : assumedRoleArn(integration.roleArn, sessionName),

@@ -22,7 +22,8 @@ export interface AssumeRoleInput {
   region: string | null;
   externalId: string;
   sessionName: string;
-  sourceIdentity: string;
+  /** Omitted unless the integration sends SourceIdentity. */
+  sourceIdentity?: string;
   durationSeconds: number;
   tags?: Array<{ Key: string; Value: string }>;
   transitiveTagKeys?: string[];
