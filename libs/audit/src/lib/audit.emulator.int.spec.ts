@@ -43,7 +43,7 @@ describeEachDatabase('audit end to end with the aws-emulator', (db) => {
       runId, account: 'acme', spaceId: 'root', caller: CALLER, runType: 'TRACKED', phase: p, workerId: 'worker-1',
       workerPublicKey: worker, at: new Date().toISOString(),
     });
-  const issued = (runId: string, e: Pick<CredentialsIssued, 'accessKeyId' | 'sessionName' | 'assumedRoleArn' | 'expiresAt'>) =>
+  const issued = (runId: string, e: Pick<CredentialsIssued, 'accessKeyId' | 'sessionName' | 'assumedRoleArn' | 'expiresAt'> & Partial<CredentialsIssued>) =>
     audit.bus.publish(CredentialsIssuedEvent, {
       runId, account: 'acme', spaceId: 'root', caller: CALLER, phase: 'APPLYING', scope: 'write', workerId: 'worker-1',
       integrationId: INTEGRATION, roleArn: DEMO_ROLE, mode: 'platform', sourceIdentity: runId, externalIdUsed: true,
@@ -111,6 +111,47 @@ describeEachDatabase('audit end to end with the aws-emulator', (db) => {
     // No secret of either session was stored, in any form.
     expect(JSON.stringify(body)).not.toContain(run.credentials.secretAccessKey);
     expect(JSON.stringify(body)).not.toContain(chained.sessionToken);
+  });
+
+  // SourceIdentity is opt-in per integration: without it, the AssumeRole is matched by access key
+  // id, and a session the run chains into by the run's key that called AssumeRole (its parent).
+  it.each([
+    ['the issuance reaches audit before the trail', true],
+    ['the trail reaches audit before the issuance', false],
+  ])('links a run without SourceIdentity and the session it chains into when %s', async (_label, issuanceFirst) => {
+    const quietRun = ulid();
+    const deployer = `quiet-${quietRun.slice(-8).toLowerCase()}`;
+    await phase(quietRun, 'APPLYING');
+    const run = await assumeForRun(emulator.endpoint, { runId: quietRun, callerSlug: CALLER.slug, integrationId: INTEGRATION, sourceIdentity: false });
+    const issue = () => issued(quietRun, {
+      accessKeyId: run.credentials.accessKeyId, sessionName: run.sessionName, assumedRoleArn: run.assumedRoleArn,
+      expiresAt: run.expiresAt.toISOString(), sourceIdentity: null,
+    });
+    if (issuanceFirst) {
+      await issue();
+      await eventually(async () => ((await timeline(quietRun)).body.issuances?.length ? true : undefined));
+    }
+    const chained = await createAndChain(emulator.endpoint, run.credentials, deployer, null);
+    await pushTrail();
+    if (!issuanceFirst) {
+      const db = audit.app.get(AuditDb);
+      await eventually(async () => ((await db.all(`select 1 from "aws_session" where "access_key_id" = ?`, [chained.accessKeyId])).length ? true : undefined));
+      await issue();
+    }
+
+    const events = await eventually(async () => {
+      const items = (await timeline(quietRun)).body.events.items;
+      return items.some((e) => e.accessKeyId === chained.accessKeyId) ? items : undefined;
+    });
+    expect(run.sessionName).toBe(`${quietRun}@${CALLER.slug}@acme`);
+    expect(events.every((e) => e.sourceIdentity === null && e.runId === quietRun && e.account === 'acme')).toBe(true);
+    const byRun = events.filter((e) => e.accessKeyId === run.credentials.accessKeyId).map((e) => e.eventName).sort();
+    // The run's session created the deployer role and chained into it (the chained AssumeRole is its call).
+    expect(byRun).toEqual(['AssumeRole', 'AttachRolePolicy', 'CreateRole']);
+    expect(events.filter((e) => e.accessKeyId === chained.accessKeyId).map((e) => e.eventName)).toEqual(['GetCallerIdentity']);
+    expect(events.find((e) => e.eventName === 'AssumeRole' && e.accessKeyId !== run.credentials.accessKeyId)).toMatchObject({ link: 'issuance_access_key' });
+    const body = (await timeline(quietRun)).body;
+    expect(body.issuances).toEqual([expect.objectContaining({ accessKeyId: run.credentials.accessKeyId, seenInTrail: true })]);
   });
 
   it('answers "who created role X" with that run, by name and by ARN, as JSON and CSV', async () => {

@@ -1,6 +1,8 @@
 import { definePersistence, migrationList } from '@runtrail/persistence';
 import * as pg1 from './storage/migrations/postgres/20261122060000-create-audit-store.migration';
 import * as lite1 from './storage/migrations/sqlite/20261122060000-create-audit-store.migration';
+import * as pg2 from './storage/migrations/postgres/20261203090000-optional-issuance-source-identity.migration';
+import * as lite2 from './storage/migrations/sqlite/20261203090000-optional-issuance-source-identity.migration';
 
 /**
  * The audit service's own database (a SQLite file or a PostgreSQL schema named after it). No ORM
@@ -10,5 +12,5 @@ import * as lite1 from './storage/migrations/sqlite/20261122060000-create-audit-
 export const auditPersistence = definePersistence({
   service: 'audit',
   entities: [],
-  migrations: { sqlite: migrationList(lite1), postgres: migrationList(pg1) },
+  migrations: { sqlite: migrationList(lite1, lite2), postgres: migrationList(pg1, pg2) },
 });

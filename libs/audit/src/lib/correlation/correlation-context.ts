@@ -121,7 +121,7 @@ export function toIssuance(row: SqlRow): KnownIssuance {
     roleArn: String(row['role_arn']),
     accessKeyId: str(row['access_key_id']),
     sessionName: String(row['session_name']),
-    sourceIdentity: String(row['source_identity']),
+    sourceIdentity: str(row['source_identity']),
     issuedAt: num(row['issued_at']),
     assumeEventId: str(row['assume_event_id']),
   };

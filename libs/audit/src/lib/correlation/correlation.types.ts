@@ -18,7 +18,8 @@ export interface KnownIssuance {
   roleArn: string;
   accessKeyId: string | null;
   sessionName: string;
-  sourceIdentity: string;
+  /** Null where the integration does not send SourceIdentity. */
+  sourceIdentity: string | null;
   issuedAt: number;
   assumeEventId: string | null;
 }

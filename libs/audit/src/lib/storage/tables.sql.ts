@@ -92,7 +92,7 @@ export function auditTables(driver: 'sqlite' | 'postgres'): string[] {
       "mode" varchar(16) not null,
       "access_key_id" varchar(128) null,
       "session_name" varchar(128) not null,
-      "source_identity" varchar(128) not null,
+      "source_identity" varchar(128) not null, -- null allowed since 20261203090000 (SourceIdentity is opt-in)
       "issued_at" ${big} not null,
       "expires_at" ${big} not null,
       "assume_event_id" varchar(128) null
