@@ -1,4 +1,4 @@
-import type { RetryPolicy } from './sts/sts-retry';
+import type { RetryPolicy } from '@runtrail/aws-sts';
 
 /** Tunables of the broker derived from its environment, injected where needed. */
 export class BrokerSettings {

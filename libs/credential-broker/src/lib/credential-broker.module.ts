@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { Sts, type RetryPolicy } from '@runtrail/aws-sts';
 import { PersistenceModule } from '@runtrail/persistence';
 import { BrokerSettings } from './broker.settings';
 import { Clock, SystemClock } from './clock';
@@ -13,8 +14,10 @@ import { IssuanceLedger } from './ledger/issuance.ledger';
 import { RunStateStore } from './ledger/run-state.store';
 import { RefreshCredentialsHandler } from './refresh/refresh-credentials.handler';
 import { RefreshCredentialsUseCase } from './refresh/refresh-credentials.usecase';
-import { AwsStsAdapter, StsAdapter } from './sts/sts.adapter';
-import { DEFAULT_STS_RETRY } from './sts/sts-retry';
+import { StsAdapter } from './sts/sts.adapter';
+
+/** Retries of throttling, 5xx and network failures within one delivery of a run event (full jitter: replicas spread out). */
+const STS_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 50, maxDelayMs: 1000, fullJitter: true };
 
 /** Seams for tests and benchmarks; production passes none. */
 export interface CredentialBrokerModuleOptions {
@@ -39,13 +42,13 @@ export class CredentialBrokerModule {
       providers: [
         {
           provide: StsAdapter,
-          useValue: options.sts ?? new AwsStsAdapter({ endpointOverride: env.AWS_ENDPOINT_URL }),
+          useValue: options.sts ?? new Sts({ endpointOverride: env.AWS_ENDPOINT_URL }),
         },
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
         {
           provide: BrokerSettings,
           useValue: new BrokerSettings(RUN_EVENT_CONSUMER.ackWaitMs, RUN_EVENT_CONSUMER.maxDeliver, {
-            ...DEFAULT_STS_RETRY,
+            ...STS_RETRY,
             attempts: env.BROKER_STS_ATTEMPTS,
           }),
         },

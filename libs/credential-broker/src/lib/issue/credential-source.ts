@@ -5,6 +5,7 @@ import {
   sourceIdentity,
   TRANSITIVE_SESSION_TAG_KEYS,
 } from '@runtrail/aws-identity';
+import { retryTransient, type TemporaryCredentials } from '@runtrail/aws-sts';
 import {
   IssueTokenRequest,
   type DeliveryPlaintext,
@@ -18,8 +19,7 @@ import { generateSealingKeyPair, open } from '@runtrail/sealing';
 import { z } from 'zod';
 import { BrokerSettings } from '../broker.settings';
 import { Clock } from '../clock';
-import { StsAdapter, type TemporaryCredentials } from '../sts/sts.adapter';
-import { withStsRetry } from '../sts/sts-retry';
+import { StsAdapter } from '../sts/sts.adapter';
 
 /** Who the credentials are for: the run, its caller and the scope of its phase. */
 export interface IssuanceTarget {
@@ -143,16 +143,14 @@ export class CredentialSource {
 
     if (integration.mode === 'oidc') {
       const token = await this.webIdentityToken(target, integration);
-      const creds = await withStsRetry(
-        () =>
-          this.sts.assumeRoleWithWebIdentity({
-            roleArn: integration.roleArn,
-            region: integration.region,
-            sessionName,
-            durationSeconds: integration.durationSeconds,
-            webIdentityToken: token,
-          }),
-        retry,
+      const creds = await retryTransient(retry, () =>
+        this.sts.assumeRoleWithWebIdentity({
+          roleArn: integration.roleArn,
+          region: integration.region,
+          sessionName,
+          durationSeconds: integration.durationSeconds,
+          webIdentityToken: token,
+        }),
       );
       return fromSts(common, creds, integration.region, {
         mode: 'oidc',
@@ -162,19 +160,17 @@ export class CredentialSource {
     }
 
     const tags = integration.sessionTagging ? sessionTagsOf(target) : undefined;
-    const creds = await withStsRetry(
-      () =>
-        this.sts.assumeRole({
-          roleArn: integration.roleArn,
-          region: integration.region,
-          externalId,
-          sessionName,
-          sourceIdentity: source ?? undefined,
-          durationSeconds: integration.durationSeconds,
-          tags,
-          transitiveTagKeys: tags ? [...TRANSITIVE_SESSION_TAG_KEYS] : undefined,
-        }),
-      retry,
+    const creds = await retryTransient(retry, () =>
+      this.sts.assumeRole({
+        roleArn: integration.roleArn,
+        region: integration.region,
+        externalId,
+        sessionName,
+        sourceIdentity: source ?? undefined,
+        durationSeconds: integration.durationSeconds,
+        tags,
+        transitiveTagKeys: tags ? [...TRANSITIVE_SESSION_TAG_KEYS] : undefined,
+      }),
     );
     return fromSts(common, creds, integration.region, { mode: 'platform' });
   }

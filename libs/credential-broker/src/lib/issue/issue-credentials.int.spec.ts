@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { AssumeRoleInput, TemporaryCredentials } from '@runtrail/aws-sts';
 import { bootstrapService } from '@runtrail/bootstrap';
 import { loadConfig } from '@runtrail/config';
 import {
@@ -23,7 +24,7 @@ import { freePort, startNatsServer, type RunningNatsServer } from '@runtrail/tes
 import { credentialBrokerEnv } from '../credential-broker.env';
 import { CredentialBrokerModule } from '../credential-broker.module';
 import { IssuanceLedger } from '../ledger/issuance.ledger';
-import { StsAdapter, type AssumeRoleInput, type TemporaryCredentials } from '../sts/sts.adapter';
+import { StsAdapter } from '../sts/sts.adapter';
 
 const RUN = '01DSJ63P40BAZY4VW8BXXG7M4K';
 const CALLER = '01HZY1V6QK3M7W3X9T2B5C8D4E';
