@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { errorOf } from '../testing/error-of.helper';
-import { arbCallerType, arbRunType, arbScope, arbSpaceId, arbUlid } from '../testing/identity.arbitraries';
+import { NONEXISTENT_CALLER_SLUG } from '@runtrail/contracts';
+import {
+  arbCallerSlug,
+  arbCallerType,
+  arbRunType,
+  arbScope,
+  arbSpaceId,
+  arbUlid,
+} from '../testing/identity.arbitraries';
 import {
   DEFAULT_SUBJECT_TEMPLATE,
   oidcSubject,
@@ -14,6 +22,7 @@ import {
 const vars: SubjectVars = {
   spaceId: 'root',
   callerType: 'stack',
+  callerSlug: 'network',
   callerId: '01DSJ63P40BAZY4VW8BXXG7M4M',
   runType: 'TRACKED',
   runId: '01DSJ63P40BAZY4VW8BXXG7M4K',
@@ -23,6 +32,7 @@ const vars: SubjectVars = {
 const arbVars: fc.Arbitrary<Required<SubjectVars>> = fc.record({
   spaceId: arbSpaceId,
   callerType: arbCallerType,
+  callerSlug: arbCallerSlug,
   callerId: arbUlid,
   runType: arbRunType,
   runId: arbUlid,
@@ -32,11 +42,28 @@ const arbVars: fc.Arbitrary<Required<SubjectVars>> = fc.record({
 const DEFAULT_SHAPE = /^space:([^:]+):(stack|module):([^:]+):run_type:([A-Z]+):scope:(read|write)$/;
 
 describe('oidcSubject', () => {
-  it('defaults to space:<spaceId>:<callerType>:<callerId>:run_type:<runType>:scope:<scope>', () => {
-    expect(oidcSubject(vars)).toBe('space:root:stack:01DSJ63P40BAZY4VW8BXXG7M4M:run_type:TRACKED:scope:read');
+  it('defaults to space:<spaceId>:<callerType>:<callerSlug>:run_type:<runType>:scope:<scope>', () => {
+    expect(oidcSubject(vars)).toBe('space:root:stack:network:run_type:TRACKED:scope:read');
     expect(oidcSubject({ ...vars, callerType: 'module', scope: 'write', runType: 'TESTING' })).toBe(
-      'space:root:module:01DSJ63P40BAZY4VW8BXXG7M4M:run_type:TESTING:scope:write',
+      'space:root:module:network:run_type:TESTING:scope:write',
     );
+  });
+
+  it("renders seed 003's format with its Spacelift-shaped space id", () => {
+    expect(
+      oidcSubject({ ...vars, spaceId: 'production-01HND497T9JKR76MR3KA2CDJHP', callerSlug: 'infra', scope: 'write' }),
+    ).toBe('space:production-01HND497T9JKR76MR3KA2CDJHP:stack:infra:run_type:TRACKED:scope:write');
+  });
+
+  it("accepts the callerId in the slug's place (the issuer's fallback for requesters that send no slug)", () => {
+    expect(oidcSubject({ ...vars, callerSlug: vars.callerId })).toBe(
+      'space:root:stack:01DSJ63P40BAZY4VW8BXXG7M4M:run_type:TRACKED:scope:read',
+    );
+  });
+
+  it('accepts the never-registered caller slug, whose sub parses like a real one', () => {
+    const sub = oidcSubject({ ...vars, callerSlug: NONEXISTENT_CALLER_SLUG });
+    expect(DEFAULT_SHAPE.exec(sub)?.[3]).toBe(NONEXISTENT_CALLER_SLUG);
   });
 
   it('does not need a run id for the default template', () => {
@@ -48,19 +75,22 @@ describe('oidcSubject', () => {
     expect(oidcSubject(vars, 'runtrail:{callerType}:{callerId}:{runId}')).toBe(
       'runtrail:stack:01DSJ63P40BAZY4VW8BXXG7M4M:01DSJ63P40BAZY4VW8BXXG7M4K',
     );
+    expect(oidcSubject(vars, '{callerSlug}/{callerId}')).toBe('network/01DSJ63P40BAZY4VW8BXXG7M4M');
   });
 
   it('reads back to the values it was made from, so different run contexts never share a subject', () => {
     fc.assert(
       fc.property(arbVars, (v) => {
         const match = DEFAULT_SHAPE.exec(oidcSubject(v));
-        expect(match?.slice(1)).toEqual([v.spaceId, v.callerType, v.callerId, v.runType, v.scope]);
+        expect(match?.slice(1)).toEqual([v.spaceId, v.callerType, v.callerSlug, v.runType, v.scope]);
       }),
     );
   });
 
   it.each([
     ['callerId', { callerId: 'not-a-ulid' }],
+    ['callerSlug', { callerSlug: 'a:b' }],
+    ['callerSlug', { callerSlug: '*' }],
     ['spaceId', { spaceId: 'Root Space' }],
     ['runType', { runType: 'NIGHTLY' }],
   ])('refuses a bad %s, naming it', (field, patch) => {
@@ -103,7 +133,7 @@ describe('subjectTemplatePlaceholders', () => {
     expect(subjectTemplatePlaceholders(DEFAULT_SUBJECT_TEMPLATE)).toEqual<SubjectPlaceholder[]>([
       'spaceId',
       'callerType',
-      'callerId',
+      'callerSlug',
       'runType',
       'scope',
     ]);

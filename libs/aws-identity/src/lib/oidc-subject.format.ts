@@ -5,6 +5,7 @@ import {
   runType,
   scope,
   spaceId,
+  tokenCallerSlug,
   ulid,
   type CallerType,
   type RunType,
@@ -16,6 +17,7 @@ import { invalidField, invalidFields } from './invalid-field.error';
 export const SUBJECT_PLACEHOLDERS = [
   'spaceId',
   'callerType',
+  'callerSlug',
   'callerId',
   'runType',
   'runId',
@@ -23,9 +25,9 @@ export const SUBJECT_PLACEHOLDERS = [
 ] as const;
 export type SubjectPlaceholder = (typeof SUBJECT_PLACEHOLDERS)[number];
 
-/** The `sub` claim unless an account overrides it. */
+/** The `sub` claim unless an account overrides it: seed 003's, which names the caller by its slug. */
 export const DEFAULT_SUBJECT_TEMPLATE =
-  'space:{spaceId}:{callerType}:{callerId}:run_type:{runType}:scope:{scope}';
+  'space:{spaceId}:{callerType}:{callerSlug}:run_type:{runType}:scope:{scope}';
 
 /** A bound on templates so a stored override cannot grow a token without limit. */
 export const SUBJECT_TEMPLATE_MAX_LENGTH = 512;
@@ -34,13 +36,26 @@ export const SUBJECT_TEMPLATE_MAX_LENGTH = 512;
 export interface SubjectVars {
   spaceId: string;
   callerType: CallerType;
+  /**
+   * The caller's slug; a ULID is accepted too, for the issuer's fallback to the callerId when a
+   * requester predating `callerSlug` sends none.
+   */
+  callerSlug: string;
   callerId: string;
   runType: RunType;
   runId?: string;
   scope: Scope;
 }
 
-const subjectVars = z.object({ spaceId, callerType, callerId: ulid, runType, runId: ulid.optional(), scope });
+const subjectVars = z.object({
+  spaceId,
+  callerType,
+  callerSlug: z.union([tokenCallerSlug, ulid]),
+  callerId: ulid,
+  runType,
+  runId: ulid.optional(),
+  scope,
+});
 
 const KNOWN: ReadonlySet<string> = new Set(SUBJECT_PLACEHOLDERS);
 // A `{name}` token, or a brace that belongs to none.
@@ -86,8 +101,8 @@ export function renderSubjectTemplate(template: string, vars: SubjectVars): stri
 }
 
 /**
- * The OIDC `sub` claim: `space:<spaceId>:<stack|module>:<callerId>:run_type:<runType>:scope:<read|write>`
- * by default, or an account's own template.
+ * The OIDC `sub` claim: `space:<spaceId>:<stack|module>:<callerSlug>:run_type:<runType>:scope:<read|write>`
+ * by default (seed 003), or an account's own template.
  */
 export function oidcSubject(vars: SubjectVars, template: string = DEFAULT_SUBJECT_TEMPLATE): string {
   return renderSubjectTemplate(template, vars);

@@ -13,6 +13,8 @@ const CUSTOMER = '222222222222';
 const ADMIN = { accessKeyId: 'AKIA2222OIDCADMIN001', secretAccessKey: 'oidc-e2e-admin-local-secret-not-a-real-key' };
 const ROLE = `arn:aws:iam::${CUSTOMER}:role/acme-network-deploy`;
 const OTHER_CALLER = '01HZY1V6QK3M7W3X9T2B5C8D4F';
+/** The issuer's default `aud`: the host name of its public URL (the harness serves on 127.0.0.1). */
+const HOST_AUDIENCE = '127.0.0.1';
 
 let nats: RunningNatsServer;
 let issuer: IssuerApp;
@@ -62,7 +64,7 @@ beforeAll(async () => {
     },
   });
   const iam = new IAMClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: ADMIN, maxAttempts: 1 });
-  const created = await iam.send(new CreateOpenIDConnectProviderCommand({ Url: issuer.issuerOf('acme'), ClientIDList: ['sts.amazonaws.com'] }));
+  const created = await iam.send(new CreateOpenIDConnectProviderCommand({ Url: issuer.issuerOf('acme'), ClientIDList: [HOST_AUDIENCE] }));
   const hostPath = issuer.issuerOf('acme').replace(/^https?:\/\//, '');
   const trust = {
     Version: '2012-10-17',
@@ -72,8 +74,8 @@ beforeAll(async () => {
         Principal: { Federated: created.OpenIDConnectProviderArn },
         Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession', 'sts:SetSourceIdentity'],
         Condition: {
-          StringEquals: { [`${hostPath}:aud`]: 'sts.amazonaws.com' },
-          StringLike: { [`${hostPath}:sub`]: `space:root:stack:${APPLY_RUN.callerId}:run_type:*:scope:write` },
+          StringEquals: { [`${hostPath}:aud`]: HOST_AUDIENCE },
+          StringLike: { [`${hostPath}:sub`]: 'space:root:stack:network:run_type:*:scope:write' },
         },
       },
     ],
@@ -93,8 +95,8 @@ describe('AssumeRoleWithWebIdentity with runtrail tokens (aws-emulator)', () => 
   it("accepts the trusted stack's write run, with its run id as SourceIdentity and its session tags", async () => {
     const out = await assume(await tokenFor({ sessionTags: { run: APPLY_RUN.runId, scope: 'write' }, transitiveTagKeys: ['run'] }));
     expect(out).toMatchObject({
-      SubjectFromWebIdentityToken: `space:root:stack:${APPLY_RUN.callerId}:run_type:TRACKED:scope:write`,
-      Audience: 'sts.amazonaws.com',
+      SubjectFromWebIdentityToken: 'space:root:stack:network:run_type:TRACKED:scope:write',
+      Audience: HOST_AUDIENCE,
       SourceIdentity: APPLY_RUN.runId,
       AssumedRoleUser: { Arn: `arn:aws:sts::${CUSTOMER}:assumed-role/acme-network-deploy/${APPLY_RUN.runId}@acme` },
     });
@@ -106,9 +108,9 @@ describe('AssumeRoleWithWebIdentity with runtrail tokens (aws-emulator)', () => 
   });
 
   it.each([
-    ['another stack', { callerId: OTHER_CALLER }],
+    ['another stack', { callerId: OTHER_CALLER, callerSlug: 'billing' }],
     ['a plan (read scope)', { scope: 'read' as const, runType: 'PROPOSED' as const }],
-    ['a module with the same id', { callerType: 'module' as const }],
+    ['a module with the same slug', { callerType: 'module' as const }],
   ])('refuses a token whose sub does not match the trust policy: %s', async (_label, input) => {
     expect(await refusal(assume(await tokenFor(input)))).toEqual({ name: 'AccessDenied', message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity' });
   });

@@ -26,9 +26,15 @@ describe('oidcIssuerEnv', () => {
       OIDC_TOKEN_LIFETIME: 3600,
       OIDC_MAX_TOKEN_LIFETIME: 43200,
       OIDC_ROTATION_INTERVAL: 7 * 86400,
-      OIDC_DEFAULT_AUDIENCE: 'sts.amazonaws.com',
       OIDC_MAX_PUBLISHED_KEYS: 4,
     });
+  });
+
+  it("defaults the audience to the public URL's host name (as Spacelift's tokens carry theirs) unless OIDC_DEFAULT_AUDIENCE is set", () => {
+    const audienceOf = (env: Record<string, string>) => oidcIssuerConfig(loadConfig(oidcIssuerEnv, { ...base, ...env })).defaultAudience;
+    expect(audienceOf({})).toBe('runtrail.example.com');
+    expect(audienceOf({ OIDC_PUBLIC_URL: 'http://127.0.0.1:8080/api' })).toBe('127.0.0.1');
+    expect(audienceOf({ OIDC_DEFAULT_AUDIENCE: 'sts.amazonaws.com' })).toBe('sts.amazonaws.com');
   });
 
   it('requires OIDC_PUBLIC_URL and OIDC_KEK, naming both at once', () => {

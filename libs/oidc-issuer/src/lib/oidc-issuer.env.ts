@@ -33,7 +33,8 @@ export const oidcIssuerEnv = baseServiceEnv.extend({
     MAX_REQUESTABLE_LIFETIME_SECONDS,
   ),
   OIDC_ROTATION_INTERVAL: envDurationSeconds({ min: 3600, max: 365 * 86_400 }).default(7 * 86_400),
-  OIDC_DEFAULT_AUDIENCE: z.string().min(1).max(255).default('sts.amazonaws.com'),
+  /** Unset: the host name of `OIDC_PUBLIC_URL` (see `oidcIssuerConfig`). */
+  OIDC_DEFAULT_AUDIENCE: z.string().min(1).max(255).optional(),
   OIDC_MAX_PUBLISHED_KEYS: envInt({ min: 2, max: 10 }).default(4),
 });
 export type OidcIssuerEnv = z.output<typeof oidcIssuerEnv>;

@@ -9,6 +9,8 @@ import { AWS_TAGS_CLAIM } from './tokens/aws-tags.claim';
 import { AWS_SOURCE_IDENTITY_CLAIM } from './tokens/token-claims';
 
 const PRIVATE_PARAMS = ['d', 'p', 'q', 'dp', 'dq', 'qi'];
+/** `aud` when a request names none and OIDC_DEFAULT_AUDIENCE is unset: the host name of OIDC_PUBLIC_URL. */
+const HOST_AUDIENCE = '127.0.0.1';
 
 /** `token` with one claim changed and the original signature kept. */
 function tampered(token: string, change: Record<string, unknown>): string {
@@ -55,7 +57,7 @@ describeEachDatabase('oidc-issuer over HTTP and NATS', (db) => {
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['ES256'],
       scopes_supported: ['openid'],
-      claims_supported: expect.arrayContaining(['sub', 'aud', 'spaceId', 'callerType', 'callerId', 'runType', 'runId', 'scope', AWS_TAGS_CLAIM, AWS_SOURCE_IDENTITY_CLAIM]),
+      claims_supported: expect.arrayContaining(['sub', 'aud', 'spaceId', 'callerType', 'callerSlug', 'callerId', 'runType', 'runId', 'scope', AWS_TAGS_CLAIM, AWS_SOURCE_IDENTITY_CLAIM]),
     });
   });
 
@@ -83,8 +85,8 @@ describeEachDatabase('oidc-issuer over HTTP and NATS', (db) => {
     const { keys } = await issuer.jwks();
     expect(reply).toMatchObject({
       issuer: issuer.issuerOf('acme'),
-      audience: 'sts.amazonaws.com',
-      subject: 'space:root:stack:01HZY1V6QK3M7W3X9T2B5C8D4E:run_type:TRACKED:scope:write',
+      audience: HOST_AUDIENCE,
+      subject: 'space:root:stack:network:run_type:TRACKED:scope:write',
       kid: keys[0]!['kid'],
     });
     const expected = { jwksUrl: issuer.jwksUrlOf('acme'), issuer: reply.issuer, audience: reply.audience };
@@ -95,6 +97,7 @@ describeEachDatabase('oidc-issuer over HTTP and NATS', (db) => {
       sub: reply.subject,
       spaceId: 'root',
       callerType: 'stack',
+      callerSlug: 'network',
       callerId: APPLY_RUN.callerId,
       runType: 'TRACKED',
       runId: APPLY_RUN.runId,
@@ -114,6 +117,11 @@ describeEachDatabase('oidc-issuer over HTTP and NATS', (db) => {
     expect(verdict.ok && (verdict.claims['exp'] as number) - (verdict.claims['iat'] as number)).toBe(900);
   });
 
+  it('keeps the old sub for a requester that sends no caller slug: the callerId stands in', async () => {
+    const { reply } = await issue({ callerSlug: undefined });
+    expect(reply.subject).toBe(`space:root:stack:${APPLY_RUN.callerId}:run_type:TRACKED:scope:write`);
+  });
+
   it('answers a bad request with VALIDATION_FAILED over NATS', async () => {
     await expect(issue({ subjectTemplate: '{nope}' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('unknown placeholder {nope}') });
     await expect(issue({ sessionTags: { 'aws:x': '1' } })).rejects.toBeInstanceOf(RuntrailError);
@@ -125,7 +133,7 @@ describeEachDatabase('oidc-issuer over HTTP and NATS', (db) => {
       const { reply, token } = await issue();
       good = { token, issuer: reply.issuer };
     });
-    const expect_ = (account = 'acme', audience = 'sts.amazonaws.com') => ({ jwksUrl: issuer.jwksUrlOf(account), issuer: issuer.issuerOf(account), audience });
+    const expect_ = (account = 'acme', audience = HOST_AUDIENCE) => ({ jwksUrl: issuer.jwksUrlOf(account), issuer: issuer.issuerOf(account), audience });
 
     it('a tampered token (claims changed, signature kept)', async () => {
       const forged = tampered(good.token, { sub: 'space:root:stack:01HZY1V6QK3M7W3X9T2B5C8D4F:run_type:TRACKED:scope:write' });
@@ -156,7 +164,7 @@ describeEachDatabase('oidc-issuer over HTTP and NATS', (db) => {
     const day = 86_400_000;
     const before = await issue();
     const first = before.reply.kid;
-    const verify = (token: string) => verifyWithPyJwt(token, { jwksUrl: issuer.jwksUrlOf('acme'), issuer: issuer.issuerOf('acme'), audience: 'sts.amazonaws.com' });
+    const verify = (token: string) => verifyWithPyJwt(token, { jwksUrl: issuer.jwksUrlOf('acme'), issuer: issuer.issuerOf('acme'), audience: HOST_AUDIENCE });
     const kids = async () => (await issuer.jwks()).keys.map((k) => k['kid']);
 
     clock.advance(7 * day - 10 * 60_000);

@@ -19,6 +19,7 @@ export const APPLY_RUN: IssueInput = {
   spaceId: 'root',
   callerType: 'stack',
   callerId: '01HZY1V6QK3M7W3X9T2B5C8D4E',
+  callerSlug: 'network',
   runType: 'TRACKED',
   runId: '01DSJ63P40BAZY4VW8BXXG7M4K',
   scope: 'write',

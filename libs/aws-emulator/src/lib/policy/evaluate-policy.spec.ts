@@ -369,6 +369,21 @@ describe('trust policy evaluation: condition operators', () => {
     expect(check('space:dev:stack:01ABC:run_type:TRACKED:scope:write')).toBe('NotApplicable');
     expect(check('space:prod:stack:01ABC:run_type:TRACKED:scope:write', 'other')).toBe('NotApplicable');
   });
+
+  it("web identity: seed 003's conditions, one space or one stack by slug", () => {
+    const only = (sub: string) =>
+      trust([allow({ Federated: federated.federated }, { StringLike: { [`${GITHUB}:sub`]: sub } }, 'sts:AssumeRoleWithWebIdentity')]);
+    const check = (policy: ReturnType<typeof only>, sub: string) =>
+      decide(policy, federated, { [`${GITHUB}:sub`]: sub }, 'sts:AssumeRoleWithWebIdentity');
+    const space = only('space:production-01HND497T9JKR76MR3KA2CDJHP:*');
+    const stack = only('*:stack:oidc-is-awesome:*');
+    const sub = (space_: string, slug: string) => `space:${space_}:stack:${slug}:run_type:TRACKED:scope:write`;
+    expect(check(space, sub('production-01HND497T9JKR76MR3KA2CDJHP', 'infra'))).toBe('Allow');
+    expect(check(space, sub('legacy-01HND497T9JKR76MR3KA2CDJHP', 'infra'))).toBe('NotApplicable');
+    expect(check(stack, sub('production-01HND497T9JKR76MR3KA2CDJHP', 'oidc-is-awesome'))).toBe('Allow');
+    expect(check(stack, sub('production-01HND497T9JKR76MR3KA2CDJHP', 'oidc-is-awesome-too'))).toBe('NotApplicable');
+    expect(check(stack, 'space:root:module:oidc-is-awesome:run_type:TRACKED:scope:write')).toBe('NotApplicable');
+  });
 });
 
 describe('compilePolicy', () => {

@@ -92,6 +92,7 @@ export class RefreshCredentialsUseCase {
       caller,
       runType: run.runType as RunType,
       scope,
+      oidcAudience: resolved.oidcAudience,
     };
     const obtained = await this.source.obtain(target, entry.integration, entry.externalId);
     const sealed = await seal(obtained.plaintext, run.workerPublicKey);

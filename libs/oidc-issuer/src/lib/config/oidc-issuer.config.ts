@@ -39,6 +39,7 @@ export class OidcIssuerConfig {
     /** `OIDC_PUBLIC_URL` without a trailing slash. */
     readonly publicUrl: string,
     readonly kek: Buffer,
+    /** `aud` when a request names none: `OIDC_DEFAULT_AUDIENCE`, else the host name of `OIDC_PUBLIC_URL`. */
     readonly defaultAudience: string,
     readonly tokenLifetimeSeconds: number,
     readonly maxTokenLifetimeSeconds: number,
@@ -76,7 +77,9 @@ export function oidcIssuerConfig(env: OidcIssuerEnv): OidcIssuerConfig {
   return new OidcIssuerConfig(
     env.OIDC_PUBLIC_URL,
     kek,
-    env.OIDC_DEFAULT_AUDIENCE,
+    // Spacelift's tokens carry its host name as `aud` (seed 003), so the AWS console's one audience
+    // for a provider is the host the admin already typed in the provider URL.
+    env.OIDC_DEFAULT_AUDIENCE ?? new URL(env.OIDC_PUBLIC_URL).hostname,
     env.OIDC_TOKEN_LIFETIME,
     env.OIDC_MAX_TOKEN_LIFETIME,
     {

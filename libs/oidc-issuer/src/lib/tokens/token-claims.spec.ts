@@ -10,6 +10,7 @@ async function request(overrides: Partial<IssueTokenInput> = {}): Promise<IssueT
     spaceId: 'root',
     callerType: 'stack',
     callerId: '01HZY1V6QK3M7W3X9T2B5C8D4E',
+    callerSlug: 'oidc-is-awesome',
     runType: 'TRACKED',
     runId: '01DSJ63P40BAZY4VW8BXXG7M4K',
     scope: 'write',
@@ -24,7 +25,7 @@ describe('buildTokenClaims', () => {
     const { claims, droppedTags } = buildTokenClaims(await request({ sessionTags: { run: '01DSJ63P40BAZY4VW8BXXG7M4K' } }), context);
     expect(claims).toEqual({
       iss: 'https://rt.example.com/oidc/acme',
-      sub: 'space:root:stack:01HZY1V6QK3M7W3X9T2B5C8D4E:run_type:TRACKED:scope:write',
+      sub: 'space:root:stack:oidc-is-awesome:run_type:TRACKED:scope:write',
       aud: 'sts.amazonaws.com',
       iat: 1_800_000_000,
       nbf: 1_800_000_000,
@@ -32,6 +33,7 @@ describe('buildTokenClaims', () => {
       jti: 'j-1',
       spaceId: 'root',
       callerType: 'stack',
+      callerSlug: 'oidc-is-awesome',
       callerId: '01HZY1V6QK3M7W3X9T2B5C8D4E',
       runType: 'TRACKED',
       runId: '01DSJ63P40BAZY4VW8BXXG7M4K',
@@ -40,6 +42,18 @@ describe('buildTokenClaims', () => {
       [AWS_SOURCE_IDENTITY_CLAIM]: '01DSJ63P40BAZY4VW8BXXG7M4K',
     });
     expect(droppedTags).toEqual([]);
+  });
+
+  it("matches seed 003's example condition *:stack:oidc-is-awesome:* in a Spacelift-shaped space", async () => {
+    const { claims } = buildTokenClaims(await request({ spaceId: 'production-01HND497T9JKR76MR3KA2CDJHP' }), context);
+    expect(claims.sub).toBe('space:production-01HND497T9JKR76MR3KA2CDJHP:stack:oidc-is-awesome:run_type:TRACKED:scope:write');
+  });
+
+  it('puts the callerId where the slug goes for a requester that sends no slug, and no callerSlug claim', async () => {
+    const { callerSlug: _slug, ...old } = await request();
+    const { claims } = buildTokenClaims(old, context);
+    expect(claims.sub).toBe('space:root:stack:01HZY1V6QK3M7W3X9T2B5C8D4E:run_type:TRACKED:scope:write');
+    expect(claims).not.toHaveProperty('callerSlug');
   });
 
   it("renders the account's subject template and omits what was not asked for", async () => {

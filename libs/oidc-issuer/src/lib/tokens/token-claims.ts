@@ -10,7 +10,7 @@ export type IssueTokenInput = z.output<typeof IssueTokenRequest.request>;
 export const AWS_SOURCE_IDENTITY_CLAIM = 'https://aws.amazon.com/source_identity';
 
 /** runtrail's own claims besides the registered ones, so trust policies can condition on them. */
-export const CUSTOM_CLAIMS = ['spaceId', 'callerType', 'callerId', 'runType', 'runId', 'scope'] as const;
+export const CUSTOM_CLAIMS = ['spaceId', 'callerType', 'callerSlug', 'callerId', 'runType', 'runId', 'scope'] as const;
 
 /** Every claim a runtrail token may carry (announced in discovery's `claims_supported`). */
 export const SUPPORTED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', ...CUSTOM_CLAIMS, AWS_TAGS_CLAIM, AWS_SOURCE_IDENTITY_CLAIM] as const;
@@ -26,6 +26,8 @@ export interface TokenClaims {
   jti: string;
   spaceId: string;
   callerType: IssueTokenInput['callerType'];
+  /** Only when the request named the slug (a requester predating `callerSlug` does not). */
+  callerSlug?: string;
   callerId: string;
   runType: IssueTokenInput['runType'];
   runId: string;
@@ -52,7 +54,9 @@ export interface ClaimsContext {
  */
 export function buildTokenClaims(request: IssueTokenInput, context: ClaimsContext): { claims: TokenClaims; droppedTags: string[] } {
   const { spaceId, callerType, callerId, runType, runId, scope } = request;
-  const sub = oidcSubject({ spaceId, callerType, callerId, runType, runId, scope }, request.subjectTemplate);
+  // Without a slug (an older requester), the callerId stands in, so its tokens keep their old `sub`.
+  const callerSlug = request.callerSlug ?? callerId;
+  const sub = oidcSubject({ spaceId, callerType, callerSlug, callerId, runType, runId, scope }, request.subjectTemplate);
   const tags = awsTagsClaim(request.sessionTags, request.transitiveTagKeys);
   const claims: TokenClaims = {
     iss: context.issuer,
@@ -64,6 +68,7 @@ export function buildTokenClaims(request: IssueTokenInput, context: ClaimsContex
     jti: context.jti,
     spaceId,
     callerType,
+    ...(request.callerSlug === undefined ? {} : { callerSlug: request.callerSlug }),
     callerId,
     runType,
     runId,
