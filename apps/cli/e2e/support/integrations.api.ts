@@ -80,7 +80,7 @@ async function send<T>(
 /** The customer's IAM, as its admin: roles the tests make, and break after runtrail verified them. */
 export class CustomerIam {
   private readonly iam: IAMClient;
-  private oidc?: { providerArn: string; hostPath: string };
+  private oidc?: { providerArn: string; hostPath: string; audience: string };
 
   constructor(
     endpoint: string,
@@ -117,14 +117,19 @@ export class CustomerIam {
     await this.iam.send(new DeleteRoleCommand({ RoleName: name }));
   }
 
-  /** An IAM OIDC provider for runtrail's issuer and role `name` trusting web identities whose sub matches `subs`. */
+  /**
+   * An IAM OIDC provider for runtrail's issuer and role `name` trusting web identities whose sub
+   * matches `subs`. The audience is the issuer's default, its host name (seed 003).
+   */
   async createOidcRole(name: string, issuerUrl: string, subs: string[]): Promise<void> {
+    const audience = new URL(issuerUrl).hostname;
     const provider = await this.iam.send(
-      new CreateOpenIDConnectProviderCommand({ Url: issuerUrl, ClientIDList: ['sts.amazonaws.com'] }),
+      new CreateOpenIDConnectProviderCommand({ Url: issuerUrl, ClientIDList: [audience] }),
     );
     this.oidc = {
       providerArn: provider.OpenIDConnectProviderArn!,
       hostPath: issuerUrl.replace(/^https?:\/\//, ''),
+      audience,
     };
     await this.iam.send(
       new CreateRoleCommand({
@@ -145,7 +150,7 @@ export class CustomerIam {
   }
 
   private oidcTrust(subs: string[]): Record<string, unknown> {
-    const { providerArn, hostPath } = this.oidc!;
+    const { providerArn, hostPath, audience } = this.oidc!;
     return {
       Version: '2012-10-17',
       Statement: [
@@ -154,7 +159,7 @@ export class CustomerIam {
           Principal: { Federated: providerArn },
           Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession', 'sts:SetSourceIdentity'],
           Condition: {
-            StringEquals: { [`${hostPath}:aud`]: 'sts.amazonaws.com' },
+            StringEquals: { [`${hostPath}:aud`]: audience },
             StringLike: { [`${hostPath}:sub`]: subs },
           },
         },

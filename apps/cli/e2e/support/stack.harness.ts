@@ -34,8 +34,8 @@ export const DEMO_ROLE = `arn:aws:iam::${CUSTOMER}:role/runtrail-demo`;
 export const WORKER_ROLE = `arn:aws:iam::${CUSTOMER}:role/runtrail-worker`;
 export const OIDC_ROLE = `arn:aws:iam::${CUSTOMER}:role/runtrail-oidc`;
 const PLATFORM_ACCOUNT = '111111111111';
-/** The caller the verifier acts for when an integration is saved without an attachment (libs/verifier). */
-const VERIFIER_PROBE_ID = '00000000000000000000000000';
+/** A sub no token has: the OIDC role trusts no caller until `register` names one. */
+const NO_CALLER_YET = 'space:root:stack:no-caller-registered-yet:*';
 const BOOTSTRAP_TOKEN = randomBytes(24).toString('hex');
 
 /** The default seed plus a role the customer's own workers assume (worker mode). */
@@ -127,9 +127,9 @@ export class E2eStack {
     const brokerDatabaseUrl = options.brokerDatabaseUrl ?? `sqlite:${join(dataDir, 'broker.sqlite')}`;
     const iam = new CustomerIam(emulator.endpoint, CUSTOMER_ADMIN, PLATFORM_ACCOUNT);
     const stack = new E2eStack(nats, emulator, issuer, nc, responder, dataDir, brokerDatabaseUrl, clock, iam);
-    // With the real verifier the role must refuse other callers' tokens: `register` pins its subs.
+    // With the real verifier the role must refuse callers it does not name: `register` pins its subs.
     await iam.createOidcRole('runtrail-oidc', `http://127.0.0.1:${issuerPort}/oidc/acme`, [
-      real ? `space:root:stack:${VERIFIER_PROBE_ID}:*` : 'space:root:stack:*',
+      real ? NO_CALLER_YET : 'space:root:stack:*',
     ]);
     if (real) await stack.startIntegrations();
     for (let i = 0; i < (options.brokers ?? 1); i++) await stack.startBroker();
@@ -206,10 +206,7 @@ export class E2eStack {
   ): Promise<{ callerId: string; slug: string; integrations: CreatedIntegration[] }> {
     const callerId = await this.api.registerStack(slug);
     if (modes.includes('oidc'))
-      await this.iam.trustOidcSubs('runtrail-oidc', [
-        `space:root:stack:${VERIFIER_PROBE_ID}:*`,
-        `space:root:stack:${callerId}:*`,
-      ]);
+      await this.iam.trustOidcSubs('runtrail-oidc', [`space:root:stack:${slug}:*`]);
     const integrations: CreatedIntegration[] = [];
     for (const mode of modes) {
       const { roleArn, durationSeconds, region, sessionTagging } = integration(mode);

@@ -25,7 +25,13 @@ import { VerifierModule } from './verifier.module';
 
 type Integration = RequestOf<typeof VerifyRoleRequest>['integration'];
 const ROOT = join(__dirname, '../../../..');
-const CALLER = { type: 'stack' as const, id: ulid(), slug: 'network', spaceId: 'root' };
+/** Seed 003's stack and space. */
+const SPACE = 'production-01HND497T9JKR76MR3KA2CDJHP';
+const CALLER = { type: 'stack' as const, id: ulid(), slug: 'oidc-is-awesome', spaceId: SPACE };
+/** The issuer's default `aud`: the host name of its public URL. */
+const HOST_AUDIENCE = '127.0.0.1';
+/** An account's own audience (`oidcAudience` on the verify request). */
+const ACCOUNT_AUDIENCE = 'acme-prod';
 
 /** runtrail's OIDC issuer as its own process (the built app): the verifier asks it over NATS. */
 async function startIssuer(natsUrl: string, port: number): Promise<ChildProcess> {
@@ -103,7 +109,7 @@ describe('verifier, OIDC mode (check 5) against the aws-emulator and a running o
     providerArn =
       (
         await iam.send(
-          new CreateOpenIDConnectProviderCommand({ Url: issuerUrl, ClientIDList: ['sts.amazonaws.com'] }),
+          new CreateOpenIDConnectProviderCommand({ Url: issuerUrl, ClientIDList: [HOST_AUDIENCE, ACCOUNT_AUDIENCE] }),
         )
       ).OpenIDConnectProviderArn ?? '';
     hostPath = issuerUrl.replace(/^https?:\/\//, '');
@@ -122,7 +128,7 @@ describe('verifier, OIDC mode (check 5) against the aws-emulator and a running o
     await nats?.stop();
   });
 
-  async function oidcRole(sub: string): Promise<string> {
+  async function oidcRole(sub: string, aud = HOST_AUDIENCE): Promise<string> {
     const iam = new IAMClient({
       endpoint: emulator.endpoint,
       region: 'us-east-1',
@@ -134,7 +140,7 @@ describe('verifier, OIDC mode (check 5) against the aws-emulator and a running o
       Principal: { Federated: providerArn },
       Action: ['sts:AssumeRoleWithWebIdentity', 'sts:SetSourceIdentity', 'sts:TagSession'],
       Condition: {
-        StringEquals: { [`${hostPath}:aud`]: 'sts.amazonaws.com' },
+        StringEquals: { [`${hostPath}:aud`]: aud },
         StringLike: { [`${hostPath}:sub`]: sub },
       },
     };
@@ -148,7 +154,11 @@ describe('verifier, OIDC mode (check 5) against the aws-emulator and a running o
     return role.Role?.Arn ?? '';
   }
 
-  const verify = (roleArn: string): Promise<VerifyRoleReply> => {
+  type Caller = typeof CALLER;
+  const verify = (
+    roleArn: string,
+    options: { caller?: Caller | null; oidcAudience?: string } = {},
+  ): Promise<VerifyRoleReply> => {
     const integration: Integration = {
       id: ulid(),
       account: 'acme',
@@ -157,37 +167,91 @@ describe('verifier, OIDC mode (check 5) against the aws-emulator and a running o
       durationSeconds: 3600,
       region: null,
       labels: [],
-      spaceId: 'root',
+      spaceId: SPACE,
       mode: 'oidc',
       sessionTagging: false,
+      sourceIdentity: true,
       customExternalId: null,
     };
+    const caller = options.caller === undefined ? CALLER : options.caller;
     return bus.request(
       VerifyRoleRequest,
-      { integration, attachment: { caller: CALLER, read: true, write: false } },
+      {
+        integration,
+        ...(caller ? { attachment: { caller, read: true, write: false } } : {}),
+        ...(options.oidcAudience ? { oidcAudience: options.oidcAudience } : {}),
+      },
       { timeoutMs: 30_000 },
     );
   };
+  const statuses = (verdict: VerifyRoleReply) => verdict.checks.map((c) => [c.check, c.status]);
+  const STACK_ONLY = '*:stack:oidc-is-awesome:*';
 
-  it("accepts a role pinned to the caller: its token works, another caller's does not", async () => {
-    const verdict = await verify(await oidcRole(`space:root:stack:${CALLER.id}:*`));
-    expect(verdict.checks.map((c) => [c.check, c.status])).toEqual([
+  it("accepts seed 003's stack condition for that stack: its token works, a caller that cannot exist is refused", async () => {
+    const verdict = await verify(await oidcRole(STACK_ONLY));
+    expect(statuses(verdict)).toEqual([
       ['oidc-web-identity:read', 'pass'],
       ['oidc-other-caller:read', 'pass'],
       ['confused-deputy', 'pass'],
     ]);
     expect(verdict.safe).toBe(true);
-    expect(verdict.suggestedStatement).toMatchObject({ Principal: { Federated: providerArn } });
+    expect(verdict.suggestedStatement).toEqual({
+      Sid: expect.stringMatching(/^RuntrailOidc/),
+      Effect: 'Allow',
+      Principal: { Federated: providerArn },
+      Action: ['sts:AssumeRoleWithWebIdentity', 'sts:SetSourceIdentity'],
+      Condition: {
+        StringEquals: { [`${hostPath}:aud`]: HOST_AUDIENCE },
+        StringLike: { [`${hostPath}:sub`]: `space:${SPACE}:stack:oidc-is-awesome:run_type:*:scope:read` },
+      },
+    });
   });
 
-  it('refuses a role whose sub condition lets any caller in', async () => {
-    const verdict = await verify(await oidcRole('space:root:*'));
+  it('refuses another stack under the same condition', async () => {
+    const other = { ...CALLER, id: ulid(), slug: 'billing' };
+    const verdict = await verify(await oidcRole(STACK_ONLY), { caller: other });
+    expect(verdict.safe).toBe(false);
+    expect(verdict.checks.find((c) => c.check === 'oidc-web-identity:read')).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining(`sub space:${SPACE}:stack:billing:run_type:TRACKED:scope:read failed`),
+    });
+  });
+
+  it('refuses a role whose sub condition lets any caller of the space in', async () => {
+    const verdict = await verify(await oidcRole(`space:${SPACE}:*`));
     expect(verdict.safe).toBe(false);
     expect(verdict.checks.find((c) => c.check === 'oidc-other-caller:read')?.status).toBe('fail');
     expect(verdict.explanation).toContain('too wide');
     expect(JSON.stringify(verdict.suggestedStatement)).toContain(
-      `space:root:stack:${CALLER.id}:run_type:*:scope:read`,
+      `space:${SPACE}:stack:oidc-is-awesome:run_type:*:scope:read`,
     );
+  });
+
+  it('without a caller, only checks that callers the policy does not name are refused (no probe subject)', async () => {
+    const pinned = await verify(await oidcRole(STACK_ONLY), { caller: null });
+    expect(statuses(pinned)).toEqual([
+      ['oidc-other-caller:read', 'pass'],
+      ['oidc-other-caller:write', 'pass'],
+      ['confused-deputy', 'pass'],
+    ]);
+    expect(pinned.safe).toBe(true);
+    const wide = await verify(await oidcRole('*'), { caller: null });
+    expect(wide.safe).toBe(false);
+    expect(statuses(wide)).toContainEqual(['oidc-other-caller:read', 'fail']);
+    expect(JSON.stringify(wide.suggestedStatement)).toContain(`space:${SPACE}:*:<stack-or-module-slug>:run_type:*:scope:*`);
+  });
+
+  it("asks for the account's audience, as the broker does, and pins it in the statement", async () => {
+    const accountRole = await oidcRole(STACK_ONLY, ACCOUNT_AUDIENCE);
+    const withAudience = await verify(accountRole, { oidcAudience: ACCOUNT_AUDIENCE });
+    expect(withAudience.safe).toBe(true);
+    expect(JSON.stringify(withAudience.suggestedStatement)).toContain(`"${hostPath}:aud":"${ACCOUNT_AUDIENCE}"`);
+    // The same role refuses the issuer's default audience: verifier and broker must ask alike.
+    const withDefault = await verify(accountRole);
+    expect(withDefault.checks.find((c) => c.check === 'oidc-web-identity:read')).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining(`client id (audience) ${HOST_AUDIENCE}`),
+    });
   });
 
   it("refuses a role that does not trust runtrail's issuer, naming the provider to create", async () => {

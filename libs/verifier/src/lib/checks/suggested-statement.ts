@@ -15,30 +15,3 @@ export function platformStatement(subject: Subject, platformAccountId: string): 
     : [];
   return platformTrustStatement({ integration, platformAccountId, externalIds });
 }
-
-/** The statement for OIDC mode: runtrail's issuer as a federated principal, pinned to the caller's `sub`. */
-export function oidcStatement(
-  subject: Subject,
-  providerArn: string,
-  providerHostPath: string,
-  audience: string,
-): Record<string, unknown> {
-  const { caller } = subject;
-  const sub = !caller
-    ? `space:*:*:*:run_type:*:scope:*`
-    : `space:${caller.spaceId}:${caller.type}:${caller.id}:run_type:*:scope:${subject.scopes.length === 1 ? subject.scopes[0] : '*'}`;
-  return {
-    Sid: `RuntrailOidc${subject.integration.id}`,
-    Effect: 'Allow',
-    Principal: { Federated: providerArn },
-    Action: [
-      'sts:AssumeRoleWithWebIdentity',
-      'sts:SetSourceIdentity',
-      ...(subject.integration.sessionTagging ? ['sts:TagSession'] : []),
-    ],
-    Condition: {
-      StringEquals: { [`${providerHostPath}:aud`]: audience },
-      StringLike: { [`${providerHostPath}:sub`]: sub },
-    },
-  };
-}

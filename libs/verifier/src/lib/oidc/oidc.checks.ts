@@ -1,13 +1,19 @@
-import { accountOfArn, partitionOf, stsAudience } from '@runtrail/aws-identity';
-import { IssueTokenRequest, type IssueTokenReply, type Scope, type VerifyCheck } from '@runtrail/contracts';
+import {
+  IssueTokenRequest,
+  NONEXISTENT_CALLER_SLUG,
+  SCOPES,
+  type IssueTokenReply,
+  type Scope,
+  type VerifyCheck,
+} from '@runtrail/contracts';
 import type { MessageBus } from '@runtrail/messaging';
 import { generateSealingKeyPair, open } from '@runtrail/sealing';
 import { ulid } from 'ulid';
 import { z } from 'zod';
 import { withRetry, type RetryPolicy } from '../checks/retry.policy';
-import { oidcStatement } from '../checks/suggested-statement';
-import { fail, pass, type Subject } from '../checks/verification.subject';
+import { fail, pass, type Subject, type SubjectCaller } from '../checks/verification.subject';
 import type { StsGateway } from '../sts/sts.gateway';
+import { oidcStatement } from './oidc.statement';
 
 export interface OidcResults {
   checks: VerifyCheck[];
@@ -15,101 +21,139 @@ export interface OidcResults {
   statement: Record<string, unknown> | null;
 }
 
-/** A short-lived verification token from oidc-issuer, opened with a one-shot key (it never travels in plaintext). */
-async function verificationToken(
-  bus: MessageBus,
-  subject: Subject,
-  scope: Scope,
-  callerId: string,
-): Promise<{ reply: IssueTokenReply; token: string }> {
+interface Issued {
+  reply: IssueTokenReply;
+  token: string;
+}
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const sessionName = () => `runtrail-verify-${ulid()}`;
+
+/**
+ * A caller that no trust policy naming real callers accepts: same type and space as the one
+ * verified (the integration's space without one), with a slug no stack or module can be registered
+ * under (see `NONEXISTENT_CALLER_SLUG`), so it never collides with a real caller. A condition of
+ * `space:<spaceId>:*`, `*:stack:*` or no `sub` condition at all accepts it; one naming slugs does not.
+ */
+function nonexistentCaller(subject: Subject): SubjectCaller {
+  return {
+    type: subject.caller?.type ?? 'stack',
+    id: ulid(),
+    slug: NONEXISTENT_CALLER_SLUG,
+    spaceId: subject.caller?.spaceId ?? subject.integration.spaceId,
+  };
+}
+
+/**
+ * A short-lived verification token from oidc-issuer, opened with a one-shot key (it never travels
+ * in plaintext). It asks for the account's audience exactly as the broker does, and for the source
+ * identity claim only when the integration sends one, so a role that passes accepts real tokens.
+ */
+async function verificationToken(bus: MessageBus, subject: Subject, caller: SubjectCaller, scope: Scope): Promise<Issued> {
   const pair = await generateSealingKeyPair();
   const reply = await bus.request(IssueTokenRequest, {
     account: subject.integration.account,
-    spaceId: subject.caller.spaceId,
-    callerType: subject.caller.type,
-    callerId,
+    spaceId: caller.spaceId,
+    callerType: caller.type,
+    callerId: caller.id,
+    callerSlug: caller.slug,
     runType: 'TRACKED',
     runId: ulid(),
     scope,
     lifetimeSeconds: 300,
-    audience: stsAudience(partitionOf(subject.integration.roleArn)),
+    audience: subject.oidcAudience,
+    sourceIdentity: subject.integration.sourceIdentity,
     replyKey: pair.publicJwk,
   });
   return { reply, token: await open(reply.sealedToken, pair.privateKey, z.string()) };
 }
 
-/** Check 5: the caller's web-identity token is accepted, another caller's is refused. */
-export async function oidcChecks(
-  sts: StsGateway,
-  bus: MessageBus,
-  subject: Subject,
-  policy: RetryPolicy,
-): Promise<OidcResults> {
+/**
+ * Check 5, OIDC mode: for each enabled scope, the caller's web-identity token (its real `sub`) is
+ * accepted, retried for IAM eventual consistency; and a token for a caller that can never exist is
+ * refused, or the trust policy lets in callers it does not name. Without a caller only the refusal
+ * is checked, for both scopes: no `sub` should work yet.
+ */
+export async function oidcChecks(sts: StsGateway, bus: MessageBus, subject: Subject, policy: RetryPolicy): Promise<OidcResults> {
   const results: OidcResults = { checks: [], eventualConsistencySuspected: false, statement: null };
-  const { roleArn, region, durationSeconds } = subject.integration;
-  for (const scope of subject.scopes) {
-    let issued: { reply: IssueTokenReply; token: string };
-    try {
-      issued = await verificationToken(bus, subject, scope, subject.caller.id);
-    } catch (error) {
-      results.checks.push(
-        fail(
-          `oidc-token:${scope}`,
-          `runtrail's OIDC issuer gave no verification token: ${error instanceof Error ? error.message : String(error)}`,
-        ),
-      );
-      continue;
-    }
-    results.statement ??= statementFor(subject, issued.reply);
-    const attempt = () =>
-      sts.assumeRoleWithWebIdentity({
-        roleArn,
-        region,
-        durationSeconds,
-        sessionName: `runtrail-verify-${ulid()}`,
-        token: issued.token,
-      });
-    const { outcome, attempts } = await withRetry(policy, attempt);
-    if (outcome.ok) {
-      results.checks.push(
-        pass(
-          `oidc-web-identity:${scope}`,
-          `AssumeRoleWithWebIdentity with a token for sub ${issued.reply.subject} succeeded${attempts > 1 ? ` after ${attempts} attempts (IAM eventual consistency)` : ''}`,
-        ),
-      );
-    } else {
-      results.eventualConsistencySuspected ||= outcome.code === 'AccessDenied' && attempts > 1;
-      results.checks.push(
-        fail(
-          `oidc-web-identity:${scope}`,
-          `AssumeRoleWithWebIdentity with a token for sub ${issued.reply.subject} failed (${outcome.code}: ${outcome.message}). The account must have an IAM OIDC provider for ${issued.reply.issuer} with client id ${issued.reply.audience}, and the trust policy must allow that sub (see the suggested statement).`,
-        ),
-      );
-      continue;
-    }
-    const other = await verificationToken(bus, subject, scope, ulid());
-    const foreign = await sts.assumeRoleWithWebIdentity({
-      roleArn,
-      region,
-      durationSeconds: 900,
-      sessionName: `runtrail-verify-${ulid()}`,
-      token: other.token,
-    });
-    results.checks.push(
-      foreign.ok
-        ? fail(
-            `oidc-other-caller:${scope}`,
-            `a token for another caller (sub ${other.reply.subject}) was accepted too: the trust policy's sub condition is too wide; pin it to this caller (see the suggested statement).`,
-          )
-        : pass(`oidc-other-caller:${scope}`, 'a token for another caller is refused'),
-    );
+  const { caller } = subject;
+  const scopes = caller ? subject.scopes : SCOPES;
+  for (const scope of scopes) {
+    if (caller && !(await callerAccepted(sts, bus, subject, caller, scope, policy, results))) continue;
+    results.checks.push(await otherCallerRefused(sts, bus, subject, scope, results));
   }
   return results;
 }
 
-function statementFor(subject: Subject, reply: IssueTokenReply): Record<string, unknown> {
-  const url = new URL(reply.issuer);
-  const hostPath = `${url.host}${url.pathname.replace(/\/+$/, '')}`;
-  const providerArn = `arn:${partitionOf(subject.integration.roleArn)}:iam::${accountOfArn(subject.integration.roleArn)}:oidc-provider/${hostPath}`;
-  return oidcStatement(subject, providerArn, hostPath, reply.audience);
+/** The caller's token for `scope` is accepted; records the check and returns whether it passed. */
+async function callerAccepted(
+  sts: StsGateway,
+  bus: MessageBus,
+  subject: Subject,
+  caller: SubjectCaller,
+  scope: Scope,
+  policy: RetryPolicy,
+  results: OidcResults,
+): Promise<boolean> {
+  let issued: Issued;
+  try {
+    issued = await verificationToken(bus, subject, caller, scope);
+  } catch (error) {
+    results.checks.push(fail(`oidc-token:${scope}`, `runtrail's OIDC issuer gave no verification token: ${errorText(error)}`));
+    return false;
+  }
+  results.statement ??= oidcStatement(subject, issued.reply);
+  const { roleArn, region, durationSeconds } = subject.integration;
+  const attempt = () =>
+    sts.assumeRoleWithWebIdentity({ roleArn, region, durationSeconds, sessionName: sessionName(), token: issued.token });
+  const { outcome, attempts } = await withRetry(policy, attempt);
+  const check = `oidc-web-identity:${scope}`;
+  const sub = issued.reply.subject;
+  if (outcome.ok) {
+    const retried = attempts > 1 ? ` after ${attempts} attempts (IAM eventual consistency)` : '';
+    results.checks.push(pass(check, `AssumeRoleWithWebIdentity with a token for sub ${sub} succeeded${retried}`));
+    return true;
+  }
+  results.eventualConsistencySuspected ||= outcome.code === 'AccessDenied' && attempts > 1;
+  results.checks.push(
+    fail(
+      check,
+      `AssumeRoleWithWebIdentity with a token for sub ${sub} failed (${outcome.code}: ${outcome.message}). The account must have an IAM OIDC provider for ${issued.reply.issuer} with client id (audience) ${issued.reply.audience}, and the trust policy must allow that aud and sub (see the suggested statement).`,
+    ),
+  );
+  return false;
+}
+
+/** A token for a caller that can never exist must be refused: the `sub` condition names callers. */
+async function otherCallerRefused(
+  sts: StsGateway,
+  bus: MessageBus,
+  subject: Subject,
+  scope: Scope,
+  results: OidcResults,
+): Promise<VerifyCheck> {
+  const check = `oidc-other-caller:${scope}`;
+  let other: Issued;
+  try {
+    other = await verificationToken(bus, subject, nonexistentCaller(subject), scope);
+  } catch (error) {
+    return fail(check, `runtrail's OIDC issuer gave no verification token: ${errorText(error)}`);
+  }
+  results.statement ??= oidcStatement(subject, other.reply);
+  const { roleArn, region } = subject.integration;
+  const outcome = await sts.assumeRoleWithWebIdentity({
+    roleArn,
+    region,
+    durationSeconds: 900,
+    sessionName: sessionName(),
+    token: other.token,
+  });
+  if (!outcome.ok) return pass(check, `a token for a caller that does not exist (sub ${other.reply.subject}) is refused`);
+  const pin = subject.caller
+    ? 'pin it to this caller'
+    : 'pin it to the stacks and modules that use this role (replace the slug placeholder in the suggested statement; attaching a caller gives its exact statement)';
+  return fail(
+    check,
+    `a token for a caller that does not exist (sub ${other.reply.subject}) was accepted: the trust policy's sub condition is too wide, it lets in callers it does not name; ${pin}.`,
+  );
 }
