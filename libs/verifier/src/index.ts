@@ -7,4 +7,3 @@ export {
   type WebIdentityInput,
 } from './lib/sts/sts.gateway';
 export { AwsStsGateway } from './lib/sts/aws-sts.gateway';
-export { withRetry, retryBudgetMs, type RetryPolicy } from './lib/checks/retry.policy';

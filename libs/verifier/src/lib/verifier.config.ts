@@ -1,4 +1,4 @@
-import type { RetryPolicy } from './checks/retry.policy';
+import type { RetryPolicy } from '@runtrail/aws-sts';
 import type { VerifierEnv } from './verifier.env';
 
 /** The verifier's settings, derived once from its environment. */

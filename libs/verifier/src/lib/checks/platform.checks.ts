@@ -2,7 +2,7 @@ import { externalId, foreignExternalId, partitionOf, sessionTags } from '@runtra
 import type { Scope, VerifyCheck } from '@runtrail/contracts';
 import { ulid } from 'ulid';
 import type { AssumeOutcome, AssumeRoleInput, StsGateway } from '../sts/sts.gateway';
-import { retryBudgetMs, withRetry, type RetryPolicy } from './retry.policy';
+import { retryBudgetMs, withRetry, type RetryPolicy } from '@runtrail/aws-sts';
 import { fail, pass, warn, type Subject, type SubjectCaller } from './verification.subject';
 
 /** What the platform-identity checks found. */

@@ -10,7 +10,7 @@ import type { MessageBus } from '@runtrail/messaging';
 import { generateSealingKeyPair, open } from '@runtrail/sealing';
 import { ulid } from 'ulid';
 import { z } from 'zod';
-import { withRetry, type RetryPolicy } from '../checks/retry.policy';
+import { withRetry, type RetryPolicy } from '@runtrail/aws-sts';
 import { fail, pass, type Subject, type SubjectCaller } from '../checks/verification.subject';
 import type { StsGateway } from '../sts/sts.gateway';
 import { oidcStatement } from './oidc.statement';

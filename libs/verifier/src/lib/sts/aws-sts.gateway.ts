@@ -1,65 +1,40 @@
-import {
-  AssumeRoleCommand,
-  AssumeRoleWithWebIdentityCommand,
-  GetCallerIdentityCommand,
-  STSClient,
-  STSServiceException,
-} from '@aws-sdk/client-sts';
-import { partitionOf, stsEndpoint } from '@runtrail/aws-identity';
+import { isRetryableStsError, Sts, StsError, type StsCredentials } from '@runtrail/aws-sts';
+import { RuntrailError } from '@runtrail/contracts';
 import type { AssumeOutcome, AssumeRoleInput, StsGateway, WebIdentityInput } from './sts.gateway';
 
-/** Codes worth another attempt: IAM not yet consistent (a new role or policy looks like AccessDenied), throttling, outages. */
-const RETRYABLE = new Set([
-  'AccessDenied',
-  'Throttling',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'ServiceUnavailable',
-  'InternalFailure',
-  'IDPCommunicationError',
-]);
-
 /**
- * {@link StsGateway} on the AWS SDK with the default credential chain (runtrail's own identity).
- * `endpointOverride` (AWS_ENDPOINT_URL) points every call at one endpoint, e.g. the aws-emulator.
+ * {@link StsGateway} on `@runtrail/aws-sts` with the default credential chain (runtrail's own
+ * identity). `endpointOverride` (AWS_ENDPOINT_URL) points every call at one endpoint, e.g. the
+ * aws-emulator. AccessDenied counts as retryable here: right after a role or trust policy is
+ * created or changed, IAM's eventual consistency looks exactly like a refusal.
  */
 export class AwsStsGateway implements StsGateway {
-  private readonly clients = new Map<string, STSClient>();
+  private readonly sts: Sts;
   private account: Promise<string> | null = null;
 
   /** `credentials`: a seam for tests; production leaves it to the default credential chain. */
   constructor(
-    private readonly endpointOverride: string | undefined,
+    endpointOverride: string | undefined,
+    /** Where GetCallerIdentity is asked (its partition and regional endpoint). */
     private readonly defaultRegion: string,
-    private readonly credentials?: { accessKeyId: string; secretAccessKey: string },
-  ) {}
-
-  async assumeRole(input: AssumeRoleInput): Promise<AssumeOutcome> {
-    const command = new AssumeRoleCommand({
-      RoleArn: input.roleArn,
-      RoleSessionName: input.sessionName,
-      DurationSeconds: input.durationSeconds,
-      ExternalId: input.externalId,
-      SourceIdentity: input.sourceIdentity,
-      Tags: input.tags,
-    });
-    return this.outcomeOf(() => this.clientFor(input.roleArn, input.region).send(command));
+    credentials?: StsCredentials,
+  ) {
+    this.sts = new Sts({ endpointOverride, credentials });
   }
 
-  async assumeRoleWithWebIdentity(input: WebIdentityInput): Promise<AssumeOutcome> {
-    const command = new AssumeRoleWithWebIdentityCommand({
-      RoleArn: input.roleArn,
-      RoleSessionName: input.sessionName,
-      DurationSeconds: input.durationSeconds,
-      WebIdentityToken: input.token,
-    });
-    return this.outcomeOf(() => this.clientFor(input.roleArn, input.region).send(command));
+  assumeRole(input: AssumeRoleInput): Promise<AssumeOutcome> {
+    return outcomeOf(this.sts.assumeRole(input));
+  }
+
+  assumeRoleWithWebIdentity(input: WebIdentityInput): Promise<AssumeOutcome> {
+    const { token, ...rest } = input;
+    return outcomeOf(this.sts.assumeRoleWithWebIdentity({ ...rest, webIdentityToken: token }));
   }
 
   platformAccountId(): Promise<string> {
-    this.account ??= this.client(this.endpointOverride ?? 'https://sts.amazonaws.com', this.defaultRegion)
-      .send(new GetCallerIdentityCommand({}))
-      .then((identity) => identity.Account ?? '')
+    this.account ??= this.sts
+      .getCallerIdentity(this.defaultRegion)
+      .then((identity) => identity.account)
       .catch((error: unknown) => {
         this.account = null;
         throw error;
@@ -67,47 +42,21 @@ export class AwsStsGateway implements StsGateway {
     return this.account;
   }
 
-  /** Runs the call and keeps only whether it worked: the response (with its credentials) is dropped here. */
-  private async outcomeOf(call: () => Promise<{ Credentials?: unknown }>): Promise<AssumeOutcome> {
-    try {
-      const response = await call();
-      return response.Credentials
-        ? { ok: true }
-        : { ok: false, code: 'NoCredentials', message: 'STS answered without credentials', retryable: false };
-    } catch (error) {
-      if (error instanceof STSServiceException) {
-        const code = error.name;
-        const retryable = RETRYABLE.has(code) || (error.$metadata.httpStatusCode ?? 0) >= 500;
-        return { ok: false, code, message: error.message, retryable };
-      }
-      const message = error instanceof Error ? error.message : String(error);
-      return { ok: false, code: 'NetworkError', message, retryable: true };
-    }
-  }
-
-  private clientFor(roleArn: string, region: string | null): STSClient {
-    const endpoint = this.endpointOverride ?? stsEndpoint(partitionOf(roleArn), region);
-    return this.client(endpoint, region ?? this.defaultRegion);
-  }
-
-  private client(endpoint: string, region: string): STSClient {
-    const key = `${endpoint}|${region}`;
-    let client = this.clients.get(key);
-    if (!client) {
-      // The verifier does its own backoff, so the SDK must not hide failures behind retries.
-      client = new STSClient({
-        endpoint,
-        region,
-        maxAttempts: 1,
-        ...(this.credentials ? { credentials: this.credentials } : {}),
-      });
-      this.clients.set(key, client);
-    }
-    return client;
-  }
-
   destroy(): void {
-    for (const client of this.clients.values()) client.destroy();
-    this.clients.clear();
+    this.sts.destroy();
+  }
+}
+
+/** Keeps only whether the call worked: the credentials are dropped here, AWS's code and words kept. */
+async function outcomeOf(call: Promise<unknown>): Promise<AssumeOutcome> {
+  try {
+    await call;
+    return { ok: true };
+  } catch (error) {
+    if (!(error instanceof RuntrailError)) throw error;
+    const retryable = isRetryableStsError(error, { retryAccessDenied: true });
+    return error instanceof StsError
+      ? { ok: false, code: error.awsCode, message: error.awsMessage, retryable }
+      : { ok: false, code: error.code, message: error.message, retryable };
   }
 }
