@@ -60,8 +60,10 @@ afterAll(async () => {
 });
 
 describe('runtrail exec on the real stack', () => {
-  it('runs /usr/bin/aws as the assumed role, session <runId>@<callerId>@<account>; plan used the read external id, apply the write one', async () => {
-    const { callerId, integrations } = await stack.register(['platform'], 'network');
+  it('runs /usr/bin/aws as the assumed role, session <runId>@<callerSlug>@<account>; plan used the read external id, apply the write one', async () => {
+    const { callerId, integrations } = await stack.register(['platform'], 'network', {
+      sourceIdentity: true,
+    });
     const runId = ulid();
     const result = await stack.exec([...publishArgs(runId, callerId), '--', ...whoAmI('platform')]);
 
@@ -70,9 +72,7 @@ describe('runtrail exec on the real stack', () => {
       stderr: expect.stringContaining('APPLYING: running the command as'),
     });
     const identity = JSON.parse(result.stdout) as { Arn: string; Account: string };
-    expect(identity.Arn).toBe(
-      `arn:aws:sts::${CUSTOMER}:assumed-role/runtrail-demo/${runId}@${callerId}@acme`,
-    );
+    expect(identity.Arn).toBe(`arn:aws:sts::${CUSTOMER}:assumed-role/runtrail-demo/${runId}@network@acme`);
     const params = await trailParams(runId);
     const externalIds = params.map((p) => p['externalId']);
     expect(externalIds).toEqual([
@@ -81,7 +81,7 @@ describe('runtrail exec on the real stack', () => {
     ]);
     expect(params[1]).toMatchObject({
       sourceIdentity: runId,
-      roleSessionName: `${runId}@${callerId}@acme`,
+      roleSessionName: `${runId}@network@acme`,
       durationSeconds: 900,
     });
 
@@ -89,9 +89,9 @@ describe('runtrail exec on the real stack', () => {
       (m) => JSON.parse(m.data) as Record<string, unknown>,
     );
     const mine = issued.filter((e) => e['runId'] === runId);
-    expect(mine.map((e) => [e['phase'], e['scope'], e['mode'], e['refresh']])).toEqual([
-      ['PLANNING', 'read', 'platform', 0],
-      ['APPLYING', 'write', 'platform', 0],
+    expect(mine.map((e) => [e['phase'], e['scope'], e['mode'], e['refresh'], e['sourceIdentity']])).toEqual([
+      ['PLANNING', 'read', 'platform', 0, runId],
+      ['APPLYING', 'write', 'platform', 0, runId],
     ]);
     const phases = (await stack.streamMessages('RUNS', `runs.v1.phase.${runId}`)).map(
       (m) => (JSON.parse(m.data) as { phase: string }).phase,
@@ -99,7 +99,7 @@ describe('runtrail exec on the real stack', () => {
     expect(phases).toEqual(['INITIALIZING', 'PLANNING', 'APPLYING', 'FINISHED']);
   });
 
-  it('works in OIDC mode: a runtrail token, AssumeRoleWithWebIdentity, and the token file for the SDKs', async () => {
+  it('works in OIDC mode: a runtrail token, AssumeRoleWithWebIdentity, the token file for the SDKs, and the run in the environment', async () => {
     const { callerId, slug } = await stack.register(['oidc'], 'network-oidc');
     const runId = ulid();
     const result = await stack.exec([
@@ -108,14 +108,22 @@ describe('runtrail exec on the real stack', () => {
       'sh',
       '-c',
       `printf '%s\\n%s\\n%s\\n' "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" "$(cat "$AWS_WEB_IDENTITY_TOKEN_FILE")" > ${secretsDir}/oidc; ` +
+        'echo "run=$TF_VAR_runtrail_run_id id=$RUNTRAIL_RUN_ID caller=$RUNTRAIL_CALLER_TYPE/$RUNTRAIL_CALLER_SLUG space=$RUNTRAIL_SPACE_ID type=$RUNTRAIL_RUN_TYPE"; ' +
         'test -s "$AWS_WEB_IDENTITY_TOKEN_FILE" && echo "role=$AWS_ROLE_ARN" && exec /usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL" sts get-caller-identity --output json',
     ]);
 
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
     expect(result.stdout).toContain(`role=arn:aws:iam::${CUSTOMER}:role/runtrail-oidc`);
     expect(result.stdout).toContain(
-      `"Arn": "arn:aws:sts::${CUSTOMER}:assumed-role/runtrail-oidc/${runId}@${callerId}@acme"`,
+      `"Arn": "arn:aws:sts::${CUSTOMER}:assumed-role/runtrail-oidc/${runId}@${slug}@acme"`,
     );
+    // What a chained Terraform provider needs for session_name = var.runtrail_run_id (README).
+    expect(result.stdout).toContain(`run=${runId} id=${runId} caller=stack/${slug} space=root type=TASK\n`);
+    // exec knew the run from its flags here; a scheduler-driven exec reads it from the delivery.
+    const [delivery] = (await stack.streamMessages('DELIVERIES', `deliveries.v1.worker-e2e.${runId}`)).map(
+      (m) => JSON.parse(m.data) as Record<string, unknown>,
+    );
+    expect(delivery).toMatchObject({ caller: { type: 'stack', slug }, spaceId: 'root', runType: 'TASK' });
   });
 
   it('works in worker mode: the worker assumes the role with its own identity and the broker-chosen parameters', async () => {
@@ -129,16 +137,15 @@ describe('runtrail exec on the real stack', () => {
 
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
     expect(JSON.parse(result.stdout)).toMatchObject({
-      Arn: `arn:aws:sts::${CUSTOMER}:assumed-role/runtrail-worker/${runId}@${callerId}@acme`,
+      Arn: `arn:aws:sts::${CUSTOMER}:assumed-role/runtrail-worker/${runId}@${slug}@acme`,
     });
     const call = stack.emulator
       .events(CUSTOMER)
       .find((e) => e.eventName === 'AssumeRole' && JSON.stringify(e.requestParameters).includes(runId));
     expect(call?.userIdentity).toMatchObject({ arn: `arn:aws:iam::${CUSTOMER}:user/admin` });
-    expect(call?.requestParameters).toMatchObject({
-      externalId: `acme@${integrations[0]!.id}@${slug}@read`,
-      sourceIdentity: runId,
-    });
+    expect(call?.requestParameters).toMatchObject({ externalId: `acme@${integrations[0]!.id}@${slug}@read` });
+    // The integration did not opt in to SourceIdentity: the broker's parameters carry none, so exec sends none.
+    expect(call?.requestParameters).not.toHaveProperty('sourceIdentity');
   });
 
   it('reports a caller with no attachment for the scope as a clear failure, and does not run the command', async () => {

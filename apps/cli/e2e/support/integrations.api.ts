@@ -21,6 +21,8 @@ export interface IntegrationBody {
   durationSeconds: number;
   region: string;
   sessionTagging: boolean;
+  /** Send SourceIdentity (the API's default is off). */
+  sourceIdentity?: boolean;
 }
 
 /**

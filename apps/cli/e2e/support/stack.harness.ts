@@ -199,10 +199,12 @@ export class E2eStack {
   /**
    * Through the real integrations API, as a user: stack `slug` of `acme`, and per given mode an
    * integration on the role made for it, attached for read and write. Every save is verified.
+   * SourceIdentity is off, the API's default, unless `options.sourceIdentity`.
    */
   async register(
     modes: IntegrationMode[],
     slug: string,
+    options: { sourceIdentity?: boolean } = {},
   ): Promise<{ callerId: string; slug: string; integrations: CreatedIntegration[] }> {
     const callerId = await this.api.registerStack(slug);
     if (modes.includes('oidc'))
@@ -217,6 +219,7 @@ export class E2eStack {
         durationSeconds,
         region: region ?? 'us-east-1',
         sessionTagging,
+        sourceIdentity: options.sourceIdentity,
       });
       await this.api.attach(created.id, callerId);
       integrations.push(created);

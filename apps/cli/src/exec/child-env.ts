@@ -1,4 +1,7 @@
+import type { CallerType, RunType } from '@runtrail/contracts';
 import type { LiveCredentials } from './credentials';
+import type { OpenedDelivery } from './delivery-inbox';
+import type { ExecOptions } from './exec-options';
 
 /** Variables of the worker's own AWS identity that must not reach the run's command. */
 const AMBIENT_AWS = [
@@ -16,8 +19,21 @@ const AMBIENT_AWS = [
   'AWS_ROLE_SESSION_NAME',
 ];
 
+/**
+ * What the command is told about its run (nothing secret). Only the run id is always known: the rest
+ * comes from the `--publish-phases` flags or the delivery, which older brokers send without it.
+ */
+export interface RunContext {
+  runId: string;
+  callerType?: CallerType;
+  callerSlug?: string;
+  spaceId?: string;
+  runType?: RunType;
+}
+
 export interface ChildEnvInput {
   base: NodeJS.ProcessEnv;
+  run: RunContext;
   credentials: LiveCredentials;
   container: { url: string; authorizationToken: string };
   /** Leave the key variables out so the SDK's chain reaches the container endpoint (it reads env keys first). */
@@ -26,10 +42,18 @@ export interface ChildEnvInput {
   webIdentityTokenFile?: string;
 }
 
-/** The command's environment: the worker's, minus its AWS identity, plus the run's credentials. */
+/**
+ * The command's environment: the worker's, minus its AWS identity, plus the run's credentials and
+ * context (`RUNTRAIL_*`, and `TF_VAR_runtrail_run_id` for a chained provider's `session_name`).
+ */
 export function childEnv(input: ChildEnvInput): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...input.base };
   for (const name of AMBIENT_AWS) delete env[name];
+  // An unknown value is left out, never inherited: the worker's own environment must not pose as the run's.
+  for (const [name, value] of Object.entries(runVariables(input.run))) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
   const c = input.credentials;
   if (!input.containerOnly) {
     env['AWS_ACCESS_KEY_ID'] = c.accessKeyId;
@@ -49,4 +73,32 @@ export function childEnv(input: ChildEnvInput): NodeJS.ProcessEnv {
     env['AWS_ROLE_ARN'] = c.roleArn;
   }
   return env;
+}
+
+/** The run's variables by name, `undefined` where the value is not known. */
+function runVariables(run: RunContext): Record<string, string | undefined> {
+  return {
+    TF_VAR_runtrail_run_id: run.runId,
+    RUNTRAIL_RUN_ID: run.runId,
+    RUNTRAIL_CALLER_TYPE: run.callerType,
+    RUNTRAIL_CALLER_SLUG: run.callerSlug,
+    RUNTRAIL_SPACE_ID: run.spaceId,
+    RUNTRAIL_RUN_TYPE: run.runType,
+  };
+}
+
+/** What exec knows of the run: from its `--publish-phases` flags, else from the delivery. */
+export function runContextOf(
+  options: Pick<ExecOptions, 'runId' | 'publish'>,
+  opened: Pick<OpenedDelivery, 'delivery'>,
+): RunContext {
+  const known = options.publish;
+  const delivery = opened.delivery;
+  return {
+    runId: options.runId,
+    callerType: known?.caller.type ?? delivery.caller?.type,
+    callerSlug: known?.caller.slug ?? delivery.caller?.slug,
+    spaceId: known?.spaceId ?? delivery.spaceId,
+    runType: known?.runType ?? delivery.runType,
+  };
 }

@@ -1,5 +1,8 @@
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { retryTransient, Sts, type RetryPolicy } from '@runtrail/aws-sts';
 import type { DeliveryPlaintext } from '@runtrail/contracts';
+
+/** Worker mode's own AssumeRole: a few quick retries of throttling and outages, none of refusals. */
+const WORKER_STS_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 200, maxDelayMs: 2000, fullJitter: true };
 
 /** Credentials the command uses, in memory only. */
 export interface LiveCredentials {
@@ -16,7 +19,8 @@ export interface LiveCredentials {
 /**
  * Turns an opened delivery into credentials. In worker mode the worker assumes the role itself,
  * with its own ambient AWS identity (the SDK's default chain of this process), using the
- * parameters the broker chose (external id, session name, source identity, duration).
+ * parameters the broker chose (external id, session name, duration, and the source identity only
+ * where the integration sends one: without it the plaintext has none and none is sent).
  */
 export async function credentialsOf(
   plaintext: DeliveryPlaintext,
@@ -33,33 +37,28 @@ export async function credentialsOf(
       webIdentityToken: plaintext.mode === 'oidc' ? plaintext.webIdentityToken : undefined,
     };
   }
-  const sts = new STSClient({ endpoint: awsEndpointUrl, region: plaintext.region ?? 'us-east-1' });
+  // The worker's own identity, at the role partition's endpoint (or AWS_ENDPOINT_URL). A refusal
+  // names the role, "this worker" and AWS's reason, never a key.
+  const sts = new Sts({ endpointOverride: awsEndpointUrl, principal: 'this worker' });
   try {
-    const out = await sts.send(
-      new AssumeRoleCommand({
-        RoleArn: plaintext.roleArn,
-        ExternalId: plaintext.externalId,
-        RoleSessionName: plaintext.sessionName,
-        SourceIdentity: plaintext.sourceIdentity,
-        DurationSeconds: plaintext.durationSeconds,
+    const c = await retryTransient(WORKER_STS_RETRY, () =>
+      sts.assumeRole({
+        roleArn: plaintext.roleArn,
+        region: plaintext.region,
+        externalId: plaintext.externalId,
+        sessionName: plaintext.sessionName,
+        sourceIdentity: plaintext.sourceIdentity,
+        durationSeconds: plaintext.durationSeconds,
       }),
     );
-    const c = out.Credentials;
-    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration)
-      throw new Error('STS answered without credentials');
     return {
-      accessKeyId: c.AccessKeyId,
-      secretAccessKey: c.SecretAccessKey,
-      sessionToken: c.SessionToken,
-      expiration: c.Expiration,
-      roleArn: out.AssumedRoleUser?.Arn ?? plaintext.roleArn,
+      accessKeyId: c.accessKeyId,
+      secretAccessKey: c.secretAccessKey,
+      sessionToken: c.sessionToken,
+      expiration: c.expiration,
+      roleArn: c.assumedRoleArn || plaintext.roleArn,
       region: plaintext.region,
     };
-  } catch (error) {
-    // The worker's own identity: the message names the role and AWS's reason, never a key.
-    throw new Error(
-      `worker-mode AssumeRole of ${plaintext.roleArn} with this worker's AWS identity failed: ${(error as Error).name}: ${(error as Error).message}`,
-    );
   } finally {
     sts.destroy();
   }

@@ -5,7 +5,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { scopeOfPhase, STREAMS } from '@runtrail/contracts';
 import { ensureStreams, MessageBus } from '@runtrail/messaging';
 import { generateSealingKeyPair, type SealingKeyPair } from '@runtrail/sealing';
-import { childEnv } from './child-env';
+import { childEnv, runContextOf } from './child-env';
 import { runChild } from './child.runner';
 import { startContainerEndpoint } from './container-endpoint';
 import { CredentialKeeper, secretsOf } from './credential-keeper';
@@ -115,6 +115,7 @@ async function runWithCredentials(
   try {
     const env = childEnv({
       base: process.env,
+      run: runContextOf(options, opened),
       credentials: initial,
       container: endpoint,
       containerOnly: options.containerOnly,
