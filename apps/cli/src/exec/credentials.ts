@@ -19,7 +19,8 @@ export interface LiveCredentials {
 /**
  * Turns an opened delivery into credentials. In worker mode the worker assumes the role itself,
  * with its own ambient AWS identity (the SDK's default chain of this process), using the
- * parameters the broker chose (external id, session name, source identity, duration).
+ * parameters the broker chose (external id, session name, duration, and the source identity only
+ * where the integration sends one: without it the plaintext has none and none is sent).
  */
 export async function credentialsOf(
   plaintext: DeliveryPlaintext,
