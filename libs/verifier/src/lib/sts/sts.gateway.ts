@@ -1,13 +1,7 @@
+import type { AssumeRoleInput as StsAssumeRoleInput } from '@runtrail/aws-sts';
+
 /** One STS call's parameters (no credentials: the gateway uses runtrail's own identity). */
-export interface AssumeRoleInput {
-  roleArn: string;
-  region: string | null;
-  sessionName: string;
-  durationSeconds: number;
-  externalId?: string;
-  sourceIdentity?: string;
-  tags?: Array<{ Key: string; Value: string }>;
-}
+export type AssumeRoleInput = Omit<StsAssumeRoleInput, 'transitiveTagKeys'>;
 
 export interface WebIdentityInput {
   roleArn: string;
