@@ -10,9 +10,13 @@ const integration = {
 };
 
 describe('platformTrustStatement', () => {
-  it('is the seed\'s statement when no session feature is on: sts:AssumeRole alone, exact ids', () => {
+  it("is the seed's statement when no session feature is on: sts:AssumeRole alone, exact ids", () => {
     expect(
-      platformTrustStatement({ integration, platformAccountId: '111111111111', externalIds: ['acme@x@a@read'] }),
+      platformTrustStatement({
+        integration,
+        platformAccountId: '111111111111',
+        externalIds: ['acme@x@a@read'],
+      }),
     ).toEqual({
       Sid: 'Runtrail01HND497T9JKR76MR3KA2CDJHP',
       Effect: 'Allow',

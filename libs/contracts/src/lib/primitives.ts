@@ -21,7 +21,7 @@ export const spaceId = z
   .string()
   .max(64, 'must be a space id of at most 64 characters')
   .regex(
-    /^(?:[a-z0-9][a-z0-9_-]*|[a-z0-9][a-z0-9_-]*-[0-9A-HJKMNP-TV-Z]{26})$/,
+    /^(?:[a-z0-9][a-z0-9_-]*|[a-z0-9][a-z0-9_-]*-[0-9A-Z]{26})$/,
     'must be a space id: a lowercase slug (root, dev) or <name>-<ULID> as Spacelift writes them (production-01HND497T9JKR76MR3KA2CDJHP)',
   );
 

@@ -192,19 +192,40 @@ describeEachDatabase('integrations REST API: auth, validation, CRUD, paging', (d
       expect(worker.status).toBe(201);
     });
 
-    it('refuses an unsafe role with 422 carrying the verdict, and saves nothing', async () => {
+    it('stores an integration whose role does not exist yet (the provider creates the role after it), verifying at attach', async () => {
       const reply = await create({
-        name: 'unsafe',
+        name: 'role-comes-later',
         roleArn: 'arn:aws:iam::222222222222:role/does-not-exist',
       });
-      expect([reply.status, reply.body.code]).toEqual([422, 'UNSAFE_TRUST_POLICY']);
-      expect(reply.body.verdict?.safe).toBe(false);
-      expect(reply.body.verdict?.explanation).toContain('could not assume');
-      expect(reply.body.verdict?.suggestedStatement).toMatchObject({
+      expect(reply.status).toBe(201);
+      const caller = await api.call<{ id: string }>('POST', '/v1/callers', {
+        key: admin,
+        body: { type: 'stack', slug: 'waits-for-role' },
+      });
+      const attach = await api.call<
+        Problem & { verdict?: { safe: boolean; explanation: string; suggestedStatement: object } }
+      >('POST', `/v1/integrations/${(reply.body as { id: string }).id}/attachments`, {
+        key: admin,
+        body: { callerId: caller.body.id },
+      });
+      expect([attach.status, attach.body.code]).toEqual([422, 'UNSAFE_TRUST_POLICY']);
+      expect(attach.body.verdict?.safe).toBe(false);
+      expect(attach.body.verdict?.explanation).toContain('could not assume');
+      expect(attach.body.verdict?.suggestedStatement).toMatchObject({
         Principal: { AWS: 'arn:aws:iam::111111111111:root' },
       });
-      const all = await api.call<Page>('GET', '/v1/integrations?limit=100', { key: admin });
-      expect(all.body.items.map((i) => i.name)).not.toContain('unsafe');
+      const attachments = await api.call<Page>('GET', `/v1/attachments?callerId=${caller.body.id}`, {
+        key: admin,
+      });
+      expect(attachments.body.items).toEqual([]);
+    });
+
+    it('refuses the slugs runtrail reserves for its own checks', async () => {
+      const reply = await api.call<Problem>('POST', '/v1/accounts', {
+        key: BOOTSTRAP_TOKEN,
+        body: { slug: 'runtrail-foreign-tenant' },
+      });
+      expect([reply.status, reply.body.issues?.[0]?.path]).toEqual([400, 'slug']);
     });
   });
 

@@ -1,4 +1,4 @@
-import { UpdateAssumeRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, UpdateAssumeRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { AuthenticateApiKeyRequest, ResolveIntegrationsRequest, RuntrailError } from '@runtrail/contracts';
 import { describeEachDatabase, freePort, startNatsServer, startTestEmulator } from '@runtrail/testing';
 import { createHash } from 'node:crypto';
@@ -77,10 +77,10 @@ describeEachDatabase('integrations: callers, attachments, autoattach, events, re
       Sid: `Runtrail${id}`,
       Effect: 'Allow',
       Principal: { AWS: 'arn:aws:iam::111111111111:root' },
-      Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+      Action: 'sts:AssumeRole',
       Condition: { StringEquals: { 'sts:ExternalId': `acme@${id}@network@read` } },
     });
-    const twice = await post(`/v1/integrations/${id}/attachments`, { callerId: caller, read: true });
+    const twice = await post(`/v1/integrations/${id}/attachments`, { callerId: caller });
     expect(twice.status).toBe(409);
     const neither = await post(`/v1/integrations/${id}/attachments`, {
       callerId: caller,
@@ -88,6 +88,199 @@ describeEachDatabase('integrations: callers, attachments, autoattach, events, re
       write: false,
     });
     expect(neither.body.issues?.[0]?.path).toBe('read');
+  });
+
+  const createRole = async (name: string, statements: unknown[]) => {
+    const iam = new IAMClient({
+      endpoint: api.emulator.endpoint,
+      region: 'us-east-1',
+      credentials: CUSTOMER_ADMIN,
+    });
+    try {
+      const role = await iam.send(
+        new CreateRoleCommand({
+          RoleName: name,
+          AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
+        }),
+      );
+      return role.Role!.Arn!;
+    } finally {
+      iam.destroy();
+    }
+  };
+  type ExternalIds = {
+    read: string;
+    write: string;
+    assumeRolePolicyStatement: string;
+    statement: Record<string, unknown>;
+  };
+
+  it("follows the provider's order: integration first, external ids of a stack not yet attached, then the role, then attach", async () => {
+    await stack('provider-order');
+    const roleArn = 'arn:aws:iam::222222222222:role/provider-order';
+    const id = await integration('provider-order', { roleArn });
+    const ids = await api.call<ExternalIds>(
+      'GET',
+      `/v1/integrations/${id}/external-ids?stack=provider-order`,
+      {
+        key: admin,
+      },
+    );
+    expect(ids.status).toBe(200);
+    expect(ids.body).toMatchObject({
+      read: `acme@${id}@provider-order@read`,
+      write: `acme@${id}@provider-order@write`,
+    });
+    const statement = JSON.parse(ids.body.assumeRolePolicyStatement) as Record<string, unknown>;
+    expect(statement).toEqual(ids.body.statement);
+    expect(statement).toMatchObject({
+      Action: 'sts:AssumeRole',
+      Condition: { StringEquals: { 'sts:ExternalId': [ids.body.read, ids.body.write] } },
+    });
+    expect(await createRole('provider-order', [statement])).toBe(roleArn);
+    const caller = (
+      await api.call<{ items: Array<{ id: string; slug: string }> }>('GET', '/v1/callers?limit=100', {
+        key: admin,
+      })
+    ).body.items.find((c) => c.slug === 'provider-order')!.id;
+    const attached = await post<
+      Attachment & { verification: { checks: Array<{ check: string; status: string }> } }
+    >(`/v1/integrations/${id}/attachments`, { callerId: caller });
+    expect(attached.status).toBe(201);
+    expect(attached.body).toMatchObject({ read: true, write: true });
+    expect(attached.body.verification.checks.map((c) => [c.check, c.status])).toEqual([
+      ['assume-with-external-id:read', 'pass'],
+      ['assume-with-external-id:write', 'pass'],
+      ['confused-deputy', 'pass'],
+      ['foreign-external-id', 'pass'],
+    ]);
+  });
+
+  it('answers external ids by caller id, stack or module, and names the bad query field', async () => {
+    const caller = await stack('ids-by-id');
+    const id = await integration('ids');
+    const byId = await api.call<ExternalIds>(
+      'GET',
+      `/v1/integrations/${id}/external-ids?callerId=${caller}&write=false`,
+      {
+        key: admin,
+      },
+    );
+    expect(JSON.parse(byId.body.assumeRolePolicyStatement)).toMatchObject({
+      Condition: { StringEquals: { 'sts:ExternalId': `acme@${id}@ids-by-id@read` } },
+    });
+    const get = (query: string) =>
+      api.call<Problem>('GET', `/v1/integrations/${id}/external-ids?${query}`, { key: admin });
+    expect((await get('module=ids-by-id')).status).toBe(404);
+    expect((await get('stack=nobody')).status).toBe(404);
+    expect((await get('')).body.issues?.[0]?.path).toBe('callerId');
+    expect((await get(`callerId=${caller}&stack=ids-by-id`)).body.issues?.[0]?.path).toBe('callerId');
+    expect((await get('callerId=not-a-ulid')).body.issues?.[0]?.path).toBe('callerId');
+    expect((await get(`callerId=${caller}&read=false&write=false`)).body.issues?.[0]?.path).toBe('read');
+    expect(
+      (
+        await api.call('GET', `/v1/integrations/01ARZ3NDEKTSV4RRFFQ69G5FAV/external-ids?callerId=${caller}`, {
+          key: admin,
+        })
+      ).status,
+    ).toBe(404);
+  });
+
+  it("refuses a stack the specific-stack policy does not name (the seed's stack-a / stack-b), storing nothing", async () => {
+    const a = await stack('stack-a');
+    const b = await stack('stack-b');
+    const id = await integration('specific', { roleArn: 'arn:aws:iam::222222222222:role/specific-stack' });
+    await createRole('specific-stack', [
+      {
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::111111111111:root' },
+        Action: 'sts:AssumeRole',
+        Condition: { StringLike: { 'sts:ExternalId': 'acme@*@stack-a@*' } },
+      },
+    ]);
+    expect((await post(`/v1/integrations/${id}/attachments`, { callerId: a })).status).toBe(201);
+    const refused = await post<{
+      verdict: {
+        checks: Array<{ check: string; status: string }>;
+        suggestedStatement: Record<string, unknown>;
+      };
+    }>(`/v1/integrations/${id}/attachments`, { callerId: b });
+    expect([refused.status, refused.body.code]).toEqual([422, 'UNSAFE_TRUST_POLICY']);
+    expect(refused.body.verdict.checks.filter((c) => c.status === 'fail').map((c) => c.check)).toEqual([
+      'assume-with-external-id:read',
+      'assume-with-external-id:write',
+    ]);
+    expect(refused.body.verdict.suggestedStatement).toMatchObject({
+      Condition: {
+        StringEquals: { 'sts:ExternalId': [`acme@${id}@stack-b@read`, `acme@${id}@stack-b@write`] },
+      },
+    });
+    expect((await attachmentsOf(id)).map((x) => x.caller.slug)).toEqual(['stack-a']);
+    // Autoattach verifies too: stack-b is refused and reported, nothing attached for it.
+    const labelled = await api.call<{ autoattachRefused: Array<{ callerSlug: string }> }>(
+      'PATCH',
+      `/v1/callers/${b}`,
+      { key: admin, body: { labels: ['specific'] } },
+    );
+    const auto = await api.call<{ autoattachRefused: Array<{ callerSlug: string }> }>(
+      'PATCH',
+      `/v1/integrations/${id}`,
+      {
+        key: admin,
+        body: { labels: ['autoattach:specific'] },
+      },
+    );
+    expect(labelled.status).toBe(200);
+    expect(auto.body.autoattachRefused.map((r) => r.callerSlug)).toEqual(['stack-b']);
+    expect((await attachmentsOf(id)).map((x) => x.caller.slug)).toEqual(['stack-a']);
+  });
+
+  it("refuses an update that would make an attached integration unsafe, and carries the account's OIDC audience", async () => {
+    const caller = await stack('guarded');
+    const id = await integration('guarded');
+    expect((await post(`/v1/integrations/${id}/attachments`, { callerId: caller })).status).toBe(201);
+    const open = await createRole('trusts-any-id', [
+      {
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::111111111111:root' },
+        Action: 'sts:AssumeRole',
+        Condition: { StringLike: { 'sts:ExternalId': '*' } },
+      },
+    ]);
+    const moved = await api.call<Problem & { verdict: { checks: Array<{ check: string; status: string }> } }>(
+      'PATCH',
+      `/v1/integrations/${id}`,
+      { key: admin, body: { roleArn: open } },
+    );
+    expect([moved.status, moved.body.code]).toEqual([422, 'UNSAFE_TRUST_POLICY']);
+    expect(moved.body.verdict.checks.find((c) => c.check === 'foreign-external-id')?.status).toBe('fail');
+    expect(
+      (await api.call<{ roleArn: string }>('GET', `/v1/integrations/${id}`, { key: admin })).body.roleArn,
+    ).toBe(DEMO_ROLE);
+    const renamed = await api.call<{ name: string }>('PATCH', `/v1/integrations/${id}`, {
+      key: admin,
+      body: { name: 'guarded-2' },
+    });
+    expect(renamed.body.name).toBe('guarded-2');
+
+    const audience = await api.call<{ settings: { oidcAudience: string | null } }>('PATCH', '/v1/account', {
+      key: admin,
+      body: { oidcAudience: 'acme.runtrail.example' },
+    });
+    expect(audience.body.settings).toEqual({ oidcAudience: 'acme.runtrail.example' });
+    const resolved = await api.bus.request(ResolveIntegrationsRequest, {
+      account: 'acme',
+      callerType: 'stack',
+      callerId: caller,
+      scope: 'read',
+    });
+    expect(resolved.oidcAudience).toBe('acme.runtrail.example');
+    const bad = await api.call<Problem>('PATCH', '/v1/account', {
+      key: admin,
+      body: { oidcAudience: 'has space' },
+    });
+    expect(bad.body.issues?.[0]?.path).toBe('oidcAudience');
+    await api.call('PATCH', '/v1/account', { key: admin, body: { oidcAudience: null } });
   });
 
   it('refuses to delete an attached integration unless forced, then detaches everything', async () => {
@@ -181,7 +374,11 @@ describeEachDatabase('integrations: callers, attachments, autoattach, events, re
     const caller = await stack('scopes');
     const id = await integration('scoped');
     const made = (
-      await post<Attachment>(`/v1/integrations/${id}/attachments`, { callerId: caller, read: true })
+      await post<Attachment>(`/v1/integrations/${id}/attachments`, {
+        callerId: caller,
+        read: true,
+        write: false,
+      })
     ).body;
     expect(
       (await api.call<Attachment>('GET', `/v1/attachments/${made.id}`, { key: admin })).body,

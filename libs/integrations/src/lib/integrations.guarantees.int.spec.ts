@@ -85,10 +85,8 @@ describeEachDatabase('integrations: outbox, secrets, schema, OpenAPI, verified a
     const statement = {
       Effect: 'Allow',
       Principal: { AWS: 'arn:aws:iam::111111111111:root' },
-      Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
-      Condition: {
-        StringLike: { 'sts:ExternalId': ['acme@*@runtrail-verification-probe@*', 'acme@*@good@*'] },
-      },
+      Action: 'sts:AssumeRole',
+      Condition: { StringLike: { 'sts:ExternalId': 'acme@*@good@*' } },
     };
     const role = await iam.send(
       new CreateRoleCommand({

@@ -5,6 +5,7 @@ import {
   Get,
   HttpCode,
   Param,
+  Patch,
   Post,
   Req,
   UseFilters,
@@ -14,12 +15,13 @@ import { ProblemJsonFilter } from '@runtrail/bootstrap';
 import { RuntrailError } from '@runtrail/contracts';
 import type { Request } from 'express';
 import { ulid } from 'ulid';
-import { createAccountBody, createApiKeyBody, createSpaceBody } from '../api/api.schemas';
+import { createAccountBody, createApiKeyBody, createSpaceBody, updateAccountBody } from '../api/api.schemas';
 import { input, notFound } from '../api/request-input';
 import { mintApiKey } from '../auth/api-key.codec';
 import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
 import { unknownSpace, type Principal } from '../auth/principal';
 import { SpaceTree } from '../spaces/space-tree';
+import { Account } from '../storage/account.entity';
 import { ApiKey } from '../storage/api-key.entity';
 import { Space } from '../storage/space.entity';
 import { UnitOfWork } from '../unit-of-work';
@@ -46,13 +48,37 @@ export class AccountController {
   constructor(private readonly uow: UnitOfWork) {}
 
   @Get('account')
-  whoami(@CurrentPrincipal() p: Principal) {
+  async whoami(@CurrentPrincipal() p: Principal) {
+    const account = await this.uow.read().findOneOrFail(Account, { slug: p.account });
+    return this.accountView(p, account);
+  }
+
+  /** The account's settings (admin keys of the whole account only: they apply to every space). */
+  @Patch('account')
+  async update(@CurrentPrincipal() p: Principal, @Body() body: unknown) {
+    p.requireAdmin();
+    const spec = input(updateAccountBody, body, 'account update');
+    if (p.spaceSubtree !== null)
+      throw new RuntrailError(
+        'FORBIDDEN',
+        'account settings apply to every space: use an admin key of the whole account',
+      );
+    const account = await this.uow.write(`account ${p.account}`, async (em) => {
+      const row = await em.findOneOrFail(Account, { slug: p.account });
+      row.oidcAudience = spec.oidcAudience;
+      return row;
+    });
+    return this.accountView(p, account);
+  }
+
+  private accountView(p: Principal, account: Account) {
     return {
       account: p.account,
       keyId: p.keyId,
       role: p.role,
       spaceSubtree: p.spaceSubtree,
       visibleSpaces: p.visibleSpaces,
+      settings: { oidcAudience: account.oidcAudience ?? null },
     };
   }
 

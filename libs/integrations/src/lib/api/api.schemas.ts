@@ -9,6 +9,7 @@ import {
   spaceId,
   ulid,
 } from '@runtrail/contracts';
+import { RESERVED_ACCOUNT_SLUGS } from '@runtrail/aws-identity';
 import { z } from 'zod';
 
 // The request bodies of the REST API: validation and the OpenAPI document both come from here.
@@ -16,7 +17,9 @@ import { z } from 'zod';
 const name = z.string().trim().min(1, 'must not be empty').max(100, 'at most 100 characters');
 
 export const createAccountBody = z.strictObject({
-  slug: accountSlug,
+  slug: accountSlug.refine((slug) => !RESERVED_ACCOUNT_SLUGS.includes(slug), {
+    message: "is reserved by runtrail (it proves trust policies refuse other accounts' external ids)",
+  }),
   adminKeyName: name.default('bootstrap admin'),
 });
 
@@ -112,4 +115,49 @@ export const listQuery = z.object({
 
 export const deleteQuery = z.object({
   force: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
+});
+
+const queryFlag = z.enum(['true', 'false'], { error: 'must be true or false' });
+
+/**
+ * `GET /v1/integrations/{id}/external-ids`: the caller by id, or by stack or module slug (as the
+ * provider's data source names it), and the scopes the statement should allow (both by default).
+ */
+export const externalIdsQuery = z
+  .strictObject({
+    callerId: ulid.optional(),
+    stack: callerSlug.optional(),
+    module: callerSlug.optional(),
+    read: queryFlag.default('true'),
+    write: queryFlag.default('true'),
+  })
+  .superRefine((q, ctx) => {
+    const given = [q.callerId, q.stack, q.module].filter((v) => v !== undefined).length;
+    if (given !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['callerId'],
+        message: 'give exactly one of callerId, stack or module',
+      });
+    if (q.read === 'false' && q.write === 'false')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['read'],
+        message: 'at least one of read and write must be true',
+      });
+  });
+
+/** `PATCH /v1/account`: the account's own settings. */
+export const updateAccountBody = z.strictObject({
+  /**
+   * The `aud` of the account's OIDC tokens (its AWS OIDC provider's client id); null goes back to
+   * the issuer's default, its host name (as Spacelift does).
+   */
+  oidcAudience: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(255, 'at most 255 characters')
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+    .nullable(),
 });

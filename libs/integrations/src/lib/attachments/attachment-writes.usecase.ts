@@ -11,9 +11,10 @@ import { Caller } from '../storage/caller.entity';
 import { UnitOfWork } from '../unit-of-work';
 import { VerificationClient } from '../verification/verification.client';
 import { attach, detach } from './attachment.writes';
+import { verifiedCaller } from './verified-attachments';
 import { visibleAttachment } from './visible-attachment';
 
-/** Attach (verified first), change scopes (verified first), detach. */
+/** Attach (verified first, for this caller's external ids), change scopes (verified first), detach. */
 @Injectable()
 export class AttachmentWrites {
   constructor(
@@ -41,13 +42,9 @@ export class AttachmentWrites {
         [{ path: 'callerId', rule: "must be in the integration's space or a space below it" }],
       );
     }
-    const verdict = await this.verification.requireSafe({
+    const verdict = await this.verification.requireSafe(em, {
       integration: integrationSnapshot(integration),
-      attachment: {
-        caller: { type: caller.type, id: caller.id, slug: caller.slug, spaceId: caller.spaceId },
-        read: spec.read,
-        write: spec.write,
-      },
+      attachment: { caller: verifiedCaller(caller), read: spec.read, write: spec.write },
     });
     const row = await this.uow.write(
       `attachment of integration ${integrationId} to ${caller.slug}`,
@@ -75,12 +72,9 @@ export class AttachmentWrites {
     const em = this.uow.read();
     const integration = await visibleIntegration(em, p, current.integrationId);
     const caller = await em.findOneOrFail(Caller, { id: current.callerId });
-    const verdict = await this.verification.requireSafe({
+    const verdict = await this.verification.requireSafe(em, {
       integration: integrationSnapshot(integration),
-      attachment: {
-        caller: { type: caller.type, id: caller.id, slug: caller.slug, spaceId: caller.spaceId },
-        ...scopes,
-      },
+      attachment: { caller: verifiedCaller(caller), ...scopes },
     });
     const row = await this.uow.write(`attachment ${id}`, async (tx) => {
       const target = await visibleAttachment(tx, p, id);

@@ -12,9 +12,9 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ProblemJsonFilter } from '@runtrail/bootstrap';
-import { ulid as ulidSchema } from '@runtrail/contracts';
-import { listQuery } from '../api/api.schemas';
-import { input } from '../api/request-input';
+import { RuntrailError, ulid as ulidSchema } from '@runtrail/contracts';
+import { externalIdsQuery, listQuery } from '../api/api.schemas';
+import { input, notFound } from '../api/request-input';
 import { listPage } from '../api/page';
 import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
 import type { Principal } from '../auth/principal';
@@ -22,11 +22,11 @@ import { attachmentPayload } from '../aws-integrations/integration.view';
 import { visibleIntegration } from '../aws-integrations/visible-integration';
 import { IntegrationsConfig } from '../integrations.config';
 import { Attachment } from '../storage/attachment.entity';
+import { SpaceTree } from '../spaces/space-tree';
 import { Caller } from '../storage/caller.entity';
 import { UnitOfWork } from '../unit-of-work';
-import { externalIdFor } from './attachment-external-ids';
 import { AttachmentWrites } from './attachment-writes.usecase';
-import { assumeRolePolicyStatement } from './trust-statement';
+import { externalIdsView } from './external-ids.view';
 import { visibleAttachment } from './visible-attachment';
 
 const attachmentListQuery = listQuery.extend({
@@ -91,27 +91,64 @@ export class AttachmentsController {
     await this.writes.detach(p, id);
   }
 
-  /** The equivalent of Spacelift's `spacelift_aws_integration_attachment_external_id` data source. */
+  /**
+   * The equivalent of Spacelift's `spacelift_aws_integration_attachment_external_id` data source:
+   * a caller's external ids and the statement to paste, before it is attached (the provider creates
+   * the role from this, then attaches, which verifies).
+   */
+  @Get('integrations/:id/external-ids')
+  async externalIdsFor(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() query: unknown) {
+    const q = input(externalIdsQuery, query, 'query');
+    const em = this.uow.read();
+    const integration = await visibleIntegration(em, p, id);
+    const where = q.callerId
+      ? { id: q.callerId }
+      : { type: q.stack ? ('stack' as const) : ('module' as const), slug: q.stack ?? q.module ?? '' };
+    const caller = await em.findOne(Caller, { ...where, account: p.account });
+    const named = q.callerId
+      ? `caller ${q.callerId}`
+      : `${q.stack ? 'stack' : 'module'} ${q.stack ?? q.module}`;
+    if (!caller || !p.canSee(caller.spaceId)) notFound(named);
+    if (!(await SpaceTree.load(em, p.account)).ancestorsOf(caller.spaceId).includes(integration.spaceId)) {
+      throw new RuntrailError(
+        'VALIDATION_FAILED',
+        `${named} is in space '${caller.spaceId}', outside integration space '${integration.spaceId}' and the spaces below it`,
+        [
+          {
+            path: q.callerId ? 'callerId' : q.stack ? 'stack' : 'module',
+            rule: "must be in the integration's space or a space below it",
+          },
+        ],
+      );
+    }
+    const scopes = { read: q.read === 'true', write: q.write === 'true' };
+    return {
+      integrationId: integration.id,
+      caller: { type: caller.type, id: caller.id, slug: caller.slug, spaceId: caller.spaceId },
+      ...externalIdsView(
+        integration,
+        { account: caller.account, callerSlug: caller.slug },
+        scopes,
+        this.config.platformAccountId,
+      ),
+    };
+  }
+
+  /**
+   * An existing attachment's external ids and statement (kept for clients of the first API; the
+   * provider's order uses `GET /v1/integrations/{id}/external-ids`, which needs no attachment).
+   */
   @Get('attachments/:id/external-id')
   async externalIds(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     const em = this.uow.read();
     const attachment = await visibleAttachment(em, p, id);
     const integration = await visibleIntegration(em, p, attachment.integrationId);
-    const read = externalIdFor(integration, attachment, 'read');
-    const write = externalIdFor(integration, attachment, 'write');
-    const enabled = [
-      ...(attachment.read ? [read] : []),
-      ...(attachment.write && write !== read ? [write] : []),
-    ];
+    const view = externalIdsView(integration, attachment, attachment, this.config.platformAccountId);
     return {
       attachmentId: attachment.id,
       integrationId: integration.id,
-      externalIds: { read, write },
-      assume_role_policy_statement: assumeRolePolicyStatement(
-        integration,
-        this.config.platformAccountId,
-        enabled,
-      ),
+      externalIds: { read: view.read, write: view.write },
+      assume_role_policy_statement: view.statement,
     };
   }
 }

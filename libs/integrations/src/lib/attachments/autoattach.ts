@@ -1,33 +1,107 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { autoattachLabels } from '../aws-integrations/integration.view';
+import type { VerifyRoleReply } from '@runtrail/contracts';
+import { autoattachLabels, integrationSnapshot } from '../aws-integrations/integration.view';
 import type { SpaceTree } from '../spaces/space-tree';
 import { Attachment } from '../storage/attachment.entity';
 import { Caller } from '../storage/caller.entity';
 import { AwsIntegration } from '../storage/integration.entity';
+import type { VerificationClient } from '../verification/verification.client';
 import { attach, detach } from './attachment.writes';
+import { verifiedCaller } from './verified-attachments';
 
 // Autoattach: an integration labelled `autoattach:<label>` is attached (read and write) to every
-// caller carrying `<label>` in the integration's space or below it; when either side loses the
-// label, the attachments autoattach made go away again. Manual attachments are never touched.
+// caller carrying `<label>` in the integration's space or below it, once the verifier found the
+// role safe for that caller; when either side loses the label, the attachments autoattach made go
+// away again. Manual attachments are never touched.
+//
+// Verification talks to AWS, so it runs before the transaction: `planAutoattach` verifies the pairs
+// a change would attach, and the reconcile functions inside the transaction attach only those.
+
+/** The integration side of a pair as autoattach reads it (a stored row, or one about to be saved). */
+type AutoattachIntegration = Pick<AwsIntegration, 'id' | 'account' | 'spaceId' | 'labels'>;
+type AutoattachCaller = Pick<Caller, 'id' | 'spaceId' | 'labels'>;
 
 /** The label that makes `integration` apply to `caller`, or null. */
-function matchingLabel(integration: AwsIntegration, caller: Caller, tree: SpaceTree): string | null {
+function matchingLabel(
+  integration: AutoattachIntegration,
+  caller: AutoattachCaller,
+  tree: SpaceTree,
+): string | null {
   if (!tree.ancestorsOf(caller.spaceId).includes(integration.spaceId)) return null;
   return autoattachLabels(integration.labels).find((label) => caller.labels.includes(label)) ?? null;
 }
 
+const pairKey = (integrationId: string, callerId: string) => `${integrationId}:${callerId}`;
+
+/** A pair autoattach would attach but the verifier refused (nothing is attached for it). */
+export interface RefusedAutoattach {
+  integrationId: string;
+  callerId: string;
+  callerSlug: string;
+  verification: VerifyRoleReply;
+}
+
+/** Which new autoattach pairs were verified safe, and which were refused with their verdicts. */
+export interface AutoattachPlan {
+  verified: ReadonlySet<string>;
+  refused: RefusedAutoattach[];
+}
+
+/**
+ * Verifies every pair that would be newly autoattached if `integrations` and `callers` were saved
+ * as given (the proposed rows may not be stored yet), each for its caller with read and write.
+ */
+export async function planAutoattach(
+  em: EntityManager,
+  verification: VerificationClient,
+  tree: SpaceTree,
+  integrations: AwsIntegration[],
+  callers: Caller[],
+): Promise<AutoattachPlan> {
+  const existing = new Set(
+    (await em.find(Attachment, { integrationId: { $in: integrations.map((i) => i.id) } })).map((a) =>
+      pairKey(a.integrationId, a.callerId),
+    ),
+  );
+  const pairs = integrations.flatMap((integration) =>
+    callers
+      .filter(
+        (caller) =>
+          matchingLabel(integration, caller, tree) && !existing.has(pairKey(integration.id, caller.id)),
+      )
+      .map((caller) => ({ integration, caller })),
+  );
+  const verified = new Set<string>();
+  const refused: RefusedAutoattach[] = [];
+  for (const { integration, caller } of pairs) {
+    const verdict = await verification.verdict(em, {
+      integration: integrationSnapshot(integration),
+      attachment: { caller: verifiedCaller(caller), read: true, write: true },
+    });
+    if (verdict.safe) verified.add(pairKey(integration.id, caller.id));
+    else
+      refused.push({
+        integrationId: integration.id,
+        callerId: caller.id,
+        callerSlug: caller.slug,
+        verification: verdict,
+      });
+  }
+  return { verified, refused };
+}
+
 /** Brings `caller`'s autoattach attachments in line with the account's integrations. */
-export async function reconcileCaller(em: EntityManager, caller: Caller, tree: SpaceTree): Promise<void> {
+export async function reconcileCaller(
+  em: EntityManager,
+  caller: Caller,
+  tree: SpaceTree,
+  plan: AutoattachPlan,
+): Promise<void> {
   const integrations = await em.find(AwsIntegration, { account: caller.account });
   const existing = await em.find(Attachment, { callerId: caller.id });
   for (const integration of integrations) {
-    reconcilePair(
-      em,
-      integration,
-      caller,
-      tree,
-      existing.find((a) => a.integrationId === integration.id),
-    );
+    const current = existing.find((a) => a.integrationId === integration.id);
+    reconcilePair(em, integration, caller, tree, current, plan);
   }
 }
 
@@ -36,17 +110,13 @@ export async function reconcileIntegration(
   em: EntityManager,
   integration: AwsIntegration,
   tree: SpaceTree,
+  plan: AutoattachPlan,
 ): Promise<void> {
   const callers = await em.find(Caller, { account: integration.account });
   const existing = await em.find(Attachment, { integrationId: integration.id });
   for (const caller of callers) {
-    reconcilePair(
-      em,
-      integration,
-      caller,
-      tree,
-      existing.find((a) => a.callerId === caller.id),
-    );
+    const current = existing.find((a) => a.callerId === caller.id);
+    reconcilePair(em, integration, caller, tree, current, plan);
   }
 }
 
@@ -56,9 +126,10 @@ function reconcilePair(
   caller: Caller,
   tree: SpaceTree,
   current: Attachment | undefined,
+  plan: AutoattachPlan,
 ): void {
   const label = matchingLabel(integration, caller, tree);
-  if (!current && label)
+  if (!current && label && plan.verified.has(pairKey(integration.id, caller.id)))
     attach(em, integration.account, integration.id, caller, { read: true, write: true }, label);
   if (current?.autoattachLabel && !label) detach(em, current);
 }

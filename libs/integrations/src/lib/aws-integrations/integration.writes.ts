@@ -8,24 +8,41 @@ import {
   updateIntegrationBody,
   type IntegrationFields,
 } from '../api/api.schemas';
-import { input } from '../api/request-input';
+import { input, notFound } from '../api/request-input';
 import { unknownSpace, type Principal } from '../auth/principal';
 import { detach } from '../attachments/attachment.writes';
-import { reconcileIntegration } from '../attachments/autoattach';
+import { planAutoattach, reconcileIntegration } from '../attachments/autoattach';
+import { attachmentsToVerify } from '../attachments/verified-attachments';
 import { enqueue } from '../outbox/outbox';
 import { SpaceTree } from '../spaces/space-tree';
 import { Attachment } from '../storage/attachment.entity';
+import { Caller } from '../storage/caller.entity';
 import { AwsIntegration } from '../storage/integration.entity';
 import { UnitOfWork } from '../unit-of-work';
-import { applyVerdict } from '../verification/apply-verdict';
+import { reasonsOf } from '../verification/apply-verdict';
+import { reverifyIntegration } from '../verification/reverify-integration';
 import { VerificationClient } from '../verification/verification.client';
 import { checkIntegrationRules } from './integration.rules';
 import { integrationSnapshot, integrationView } from './integration.view';
 import { visibleIntegration } from './visible-integration';
 
+/** Fields whose change can make a verified role unsafe or unusable, so attachments are verified again. */
+const VERIFIED_FIELDS = [
+  'roleArn',
+  'durationSeconds',
+  'region',
+  'mode',
+  'sessionTagging',
+  'sourceIdentity',
+  'customExternalId',
+] as const satisfies ReadonlyArray<keyof IntegrationFields>;
+
 /**
- * Create, update, delete and re-verify integrations. Input is validated and the role verified
- * before the transaction opens, so a refusal never writes; the transaction re-checks what may have
+ * Create, update, delete and re-verify integrations. Creating validates and stores without
+ * touching AWS (the role may not exist yet: Spacelift's provider creates the integration first);
+ * AWS is asked at attach time, for each caller. An update that changes the role or how it is
+ * assumed is verified again for every caller it is attached to, before anything is written.
+ * Autoattach pairs are verified before the transaction; the transaction re-checks what may have
  * changed meanwhile (the space, the row's version).
  */
 @Injectable()
@@ -44,31 +61,34 @@ export class IntegrationWrites {
       'integration',
     );
     checkIntegrationRules(fields);
-    await this.requireSpace(this.uow.read(), p, fields.spaceId);
-    const id = ulid();
-    const snapshot: IntegrationSnapshot = { id, account: p.account, ...fields, healthy: true, version: 1 };
-    const verdict = await this.verification.requireSafe({ integration: snapshot });
-    const row = await this.uow.write(`integration '${fields.name}'`, async (em) => {
-      const tree = await this.requireSpace(em, p, fields.spaceId);
-      const created = em.create(AwsIntegration, {
-        ...snapshot,
-        healthReasons: [],
-        lastVerifiedAt: new Date(),
-      });
-      enqueue(em, {
+    const em = this.uow.read();
+    const tree = await this.requireSpace(em, p, fields.spaceId);
+    const snapshot: IntegrationSnapshot = {
+      id: ulid(),
+      account: p.account,
+      ...fields,
+      healthy: true,
+      version: 1,
+    };
+    const plan = await this.planFor(em, tree, proposedRow(snapshot));
+    const row = await this.uow.write(`integration '${fields.name}'`, async (tx) => {
+      const fresh = await this.requireSpace(tx, p, fields.spaceId);
+      const created = tx.create(AwsIntegration, { ...snapshot, healthReasons: [], lastVerifiedAt: null });
+      enqueue(tx, {
         kind: 'integration',
         payload: { type: 'created', integration: integrationSnapshot(created) },
       });
-      await reconcileIntegration(em, created, tree);
+      await reconcileIntegration(tx, created, fresh, plan);
       return created;
     });
-    return { ...integrationView(row), verification: verdict };
+    return { ...integrationView(row), autoattachRefused: plan.refused };
   }
 
   async update(p: Principal, id: string, body: unknown) {
     p.requireAdmin();
     const patch = input(updateIntegrationBody, body, 'integration update');
-    const current = await visibleIntegration(this.uow.read(), p, id);
+    const em = this.uow.read();
+    const current = await visibleIntegration(em, p, id);
     const {
       id: _id,
       account: _account,
@@ -78,7 +98,7 @@ export class IntegrationWrites {
     } = integrationSnapshot(current);
     const fields: IntegrationFields = input(integrationFieldsSchema, { ...stored, ...patch }, 'integration');
     checkIntegrationRules(fields);
-    await this.requireSpace(this.uow.read(), p, fields.spaceId);
+    const tree = await this.requireSpace(em, p, fields.spaceId);
     const next: IntegrationSnapshot = {
       id,
       account: p.account,
@@ -86,31 +106,39 @@ export class IntegrationWrites {
       healthy: true,
       version: version + 1,
     };
-    const verdict = await this.verification.requireSafe({ integration: next });
-    const row = await this.uow.write(`integration '${fields.name}'`, async (em) => {
-      const tree = await this.requireSpace(em, p, fields.spaceId);
-      const target = await visibleIntegration(em, p, id);
+    const reverify = VERIFIED_FIELDS.some((f) => fields[f] !== stored[f]);
+    const attached = reverify ? await attachmentsToVerify(em, id) : [];
+    const verdicts = attached.length > 0 ? await this.verification.requireAllSafe(em, next, attached) : null;
+    const plan = await this.planFor(em, tree, proposedRow(next));
+    const row = await this.uow.write(`integration '${fields.name}'`, async (tx) => {
+      const fresh = await this.requireSpace(tx, p, fields.spaceId);
+      const target = await visibleIntegration(tx, p, id);
       if (target.version !== version) {
         throw new RuntrailError(
           'CONFLICT',
           `integration ${id} changed while it was being verified; read it again and retry`,
         );
       }
-      em.assign(target, {
+      tx.assign(target, {
         ...fields,
-        healthy: true,
-        healthReasons: [],
-        lastVerifiedAt: new Date(),
+        ...(verdicts
+          ? { healthy: true, healthReasons: reasonsOf(verdicts.combined), lastVerifiedAt: new Date() }
+          : {}),
+        ...(reverify && !verdicts ? { lastVerifiedAt: null, healthReasons: [] } : {}),
         version: version + 1,
       });
-      enqueue(em, {
+      enqueue(tx, {
         kind: 'integration',
         payload: { type: 'updated', integration: integrationSnapshot(target) },
       });
-      await reconcileIntegration(em, target, tree);
+      await reconcileIntegration(tx, target, fresh, plan);
       return target;
     });
-    return { ...integrationView(row), verification: verdict };
+    return {
+      ...integrationView(row),
+      verification: verdicts?.combined ?? null,
+      autoattachRefused: plan.refused,
+    };
   }
 
   /** @throws RuntrailError `CONFLICT` while attached, unless `force` (which detaches first). */
@@ -135,16 +163,28 @@ export class IntegrationWrites {
     });
   }
 
+  /** Verifies the integration for each attached caller now and records its health, whatever the verdict. */
   async reverify(p: Principal, id: string) {
     p.requireAdmin();
     const current = await visibleIntegration(this.uow.read(), p, id);
-    const verdict = await this.verification.verdict({ integration: integrationSnapshot(current) });
-    const row = await this.uow.write(`integration ${id}`, async (em) => {
-      const target = await visibleIntegration(em, p, id);
-      applyVerdict(em, target, verdict, new Date(), current.version);
-      return target;
-    });
-    return { integration: integrationView(row), verdict };
+    const result = await reverifyIntegration(this.uow, this.verification, current);
+    if (!result) notFound(`integration ${id}`);
+    return {
+      integration: integrationView(result.row),
+      verdict: result.verdicts.combined,
+      attachments: result.verdicts.perAttachment.map(({ attachment, verdict }) => ({
+        caller: attachment.caller,
+        read: attachment.read,
+        write: attachment.write,
+        verdict,
+      })),
+    };
+  }
+
+  /** Verifies the autoattach pairs `integration`, as it would be saved, newly makes. */
+  private async planFor(em: EntityManager, tree: SpaceTree, integration: AwsIntegration) {
+    const callers = await em.find(Caller, { account: integration.account });
+    return planAutoattach(em, this.verification, tree, [integration], callers);
   }
 
   private async requireSpace(em: EntityManager, p: Principal, spaceId: string): Promise<SpaceTree> {
@@ -153,4 +193,9 @@ export class IntegrationWrites {
     if (!tree.has(spaceId)) unknownSpace(spaceId);
     return tree;
   }
+}
+
+/** An integration as it would be stored, for autoattach planning before the transaction. */
+function proposedRow(snapshot: IntegrationSnapshot): AwsIntegration {
+  return Object.assign(new AwsIntegration(), snapshot, { healthReasons: [], lastVerifiedAt: null });
 }

@@ -19,10 +19,12 @@ import { input, notFound } from '../api/request-input';
 import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
 import { unknownSpace, type Principal } from '../auth/principal';
 import { detach } from '../attachments/attachment.writes';
-import { reconcileCaller } from '../attachments/autoattach';
+import { planAutoattach, reconcileCaller } from '../attachments/autoattach';
 import { SpaceTree } from '../spaces/space-tree';
 import { Attachment } from '../storage/attachment.entity';
 import { Caller } from '../storage/caller.entity';
+import { AwsIntegration } from '../storage/integration.entity';
+import { VerificationClient } from '../verification/verification.client';
 import { UnitOfWork } from '../unit-of-work';
 import { listPage, visibleWithLabels } from '../api/page';
 
@@ -31,21 +33,27 @@ import { listPage, visibleWithLabels } from '../api/page';
 @UseFilters(ProblemJsonFilter)
 @UseGuards(ApiKeyGuard)
 export class CallersController {
-  constructor(private readonly uow: UnitOfWork) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly verification: VerificationClient,
+  ) {}
 
+  /** Registers a caller; autoattach integrations are attached once verified for it (refusals are reported). */
   @Post()
   async register(@CurrentPrincipal() p: Principal, @Body() body: unknown) {
     p.requireAdmin();
     const spec = input(registerCallerBody, body, 'caller');
     p.requireSpace(spec.spaceId);
+    const id = ulid();
+    const plan = await this.planFor(p, Object.assign(new Caller(), { id, account: p.account, ...spec }));
     const caller = await this.uow.write(`caller '${spec.slug}'`, async (em) => {
       const tree = await SpaceTree.load(em, p.account);
       if (!tree.has(spec.spaceId)) unknownSpace(spec.spaceId);
-      const row = em.create(Caller, { id: ulid(), account: p.account, ...spec });
-      await reconcileCaller(em, row, tree);
+      const row = em.create(Caller, { id, account: p.account, ...spec });
+      await reconcileCaller(em, row, tree, plan);
       return row;
     });
-    return callerView(caller);
+    return { ...callerView(caller), autoattachRefused: plan.refused };
   }
 
   @Get()
@@ -71,6 +79,8 @@ export class CallersController {
     p.requireAdmin();
     const spec = input(updateCallerBody, body, 'caller update');
     if (spec.spaceId !== undefined) p.requireSpace(spec.spaceId);
+    const current = await visibleCaller(this.uow.read(), p, id);
+    const plan = await this.planFor(p, Object.assign(new Caller(), current, spec));
     const caller = await this.uow.write(`caller ${id}`, async (em) => {
       const row = await visibleCaller(em, p, id);
       const tree = await SpaceTree.load(em, p.account);
@@ -79,10 +89,19 @@ export class CallersController {
         ...(spec.spaceId !== undefined ? { spaceId: spec.spaceId } : {}),
         ...(spec.labels !== undefined ? { labels: spec.labels } : {}),
       });
-      await reconcileCaller(em, row, tree);
+      await reconcileCaller(em, row, tree, plan);
       return row;
     });
-    return callerView(caller);
+    return { ...callerView(caller), autoattachRefused: plan.refused };
+  }
+
+  /** Verifies the autoattach pairs `caller`, as it would be saved, newly makes. */
+  private async planFor(p: Principal, caller: Caller) {
+    const em = this.uow.read();
+    const tree = await SpaceTree.load(em, p.account);
+    if (!tree.has(caller.spaceId)) unknownSpace(caller.spaceId);
+    const integrations = await em.find(AwsIntegration, { account: p.account });
+    return planAutoattach(em, this.verification, tree, integrations, [caller]);
   }
 
   /** Removing a caller removes its attachments too (each announced as detached). */

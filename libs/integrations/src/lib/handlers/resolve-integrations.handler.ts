@@ -9,6 +9,7 @@ import {
 import { OnRequest } from '@runtrail/messaging';
 import { externalIdFor } from '../attachments/attachment-external-ids';
 import { integrationSnapshot } from '../aws-integrations/integration.view';
+import { Account } from '../storage/account.entity';
 import { Attachment } from '../storage/attachment.entity';
 import { Caller } from '../storage/caller.entity';
 import { AwsIntegration } from '../storage/integration.entity';
@@ -43,7 +44,9 @@ export class ResolveIntegrationsHandler {
       id: { $in: attachments.map((a) => a.integrationId) },
     });
     const byId = new Map(integrations.map((i) => [i.id, i]));
+    const account = await em.findOne(Account, { slug: request.account }, { fields: ['oidcAudience'] });
     return {
+      ...(account?.oidcAudience ? { oidcAudience: account.oidcAudience } : {}),
       caller: {
         type: caller.type,
         id: caller.id,

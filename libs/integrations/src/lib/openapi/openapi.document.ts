@@ -84,7 +84,14 @@ export function openApiDocument(): Record<string, unknown> {
           { requestBody: body('CreateAccount'), security: [{ bootstrapToken: [] }] },
         ),
       },
-      '/v1/account': { get: op('The calling key and its account', { 200: { description: 'OK' } }) },
+      '/v1/account': {
+        get: op('The calling key, its account and the account settings', { 200: { description: 'OK' } }),
+        patch: op(
+          "Change the account's settings (OIDC audience; admin key of the whole account)",
+          { 200: { description: 'OK' } },
+          { requestBody: body('UpdateAccount') },
+        ),
+      },
       '/v1/spaces': {
         get: op('List spaces', { 200: { description: 'OK' } }),
         post: op('Create a space', { 201: { description: 'Created' } }, { requestBody: body('CreateSpace') }),
@@ -128,15 +135,15 @@ export function openApiDocument(): Record<string, unknown> {
           { parameters: listParams },
         ),
         post: op(
-          'Create an integration (verified first)',
-          { 201: json('Integration', 'Created'), ...errors(422, 503) },
+          'Create an integration (no AWS call: the role may not exist yet; attaching verifies)',
+          { 201: json('Integration', 'Created'), ...errors(503) },
           { requestBody: body('CreateIntegration') },
         ),
       },
       '/v1/integrations/{id}': {
         get: op('Read an integration', { 200: json('Integration') }, { parameters: [idParam] }),
         patch: op(
-          'Update an integration (verified first)',
+          'Update an integration (a change of role or session features is verified for every attached caller first)',
           { 200: json('Integration'), ...errors(409, 422, 503) },
           { parameters: [idParam], requestBody: body('UpdateIntegration') },
         ),
@@ -153,9 +160,25 @@ export function openApiDocument(): Record<string, unknown> {
       },
       '/v1/integrations/{id}/verify': {
         post: op(
-          'Re-verify now and record health',
+          'Verify now for every attached caller (alone when unattached) and record health',
           { 200: { description: 'The verdict' }, ...errors(503) },
           { parameters: [idParam] },
+        ),
+      },
+      '/v1/integrations/{id}/external-ids': {
+        get: op(
+          "A caller's external ids and the statement to paste, attached or not (the provider's data source)",
+          { 200: json('CallerExternalIds') },
+          {
+            parameters: [
+              idParam,
+              { name: 'callerId', in: 'query', schema: { type: 'string' } },
+              { name: 'stack', in: 'query', description: 'stack slug', schema: { type: 'string' } },
+              { name: 'module', in: 'query', description: 'module slug', schema: { type: 'string' } },
+              { name: 'read', in: 'query', schema: { type: 'boolean', default: true } },
+              { name: 'write', in: 'query', schema: { type: 'boolean', default: true } },
+            ],
+          },
         ),
       },
       '/v1/integrations/{id}/attachments': {
@@ -210,6 +233,7 @@ export function openApiDocument(): Record<string, unknown> {
             apiKey: { type: 'object', properties: { id: { type: 'string' }, key: { type: 'string' } } },
           },
         },
+        UpdateAccount: schemaOf(bodies.updateAccountBody),
         CreateSpace: schemaOf(bodies.createSpaceBody),
         CreateApiKey: schemaOf(bodies.createApiKeyBody),
         RegisterCaller: schemaOf(bodies.registerCallerBody),
@@ -227,6 +251,20 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
         Attachment: schemaOf(attachmentSchema, 'output'),
+        CallerExternalIds: {
+          type: 'object',
+          properties: {
+            integrationId: { type: 'string' },
+            caller: { type: 'object' },
+            read: { type: 'string' },
+            write: { type: 'string' },
+            assumeRolePolicyStatement: {
+              type: 'string',
+              description: 'the statement as JSON, for jsondecode',
+            },
+            statement: { type: 'object' },
+          },
+        },
         ExternalIds: {
           type: 'object',
           properties: {

@@ -35,8 +35,11 @@ export class AwsIntegration {
   @Property({ type: 'boolean' })
   sessionTagging!: boolean;
 
-  /** Send the run id as SourceIdentity (opt-in; needs sts:SetSourceIdentity). */
-  @Property({ type: 'boolean' })
+  /**
+   * Send the run id as SourceIdentity (opt-in; needs sts:SetSourceIdentity). The column's default is
+   * for rows saved before it existed, which always sent it; the API always sets it (default off).
+   */
+  @Property({ type: 'boolean', default: true })
   sourceIdentity!: boolean;
 
   @Property({ type: 'string', length: 1224, nullable: true })

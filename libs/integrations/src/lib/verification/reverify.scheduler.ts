@@ -1,13 +1,12 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { integrationSnapshot } from '../aws-integrations/integration.view';
 import { IntegrationsConfig } from '../integrations.config';
 import { AwsIntegration } from '../storage/integration.entity';
 import { UnitOfWork } from '../unit-of-work';
-import { applyVerdict } from './apply-verdict';
+import { reverifyIntegration } from './reverify-integration';
 import { VerificationClient } from './verification.client';
 
 /**
- * Re-verifies every integration periodically, so a trust policy that drifted to unsafe (or back)
+ * Re-verifies every integration periodically, for each caller it is attached to, so a trust policy that drifted to unsafe (or back)
  * is noticed: health is recorded and `integrations.v1.health` published when it flips.
  */
 @Injectable()
@@ -65,10 +64,6 @@ export class ReverifyScheduler implements OnApplicationBootstrap, OnApplicationS
   private async reverify(id: string): Promise<boolean> {
     const row = await this.uow.read().findOne(AwsIntegration, { id });
     if (!row) return false;
-    const verdict = await this.verification.verdict({ integration: integrationSnapshot(row) });
-    return this.uow.write(`integration ${id}`, async (em) => {
-      const target = await em.findOne(AwsIntegration, { id });
-      return target ? applyVerdict(em, target, verdict, new Date(), row.version) : false;
-    });
+    return (await reverifyIntegration(this.uow, this.verification, row))?.changed ?? false;
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from '@mikro-orm/core';
 import { ProblemError } from '@runtrail/bootstrap';
 import {
   VerifyRoleRequest,
@@ -8,14 +9,36 @@ import {
 } from '@runtrail/contracts';
 import { MessageBus } from '@runtrail/messaging';
 import { IntegrationsConfig } from '../integrations.config';
+import { Account } from '../storage/account.entity';
 
-/** What is being verified: an integration, and the attachment about to be made when there is one. */
-export interface VerificationSubject {
-  integration: IntegrationSnapshot;
-  attachment?: { caller: CallerRef & { spaceId: string }; read: boolean; write: boolean };
+/** A caller an integration is verified for, with the scopes to try. */
+export interface VerifiedAttachment {
+  caller: CallerRef & { spaceId: string };
+  read: boolean;
+  write: boolean;
 }
 
-/** Asks the verifier (`verifier.v1.verify`) for a verdict. */
+/** What is being verified: an integration, and the attachment (caller and scopes) when there is one. */
+export interface VerificationSubject {
+  integration: IntegrationSnapshot;
+  attachment?: VerifiedAttachment;
+}
+
+/** One verdict per attachment of an integration, and what they come to together. */
+export interface IntegrationVerdicts {
+  /** Safe when every attachment's verdict is; checks carry the caller they were made for. */
+  combined: VerifyRoleReply;
+  perAttachment: Array<{ attachment: VerifiedAttachment; verdict: VerifyRoleReply }>;
+}
+
+/** How many verifications of one integration's callers run at once (each is a few STS calls). */
+const PARALLEL_VERIFICATIONS = 4;
+
+/**
+ * Asks the verifier (`verifier.v1.verify`) for verdicts, always for a real caller's external ids
+ * (or for the integration alone, when it has no caller yet) and with the account's OIDC audience,
+ * the same one the broker gets from `integrations.v1.resolve`.
+ */
 @Injectable()
 export class VerificationClient {
   constructor(
@@ -23,11 +46,12 @@ export class VerificationClient {
     private readonly config: IntegrationsConfig,
   ) {}
 
-  verdict(subject: VerificationSubject): Promise<VerifyRoleReply> {
+  async verdict(em: EntityManager, subject: VerificationSubject): Promise<VerifyRoleReply> {
     const { healthy: _healthy, version: _version, ...integration } = subject.integration;
+    const oidcAudience = await oidcAudienceOf(em, integration.account);
     return this.bus.request(
       VerifyRoleRequest,
-      { integration, attachment: subject.attachment },
+      { integration, attachment: subject.attachment, ...(oidcAudience ? { oidcAudience } : {}) },
       { timeoutMs: this.config.verifyTimeoutMs },
     );
   }
@@ -37,17 +61,80 @@ export class VerificationClient {
    *
    * @throws ProblemError `UNSAFE_TRUST_POLICY` (HTTP 422) carrying the verdict, so nothing is saved.
    */
-  async requireSafe(subject: VerificationSubject): Promise<VerifyRoleReply> {
-    const verdict = await this.verdict(subject);
-    if (!verdict.safe) {
-      throw new ProblemError(
-        'UNSAFE_TRUST_POLICY',
-        `the role's trust policy is not safe, so nothing was saved: ${verdict.explanation}`,
-        {
-          verdict,
-        },
+  async requireSafe(em: EntityManager, subject: VerificationSubject): Promise<VerifyRoleReply> {
+    return requireSafe(await this.verdict(em, subject), subject.attachment);
+  }
+
+  /** Verifies `integration` for each of its attachments (or alone when it has none). */
+  async verdicts(
+    em: EntityManager,
+    integration: IntegrationSnapshot,
+    attachments: VerifiedAttachment[],
+  ): Promise<IntegrationVerdicts> {
+    if (attachments.length === 0) {
+      const verdict = await this.verdict(em, { integration });
+      return { combined: verdict, perAttachment: [] };
+    }
+    const perAttachment: IntegrationVerdicts['perAttachment'] = [];
+    for (let i = 0; i < attachments.length; i += PARALLEL_VERIFICATIONS) {
+      const batch = attachments.slice(i, i + PARALLEL_VERIFICATIONS);
+      perAttachment.push(
+        ...(await Promise.all(
+          batch.map(async (attachment) => ({
+            attachment,
+            verdict: await this.verdict(em, { integration, attachment }),
+          })),
+        )),
       );
     }
-    return verdict;
+    return { combined: combine(perAttachment), perAttachment };
   }
+
+  /**
+   * Verifies every attachment, all of which must be safe.
+   *
+   * @throws ProblemError `UNSAFE_TRUST_POLICY` (HTTP 422) with the first unsafe caller's verdict.
+   */
+  async requireAllSafe(
+    em: EntityManager,
+    integration: IntegrationSnapshot,
+    attachments: VerifiedAttachment[],
+  ): Promise<IntegrationVerdicts> {
+    const verdicts = await this.verdicts(em, integration, attachments);
+    const unsafe = verdicts.perAttachment.find((v) => !v.verdict.safe);
+    if (unsafe) requireSafe(unsafe.verdict, unsafe.attachment);
+    return verdicts;
+  }
+}
+
+function requireSafe(verdict: VerifyRoleReply, attachment: VerifiedAttachment | undefined): VerifyRoleReply {
+  if (verdict.safe) return verdict;
+  const who = attachment ? ` for ${attachment.caller.type} ${attachment.caller.slug}` : '';
+  throw new ProblemError(
+    'UNSAFE_TRUST_POLICY',
+    `the role's trust policy is not safe${who}, so nothing was saved: ${verdict.explanation}`,
+    { verdict },
+  );
+}
+
+async function oidcAudienceOf(em: EntityManager, account: string): Promise<string | null> {
+  const row = await em.findOne(Account, { slug: account }, { fields: ['oidcAudience'] });
+  return row?.oidcAudience ?? null;
+}
+
+/** Several callers' verdicts as one: each check names its caller. */
+function combine(perAttachment: IntegrationVerdicts['perAttachment']): VerifyRoleReply {
+  const label = (a: VerifiedAttachment) => `${a.caller.type} ${a.caller.slug}`;
+  const checks = perAttachment.flatMap(({ attachment, verdict }) =>
+    verdict.checks.map((c) => ({ ...c, message: `${label(attachment)}: ${c.message}` })),
+  );
+  const failing = checks.filter((c) => c.status === 'fail');
+  const unsafe = perAttachment.find((v) => !v.verdict.safe) ?? perAttachment[0];
+  return {
+    safe: failing.length === 0,
+    checks,
+    explanation: failing.map((c) => c.message).join(' '),
+    suggestedStatement: unsafe?.verdict.suggestedStatement ?? {},
+    eventualConsistencySuspected: perAttachment.some((v) => v.verdict.eventualConsistencySuspected),
+  };
 }

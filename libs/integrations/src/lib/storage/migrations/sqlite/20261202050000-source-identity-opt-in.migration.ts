@@ -7,7 +7,9 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class Migration20261202050000_source_identity_opt_in extends Migration {
   override up(): void {
-    this.addSql(`alter table \`aws_integration\` add column \`source_identity\` integer not null default 1;`);
+    this.addSql(
+      `alter table \`aws_integration\` add column \`source_identity\` integer not null default true;`,
+    );
     this.addSql(`alter table \`account\` add column \`oidc_audience\` text null;`);
   }
 }
