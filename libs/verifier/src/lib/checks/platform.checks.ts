@@ -68,7 +68,11 @@ export async function confusedDeputyCheck(
 }
 
 /** Another tenant's external id (an account slug no tenant can have) must be refused. */
-async function foreignTenantCheck(sts: StsGateway, subject: Subject, platformRoot: string): Promise<VerifyCheck> {
+async function foreignTenantCheck(
+  sts: StsGateway,
+  subject: Subject,
+  platformRoot: string,
+): Promise<VerifyCheck> {
   const { integration, caller } = subject;
   const id = foreignExternalId({
     integrationId: integration.id,
@@ -82,8 +86,7 @@ async function foreignTenantCheck(sts: StsGateway, subject: Subject, platformRoo
     durationSeconds: 900,
     externalId: id,
   });
-  if (!outcome.ok)
-    return pass('foreign-external-id', "another runtrail account's external id is refused");
+  if (!outcome.ok) return pass('foreign-external-id', "another runtrail account's external id is refused");
   return fail(
     'foreign-external-id',
     `runtrail's platform account (${platformRoot}) can assume ${integration.roleArn} with the external id ${id}, which ` +

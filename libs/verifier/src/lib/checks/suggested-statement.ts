@@ -10,7 +10,12 @@ export function platformStatement(subject: Subject, platformAccountId: string): 
   const { integration, caller } = subject;
   const externalIds = caller
     ? subject.scopes.map((scope) =>
-        externalId({ account: integration.account, integrationId: integration.id, callerSlug: caller.slug, scope }),
+        externalId({
+          account: integration.account,
+          integrationId: integration.id,
+          callerSlug: caller.slug,
+          scope,
+        }),
       )
     : [];
   return platformTrustStatement({ integration, platformAccountId, externalIds });
