@@ -198,6 +198,7 @@ async function demo() {
     durationSeconds: 900,
     region: 'us-east-1',
     sessionTagging: true,
+    sourceIdentity: true,
   });
   await findOrCreate(
     key,
@@ -221,7 +222,7 @@ async function demo() {
   exec.stderr.on('data', (c) => String(c).split('\n').filter(Boolean).forEach((line) => log(`demo: ${line}`)));
   const code = await new Promise((r) => exec.on('close', r));
   if (code !== 0) throw new Error(`runtrail exec exited with ${code}: ${out}`);
-  log(`demo: the command ran as ${JSON.parse(out).Arn} (session <runId>@<stackId>@acme)`);
+  log(`demo: the command ran as ${JSON.parse(out).Arn} (session <runId>@demo-network@acme)`);
 }
 
 if (process.env.RUNTRAIL_DEMO !== 'false') {

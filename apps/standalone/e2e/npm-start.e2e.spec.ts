@@ -72,7 +72,7 @@ describe('npm start (embedded default)', () => {
     // The demo: account, stack, integration and attachment through the REST API, then
     // `runtrail exec --publish-phases` runs the AWS CLI with the run's credentials.
     const [, arn] = await waitForLine(start, /demo: the command ran as (\S+)/, 90_000, output);
-    expect(arn).toMatch(/^arn:aws:sts::222222222222:assumed-role\/runtrail-demo\/[0-9A-HJKMNP-TV-Z]{26}@[0-9A-HJKMNP-TV-Z]{26}@acme$/);
+    expect(arn).toMatch(/^arn:aws:sts::222222222222:assumed-role\/runtrail-demo\/[0-9A-HJKMNP-TV-Z]{26}@demo-network@acme$/);
     expect(output.join('')).toContain('demo: runtrail exec: PLANNING: read credentials received');
 
     const exited = new Promise<number | null>((resolve) => start.once('exit', (code) => resolve(code)));
