@@ -166,7 +166,7 @@ describe('refreshing credentials', () => {
 
       expect(fresh).toMatchObject({
         mode: 'platform',
-        assumedRoleArn: expect.stringContaining(`/runtrail-demo/${runId}@${callerId}@acme`),
+        assumedRoleArn: expect.stringContaining(`/runtrail-demo/${runId}@network@acme`),
       });
       expect(
         fresh.mode === 'platform' && initial.mode === 'platform' && fresh.accessKeyId !== initial.accessKeyId,
