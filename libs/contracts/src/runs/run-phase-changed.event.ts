@@ -3,7 +3,11 @@ import { z } from 'zod';
 import { defineEvent } from '../lib/define';
 import { accountSlug, callerRef, isoDateTime, phase, publicEcJwk, runType, spaceId, ulid, workerId } from '../lib/primitives';
 
-/** Published by the scheduler when a run enters a phase: `runs.v1.phase.<runId>`. */
+/**
+ * A run entered a phase: `runs.v1.phase.<runId>`. Published only by the integrations service (its
+ * runs API, the front door schedulers use), with account, space and caller from its registry and
+ * the server's time; NATS permissions let nothing else publish `runs.v1.>`.
+ */
 export const runPhaseChangedSchema = z.object({
   runId: ulid,
   account: accountSlug,
@@ -14,8 +18,13 @@ export const runPhaseChangedSchema = z.object({
   workerId,
   /** The worker's one-run public key: every delivery for this run is sealed to it. */
   workerPublicKey: publicEcJwk,
-  /** When the run entered the phase. */
+  /** When the run entered the phase (the server's clock). */
   at: isoDateTime,
+  /**
+   * The run's maximum lifetime ends here (it is STOPPED then): no credentials, token or refresh
+   * outlives it. Absent in events published before runs had a maximum lifetime.
+   */
+  deadline: isoDateTime.optional(),
 });
 export type RunPhaseChanged = z.infer<typeof runPhaseChangedSchema>;
 
