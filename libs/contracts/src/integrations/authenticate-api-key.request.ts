@@ -16,7 +16,8 @@ export const AuthenticateApiKeyRequest = defineRequest({
   }),
   reply: z.object({
     account: accountSlug,
-    role: z.enum(['admin', 'reader']),
+    /** `scheduler` keys (runs API) read like `reader` keys elsewhere. */
+    role: z.enum(['admin', 'reader', 'scheduler']),
     /** Null: the whole account; otherwise the key sees only this space and its descendants. */
     spaceSubtree: spaceId.nullable(),
     /** Every space the key may see (the subtree expanded), so callers need not know the tree. */

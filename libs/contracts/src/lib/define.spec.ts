@@ -42,7 +42,7 @@ describe('run phase contract', () => {
       parseOrThrow(RunPhaseChangedEvent.schema, withPrivate, 'run phase event');
     } catch (error) {
       expect((error as RuntrailError).code).toBe('VALIDATION_FAILED');
-      expect((error as RuntrailError).issues?.[0]?.path).toBe('workerPublicKey');
+      expect((error as RuntrailError).issues?.[0]?.path).toBe('workerPublicKey.d');
     }
   });
 });

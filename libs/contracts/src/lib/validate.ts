@@ -1,12 +1,17 @@
 import type { z } from 'zod';
 import { RuntrailError, type FieldIssue } from './errors';
 
-/** Zod issues as `{ path, rule }` pairs, the shape every error in runtrail uses. */
+/**
+ * Zod issues as `{ path, rule }` pairs, the shape every error in runtrail uses. A field that is not
+ * allowed is named itself (`account: is not a field here`), not its parent object.
+ */
 export function toFieldIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.length ? issue.path.map(String).join('.') : '(root)',
-    rule: issue.message,
-  }));
+  const joined = (path: PropertyKey[]) => (path.length ? path.map(String).join('.') : '(root)');
+  return error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: joined([...issue.path, key]), rule: 'is not a field here' }))
+      : [{ path: joined(issue.path), rule: issue.message }],
+  );
 }
 
 /** Parses `value` with `schema`, or throws a VALIDATION_FAILED {@link RuntrailError} naming every bad field. */

@@ -157,7 +157,7 @@ describeEachDatabase('integrations REST API: auth, validation, CRUD, paging', (d
       [{ name: '' }, 'name', /must not be empty/],
       [{ sessionTagging: 'yes' }, 'sessionTagging', /./],
       [{ spaceId: 'nowhere' }, 'spaceId', /existing space/],
-      [{ surprise: true }, '(root)', /./],
+      [{ surprise: true }, 'surprise', /is not a field here/],
     ])('%j -> %s', async (change, path, rule) => {
       const name = `invalid-${path}`;
       const reply = await create({ name, roleArn: DEMO_ROLE, ...change });

@@ -8,6 +8,8 @@ export class IntegrationsConfig {
     readonly verifyTimeoutMs: number,
     readonly reverifyIntervalMs: number,
     readonly outboxIntervalMs: number,
+    readonly runMaxLifetimeMs: number,
+    readonly runSweepIntervalMs: number,
   ) {}
 
   static from(env: IntegrationsEnv): IntegrationsConfig {
@@ -17,6 +19,8 @@ export class IntegrationsConfig {
       env.INTEGRATIONS_VERIFY_TIMEOUT_MS,
       env.INTEGRATIONS_REVERIFY_INTERVAL_S * 1000,
       env.INTEGRATIONS_OUTBOX_INTERVAL_MS,
+      env.INTEGRATIONS_RUN_MAX_LIFETIME_S * 1000,
+      env.INTEGRATIONS_RUN_SWEEP_INTERVAL_S * 1000,
     );
   }
 }

@@ -24,6 +24,10 @@ export const integrationsEnv = baseServiceEnv.extend({
   INTEGRATIONS_VERIFY_TIMEOUT_MS: envInt({ min: 1000, max: 300_000 }).default(45_000),
   /** How often every integration is re-verified (0 turns periodic re-verification off). */
   INTEGRATIONS_REVERIFY_INTERVAL_S: envInt({ min: 0, max: 7 * 86_400 }).default(3600),
+  /** A run's maximum lifetime: past it the run is STOPPED and gets no credentials (default 24 h). */
+  INTEGRATIONS_RUN_MAX_LIFETIME_S: envInt({ min: 60, max: 30 * 86_400 }).default(86_400),
+  /** How often runs past their maximum lifetime are looked for and STOPPED. */
+  INTEGRATIONS_RUN_SWEEP_INTERVAL_S: envInt({ min: 1, max: 3600 }).default(30),
   /** How often the outbox relay looks for unpublished events (it is also woken after each write). */
   INTEGRATIONS_OUTBOX_INTERVAL_MS: envInt({ min: 50, max: 60_000 }).default(1000),
 });

@@ -16,6 +16,9 @@ import type { IntegrationsEnv } from './integrations.env';
 import { integrationsPersistence } from './integrations.persistence';
 import { OpenApiController } from './openapi/openapi.controller';
 import { OUTBOX_INTERVAL, OutboxRelay } from './outbox/outbox.relay';
+import { RunExpiryScheduler } from './runs/run-expiry.scheduler';
+import { RunWrites } from './runs/run-writes.usecase';
+import { RunsController } from './runs/runs.controller';
 import { UnitOfWork } from './unit-of-work';
 import { ReverifyScheduler } from './verification/reverify.scheduler';
 import { VerificationClient } from './verification/verification.client';
@@ -39,6 +42,7 @@ export class IntegrationsModule {
         IntegrationsController,
         AttachmentsController,
         OpenApiController,
+        RunsController,
         ResolveIntegrationsHandler,
         AuthenticateApiKeyHandler,
       ],
@@ -54,8 +58,10 @@ export class IntegrationsModule {
         CreateAccountUseCase,
         IntegrationWrites,
         AttachmentWrites,
+        RunWrites,
+        RunExpiryScheduler,
       ],
-      exports: [OutboxRelay, ReverifyScheduler],
+      exports: [OutboxRelay, ReverifyScheduler, RunExpiryScheduler],
     };
   }
 }

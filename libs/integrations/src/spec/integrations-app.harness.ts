@@ -129,13 +129,13 @@ export class IntegrationsApp {
     return reply.body.apiKey.key;
   }
 
-  /** Every event in the INTEGRATIONS stream so far, as `[subject, payload]`. */
-  async events(): Promise<Array<{ subject: string; data: Record<string, unknown> }>> {
+  /** Every event in `stream` (INTEGRATIONS unless named) so far, as `[subject, payload]`. */
+  async events(stream = 'INTEGRATIONS'): Promise<Array<{ subject: string; data: Record<string, unknown> }>> {
     const jsm = await jetstreamManager(this.client);
-    const info = await jsm.streams.info('INTEGRATIONS');
+    const info = await jsm.streams.info(stream);
     const out: Array<{ subject: string; data: Record<string, unknown> }> = [];
     for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-      const message = await jsm.streams.getMessage('INTEGRATIONS', { seq }).catch(() => null);
+      const message = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
       if (message) out.push({ subject: message.subject, data: message.json<Record<string, unknown>>() });
     }
     return out;

@@ -6,6 +6,7 @@ import {
   LockWaitTimeoutException,
   NotFoundError,
   NotNullConstraintViolationException,
+  OptimisticLockError,
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
 import { RuntrailError } from '@runtrail/contracts';
@@ -31,27 +32,56 @@ function violatedKey(error: DriverException): string | undefined {
  *
  * - unique violation: `CONFLICT` ("… already exists (sample_item_name_unique)")
  * - foreign key: `CONFLICT`; not null: `VALIDATION_FAILED`; `NotFoundError`: `NOT_FOUND`
+ * - a versioned row changed by someone else meanwhile (`OptimisticLockError`): `CONFLICT`
  * - connection lost, deadlock, lock timeout: `UNAVAILABLE` (transient: retry later)
  * - anything else: `INTERNAL`. A `RuntrailError` is returned unchanged.
  */
 export function toRuntrailError(error: unknown, what: string): RuntrailError {
   if (error instanceof RuntrailError) return error;
   const cause = { cause: error };
-  if (error instanceof NotFoundError) return new RuntrailError('NOT_FOUND', `${what} was not found`, undefined, cause);
-  if (!(error instanceof DriverException)) return new RuntrailError('INTERNAL', `storing ${what} failed`, undefined, cause);
+  if (error instanceof NotFoundError)
+    return new RuntrailError('NOT_FOUND', `${what} was not found`, undefined, cause);
+  if (error instanceof OptimisticLockError)
+    return new RuntrailError(
+      'CONFLICT',
+      `${what} changed meanwhile; read it again and retry`,
+      undefined,
+      cause,
+    );
+  if (!(error instanceof DriverException))
+    return new RuntrailError('INTERNAL', `storing ${what} failed`, undefined, cause);
   const key = violatedKey(error);
   const suffix = key ? ` (${key})` : '';
   if (error instanceof UniqueConstraintViolationException) {
     return new RuntrailError('CONFLICT', `${what} already exists${suffix}`, undefined, cause);
   }
   if (error instanceof ForeignKeyConstraintViolationException) {
-    return new RuntrailError('CONFLICT', `${what} refers to a record that does not exist or is still referenced${suffix}`, undefined, cause);
+    return new RuntrailError(
+      'CONFLICT',
+      `${what} refers to a record that does not exist or is still referenced${suffix}`,
+      undefined,
+      cause,
+    );
   }
   if (error instanceof NotNullConstraintViolationException) {
-    return new RuntrailError('VALIDATION_FAILED', `${what} is missing a required value${suffix}`, undefined, cause);
+    return new RuntrailError(
+      'VALIDATION_FAILED',
+      `${what} is missing a required value${suffix}`,
+      undefined,
+      cause,
+    );
   }
-  if (error instanceof ConnectionException || error instanceof DeadlockException || error instanceof LockWaitTimeoutException) {
-    return new RuntrailError('UNAVAILABLE', `the database is unavailable while storing ${what}; retry later`, undefined, cause);
+  if (
+    error instanceof ConnectionException ||
+    error instanceof DeadlockException ||
+    error instanceof LockWaitTimeoutException
+  ) {
+    return new RuntrailError(
+      'UNAVAILABLE',
+      `the database is unavailable while storing ${what}; retry later`,
+      undefined,
+      cause,
+    );
   }
   return new RuntrailError('INTERNAL', `storing ${what} failed (${error.name})`, undefined, cause);
 }

@@ -1,4 +1,8 @@
 import {
+  phase,
+  publicEcJwk,
+  runType,
+  workerId,
   accountSlug,
   awsRegion,
   callerSlug,
@@ -10,6 +14,7 @@ import {
   ulid,
 } from '@runtrail/contracts';
 import { RESERVED_ACCOUNT_SLUGS } from '@runtrail/aws-identity';
+import { API_KEY_ROLES } from '../storage/api-key.entity';
 import { z } from 'zod';
 
 // The request bodies of the REST API: validation and the OpenAPI document both come from here.
@@ -31,7 +36,7 @@ export const createSpaceBody = z.strictObject({
 
 export const createApiKeyBody = z.strictObject({
   name,
-  role: z.enum(['admin', 'reader'], { error: 'must be admin or reader' }),
+  role: z.enum(API_KEY_ROLES, { error: 'must be admin, reader or scheduler' }),
   spaceSubtree: spaceId.nullable().default(null),
 });
 
@@ -161,3 +166,30 @@ export const updateAccountBody = z.strictObject({
     .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
     .nullable(),
 });
+
+/**
+ * `POST /v1/runs`: a scheduler announces a run. The caller is named by id or by type and slug;
+ * account and space come from the registry, never from the request. `runId` may be chosen by the
+ * scheduler (a ULID), so that a retried request finds its run instead of making a second one.
+ */
+export const createRunBody = z
+  .strictObject({
+    runId: ulid.optional(),
+    callerId: ulid.optional(),
+    caller: z.strictObject({ type: callerType, slug: callerSlug }).optional(),
+    runType: runType.default('TRACKED'),
+    workerId,
+    /** The worker's one-run public key (P-256 JWK): every delivery of the run is sealed to it. */
+    workerPublicKey: publicEcJwk,
+  })
+  .superRefine((v, ctx) => {
+    if ((v.callerId === undefined) === (v.caller === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['callerId'],
+        message: 'give exactly one of callerId or caller {type, slug}',
+      });
+  });
+
+/** `POST /v1/runs/{runId}/phases`: the run entered a phase (the time is the server's). */
+export const enterPhaseBody = z.strictObject({ phase });

@@ -20,10 +20,19 @@ export class Principal {
     return this.visible === null || this.visible.has(spaceId);
   }
 
-  /** @throws RuntrailError `FORBIDDEN` for a reader key. */
+  /** @throws RuntrailError `FORBIDDEN` for a reader or scheduler key. */
   requireAdmin(): void {
     if (this.role !== 'admin')
-      throw new RuntrailError('FORBIDDEN', 'this API key is a reader key; writing needs an admin key');
+      throw new RuntrailError('FORBIDDEN', `this API key is a ${this.role} key; writing needs an admin key`);
+  }
+
+  /** @throws RuntrailError `FORBIDDEN` unless the key is a scheduler or admin key. */
+  requireScheduler(): void {
+    if (this.role !== 'scheduler' && this.role !== 'admin')
+      throw new RuntrailError(
+        'FORBIDDEN',
+        'this API key is a reader key; runs need a scheduler or admin key',
+      );
   }
 
   /**

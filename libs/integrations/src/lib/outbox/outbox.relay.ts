@@ -10,6 +10,7 @@ import {
   AttachmentChangedEvent,
   IntegrationChangedEvent,
   IntegrationHealthChangedEvent,
+  RunPhaseChangedEvent,
   type EventContract,
 } from '@runtrail/contracts';
 import { MessageBus } from '@runtrail/messaging';
@@ -23,6 +24,7 @@ const CONTRACTS: Record<string, EventContract> = {
   integration: IntegrationChangedEvent,
   attachment: AttachmentChangedEvent,
   health: IntegrationHealthChangedEvent,
+  run: RunPhaseChangedEvent,
 };
 const BATCH = 100;
 

@@ -1,5 +1,10 @@
 import type { EntityManager } from '@mikro-orm/core';
-import type { AttachmentChanged, IntegrationChanged, IntegrationHealthChanged } from '@runtrail/contracts';
+import type {
+  AttachmentChanged,
+  IntegrationChanged,
+  IntegrationHealthChanged,
+  RunPhaseChanged,
+} from '@runtrail/contracts';
 import { monotonicFactory } from 'ulid';
 import { OutboxEvent } from '../storage/outbox-event.entity';
 
@@ -9,7 +14,8 @@ const nextId = monotonicFactory();
 export type PendingEvent =
   | { kind: 'integration'; payload: IntegrationChanged }
   | { kind: 'attachment'; payload: AttachmentChanged }
-  | { kind: 'health'; payload: IntegrationHealthChanged };
+  | { kind: 'health'; payload: IntegrationHealthChanged }
+  | { kind: 'run'; payload: RunPhaseChanged };
 
 /** Adds `event` to the outbox inside the caller's transaction, so it exists if and only if the change does. */
 export function enqueue(em: EntityManager, event: PendingEvent): void {

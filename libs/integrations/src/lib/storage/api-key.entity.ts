@@ -1,6 +1,10 @@
 import { Entity, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
 
-export const API_KEY_ROLES = ['admin', 'reader'] as const;
+/**
+ * `admin` writes, `reader` reads, `scheduler` reads and drives runs (`/v1/runs`); each within its
+ * space subtree. Admins may schedule too.
+ */
+export const API_KEY_ROLES = ['admin', 'reader', 'scheduler'] as const;
 export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
 
 /**
@@ -19,7 +23,7 @@ export class ApiKey {
   @Property({ type: 'string', length: 100 })
   name!: string;
 
-  @Property({ type: 'string', length: 8 })
+  @Property({ type: 'string', length: 16 })
   role!: ApiKeyRole;
 
   /** Null: the whole account; otherwise this space and its descendants only. */
