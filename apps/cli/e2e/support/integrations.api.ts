@@ -25,12 +25,21 @@ export interface IntegrationBody {
   sourceIdentity?: boolean;
 }
 
+/** A reply of the REST API as a client sees it: the status and the parsed JSON body. */
+export interface ApiReply<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+}
+
 /**
- * A user of the integrations REST API (`/v1`, see libs/integrations/README.md): bootstraps `acme`
- * with the bootstrap token, then registers callers, creates integrations and attaches them, each save
- * verified by the real verifier against the aws-emulator.
+ * A user of the integrations REST API (`/v1`, see libs/integrations/README.md): bootstraps an
+ * account with the bootstrap token, then registers callers, creates integrations and attaches them,
+ * each attachment verified by the real verifier against the aws-emulator. Every reply's text is
+ * kept in `replies`, so a suite can check that no secret ever came back.
  */
 export class IntegrationsApi {
+  readonly replies: string[] = [];
+
   private constructor(
     private readonly baseUrl: string,
     private readonly key: string,
@@ -40,11 +49,13 @@ export class IntegrationsApi {
     const created = await send<{ apiKey: { key: string } }>(baseUrl, bootstrapToken, 'POST', '/accounts', {
       slug: account,
     });
-    return new IntegrationsApi(baseUrl, created.apiKey.key);
+    return new IntegrationsApi(baseUrl, created.body.apiKey.key);
   }
 
-  async registerStack(slug: string): Promise<string> {
-    return (await this.post<{ id: string }>('/callers', { type: 'stack', slug })).id;
+  async registerStack(slug: string, spaceId?: string): Promise<string> {
+    return (
+      await this.post<{ id: string }>('/callers', { type: 'stack', slug, ...(spaceId ? { spaceId } : {}) })
+    ).id;
   }
 
   async createIntegration(body: IntegrationBody): Promise<CreatedIntegration> {
@@ -57,8 +68,21 @@ export class IntegrationsApi {
     await this.post(`/integrations/${integrationId}/attachments`, { callerId, read: true, write: true });
   }
 
-  private post<T>(path: string, body: unknown): Promise<T> {
-    return send<T>(this.baseUrl, this.key, 'POST', path, body);
+  /** Any call, answered whatever its status (for refusals a test asserts on). */
+  async request<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<ApiReply<T>> {
+    const reply = await send<T>(this.baseUrl, this.key, method, path, body, false);
+    this.replies.push(JSON.stringify(reply.body));
+    return reply;
+  }
+
+  private async post<T>(path: string, body: unknown): Promise<T> {
+    const reply = await send<T>(this.baseUrl, this.key, 'POST', path, body);
+    this.replies.push(JSON.stringify(reply.body));
+    return reply.body;
   }
 }
 
@@ -68,15 +92,16 @@ async function send<T>(
   method: string,
   path: string,
   body: unknown,
-): Promise<T> {
+  okOnly = true,
+): Promise<ApiReply<T>> {
   const res = await fetch(`${baseUrl}/v1${path}`, {
     method,
     headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
-  return JSON.parse(text) as T;
+  if (okOnly && !res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
 }
 
 /** The customer's IAM, as its admin: roles the tests make, and break after runtrail verified them. */

@@ -1,11 +1,12 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type { IntegrationMode, IntegrationSnapshot } from '@runtrail/contracts';
+import type { IntegrationMode, IntegrationSnapshot, RunType } from '@runtrail/contracts';
 import { MessageBus } from '@runtrail/messaging';
 import {
   DEFAULT_EMULATOR_SEED,
@@ -33,7 +34,8 @@ export const CUSTOMER_ADMIN = {
 export const DEMO_ROLE = `arn:aws:iam::${CUSTOMER}:role/runtrail-demo`;
 export const WORKER_ROLE = `arn:aws:iam::${CUSTOMER}:role/runtrail-worker`;
 export const OIDC_ROLE = `arn:aws:iam::${CUSTOMER}:role/runtrail-oidc`;
-const PLATFORM_ACCOUNT = '111111111111';
+/** runtrail's own AWS account in the emulator (`PLATFORM_AWS_ACCOUNT_ID` of the services). */
+export const PLATFORM_ACCOUNT = '111111111111';
 /** A sub no token has: the OIDC role trusts no caller until `register` names one. */
 const NO_CALLER_YET = 'space:root:stack:no-caller-registered-yet:*';
 const BOOTSTRAP_TOKEN = randomBytes(24).toString('hex');
@@ -78,6 +80,25 @@ export interface StackOptions {
    * suites about the broker's own behaviour that need no admin side.
    */
   integrations?: 'real' | 'responder';
+  /**
+   * Create the IAM OIDC provider for acme's issuer and the `runtrail-oidc` role at start (default
+   * true). Suites that create the provider themselves, as a user would, turn it off: IAM holds one
+   * provider per URL.
+   */
+  oidcRole?: boolean;
+}
+
+/** A run `execRun` schedules: its caller, and optionally its type, space and integration. */
+export interface ScheduledRun {
+  runId: string;
+  callerId: string;
+  slug: string;
+  /** Default `TRACKED`. */
+  runType?: RunType;
+  /** Default `root`. */
+  spaceId?: string;
+  /** Which integration's credentials the command gets, when several are attached. */
+  integrationId?: string;
 }
 
 /**
@@ -128,9 +149,10 @@ export class E2eStack {
     const iam = new CustomerIam(emulator.endpoint, CUSTOMER_ADMIN, PLATFORM_ACCOUNT);
     const stack = new E2eStack(nats, emulator, issuer, nc, responder, dataDir, brokerDatabaseUrl, clock, iam);
     // With the real verifier the role must refuse callers it does not name: `register` pins its subs.
-    await iam.createOidcRole('runtrail-oidc', `http://127.0.0.1:${issuerPort}/oidc/acme`, [
-      real ? NO_CALLER_YET : 'space:root:stack:*',
-    ]);
+    if (options.oidcRole !== false)
+      await iam.createOidcRole('runtrail-oidc', `http://127.0.0.1:${issuerPort}/oidc/acme`, [
+        real ? NO_CALLER_YET : 'space:root:stack:*',
+      ]);
     if (real) await stack.startIntegrations();
     for (let i = 0; i < (options.brokers ?? 1); i++) await stack.startBroker();
     return stack;
@@ -152,6 +174,57 @@ export class E2eStack {
     });
     this.brokers.push(broker);
     return broker;
+  }
+
+  /** Base URL of the real integrations service (`real` mode only). */
+  get integrationsUrl(): string {
+    const service = this.services.find((s) => s.name === 'integrations');
+    if (!service) throw new Error('the stack was started without the real integrations service');
+    return `http://127.0.0.1:${service.port}`;
+  }
+
+  /** Base URL of oidc-issuer (`OIDC_PUBLIC_URL`): account `a`'s issuer is `<this>/oidc/a`. */
+  get oidcPublicUrl(): string {
+    return `http://127.0.0.1:${this.issuer.port}`;
+  }
+
+  /** Another tenant of runtrail, bootstrapped as the first one was (`real` mode only). */
+  tenant(slug: string): Promise<IntegrationsApi> {
+    return IntegrationsApi.bootstrap(this.integrationsUrl, BOOTSTRAP_TOKEN, slug);
+  }
+
+  /**
+   * `/usr/bin/aws --endpoint-url <emulator> ...args` as the customer's admin, with no host
+   * configuration. Asynchronous on purpose: the emulator answers from this process.
+   */
+  awsCli(args: string[]): Promise<ExecResult> {
+    return collect(
+      spawn('/usr/bin/aws', ['--endpoint-url', this.emulator.endpoint, ...args], {
+        env: {
+          PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+          HOME: '/nonexistent',
+          AWS_CONFIG_FILE: '/nonexistent/config',
+          AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+          AWS_ACCESS_KEY_ID: CUSTOMER_ADMIN.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: CUSTOMER_ADMIN.secretAccessKey,
+          AWS_DEFAULT_REGION: 'us-east-1',
+          AWS_EC2_METADATA_DISABLED: 'true',
+          AWS_PAGER: '',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+  }
+
+  /** `runtrail exec --publish-phases` as the scheduler of an acme run of `run`, running `command`. */
+  execRun(run: ScheduledRun, command: string[]): Promise<ExecResult> {
+    return this.exec([
+      ...['--run', run.runId, '--worker', 'worker-e2e', '--publish-phases', '--account', 'acme'],
+      ...['--stack', run.callerId, '--caller-slug', run.slug, '--run-type', run.runType ?? 'TRACKED'],
+      ...(run.spaceId ? ['--space', run.spaceId] : []),
+      ...(run.integrationId ? ['--integration', run.integrationId] : []),
+      ...['--timeout', '20', '--', ...command],
+    ]);
   }
 
   get integrationsDatabasePath(): string {
@@ -207,8 +280,7 @@ export class E2eStack {
     options: { sourceIdentity?: boolean } = {},
   ): Promise<{ callerId: string; slug: string; integrations: CreatedIntegration[] }> {
     const callerId = await this.api.registerStack(slug);
-    if (modes.includes('oidc'))
-      await this.iam.trustOidcSubs('runtrail-oidc', [`space:root:stack:${slug}:*`]);
+    if (modes.includes('oidc')) await this.iam.trustOidcSubs('runtrail-oidc', [`space:root:stack:${slug}:*`]);
     const integrations: CreatedIntegration[] = [];
     for (const mode of modes) {
       const { roleArn, durationSeconds, region, sessionTagging } = integration(mode);
@@ -248,9 +320,9 @@ export class E2eStack {
   }
 
   /** `runtrail exec` from the build, with the worker's own AWS identity (used in worker mode only). */
-  exec(args: string[], env: Record<string, string> = {}): Promise<ExecResult> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [join(ROOT, 'dist/apps/cli/src/main.js'), 'exec', ...args], {
+  async exec(args: string[], env: Record<string, string> = {}): Promise<ExecResult> {
+    const result = await collect(
+      spawn(process.execPath, [join(ROOT, 'dist/apps/cli/src/main.js'), 'exec', ...args], {
         cwd: ROOT,
         env: {
           PATH: process.env['PATH'] ?? '/usr/bin:/bin',
@@ -264,16 +336,10 @@ export class E2eStack {
           ...env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.on('close', (code) => {
-        this.execOutputs.push(stdout, stderr);
-        resolve({ code: code ?? -1, stdout, stderr });
-      });
-    });
+      }),
+    );
+    this.execOutputs.push(result.stdout, result.stderr);
+    return result;
   }
 
   /** Every message a stream holds (optionally under one subject filter). */
@@ -305,6 +371,17 @@ export class E2eStack {
     await this.nats.stop();
     rmSync(this.dataDir, { recursive: true, force: true });
   }
+}
+
+/** A child's exit code and everything it printed. */
+function collect(child: ChildProcessByStdio<null, Readable, Readable>): Promise<ExecResult> {
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }
 
 /** An `acme` integration in the given mode, on the role the emulator's seed (or the stack) made for it. */
