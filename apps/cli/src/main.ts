@@ -2,24 +2,24 @@
 import { EXIT_NO_CREDENTIALS, execCommand } from './exec/exec.command';
 import { EXEC_USAGE, parseExecOptions, UsageError } from './exec/exec-options';
 import { CredentialsNotReceived } from './exec/delivery-inbox';
+import {
+  NATS_SETUP_USAGE,
+  natsSetupCommand,
+  NatsSetupUsageError,
+  parseNatsSetupOptions,
+} from './nats/nats-setup.command';
 
 const USAGE = `runtrail <command>
 
 commands:
-  exec    run a command with a run's short-lived AWS credentials
+  exec          run a command with a run's short-lived AWS credentials
+  nats setup    create runtrail's streams and consumers (the operator's step)
 
-${EXEC_USAGE}`;
+${EXEC_USAGE}
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    console.log(USAGE);
-    return command === undefined ? 2 : 0;
-  }
-  if (command !== 'exec') {
-    console.error(`runtrail: unknown command "${command}"\n\n${USAGE}`);
-    return 2;
-  }
+${NATS_SETUP_USAGE}`;
+
+async function exec(rest: string[]): Promise<number> {
   try {
     return await execCommand(parseExecOptions(rest, process.env));
   } catch (error) {
@@ -34,6 +34,33 @@ async function main(argv: string[]): Promise<number> {
     console.error(`runtrail exec: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
+}
+
+async function natsSetup(rest: string[]): Promise<number> {
+  try {
+    return await natsSetupCommand(parseNatsSetupOptions(rest, process.env), (line) =>
+      console.log(`runtrail nats setup: ${line}`),
+    );
+  } catch (error) {
+    if (error instanceof NatsSetupUsageError) {
+      console.error(`runtrail nats setup: ${error.message}\n\n${NATS_SETUP_USAGE}`);
+      return 2;
+    }
+    console.error(`runtrail nats setup: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === 'exec') return exec(rest);
+  if (command === 'nats' && rest[0] === 'setup') return natsSetup(rest.slice(1));
+  console.error(`runtrail: unknown command "${[command, ...rest.slice(0, 1)].join(' ')}"\n\n${USAGE}`);
+  return 2;
 }
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';

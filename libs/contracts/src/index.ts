@@ -25,6 +25,8 @@ export * from './credentials/credentials-failed.event';
 export * from './credentials/credentials-refresh.request';
 
 export * from './deliveries/delivery.event';
+export * from './deliveries/delivery-failed.event';
+export * from './deliveries/worker-consumer';
 
 export * from './audit/finding-raised.event';
 export * from './audit/cloudtrail-pushed.event';

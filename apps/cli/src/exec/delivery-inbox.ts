@@ -1,17 +1,17 @@
-import { jetstream, type ConsumerMessages } from '@nats-io/jetstream';
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import {
-  CredentialsFailedEvent,
-  DeliveryEvent,
-  credentialsFailedSchema,
+  deliveryFailedSchema,
   deliveryPlaintextSchema,
   deliverySchema,
   STREAMS,
-  type CredentialsFailed,
+  workerConsumer,
   type Delivery,
+  type DeliveryFailed,
   type DeliveryPlaintext,
   type Phase,
 } from '@runtrail/contracts';
+import { ensureWorkerConsumer } from '@runtrail/nats-setup';
 import { open, type SealingKeyPair } from '@runtrail/sealing';
 
 /** A delivery opened with the run's key: `plaintext` holds secrets and lives in memory only. */
@@ -23,51 +23,48 @@ export interface OpenedDelivery {
 /** Why no credentials came: the broker said so, or nothing came in time. */
 export class CredentialsNotReceived extends Error {}
 
-const decoder = new TextDecoder();
+/** The worker's delivery consumer is missing or out of reach: an operator's setup problem. */
+export class WorkerConsumerMissing extends Error {}
+
+/** Another run's message goes back for a parallel `exec` of the same worker this long after. */
+const HAND_BACK_MS = 1_000;
+/** ...at most this many times; then no `exec` is waiting for it (stale runs are dropped). */
+const HAND_BACK_TIMES = 10;
 
 /**
- * The worker's inbox for one run: a JetStream ordered consumer on `deliveries.v1.<worker>.<run>`
- * (so a delivery published before `exec` started is not missed) and a subscription to
- * `credentials.v1.failed` for this run, to stop waiting as soon as the broker gives up.
+ * The worker's inbox for one run: the worker's durable pull consumer `worker_<id>` on DELIVERIES
+ * (made by `runtrail nats setup --worker <id>`; filtered `deliveries.v1.<id>.>`, so a delivery
+ * published before `exec` started is not missed), from which it takes this run's deliveries and
+ * failure notices (`deliveries.v1.<id>.<run>.failed`). Another run's messages are handed back for
+ * a parallel `exec` of the same worker id, and dropped once expired or unclaimed.
  */
 export class DeliveryInbox {
   private readonly opened: OpenedDelivery[] = [];
-  private readonly failures: CredentialsFailed[] = [];
+  private readonly failures: DeliveryFailed[] = [];
   private readonly waiters = new Set<() => void>();
   private messages?: ConsumerMessages;
-  private failedSub?: Subscription;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly runId: string,
     private readonly workerId: string,
     private readonly keys: SealingKeyPair,
+    private readonly log: (line: string) => void = () => undefined,
   ) {}
 
   async start(): Promise<void> {
-    this.failedSub = this.nc.subscribe(CredentialsFailedEvent.name, {
-      callback: (_err, msg) => {
-        const parsed = credentialsFailedSchema.safeParse(JSON.parse(decoder.decode(msg.data)));
-        if (parsed.success && parsed.data.runId === this.runId)
-          this.record(() => this.failures.push(parsed.data));
-      },
-    });
-    const subject = DeliveryEvent.subject({ runId: this.runId, workerId: this.workerId } as Delivery);
-    const consumer = await jetstream(this.nc).consumers.get(STREAMS.DELIVERIES.name, {
-      filter_subjects: subject,
-    });
-    const messages = await consumer.consume();
+    const { durable } = workerConsumer(this.workerId);
+    const consumer = await jetstream(this.nc)
+      .consumers.get(STREAMS.DELIVERIES.name, durable)
+      .catch(async (error: unknown) => {
+        if (!(await this.createOnOpenServer(error))) throw this.missing(error);
+        return jetstream(this.nc).consumers.get(STREAMS.DELIVERIES.name, durable);
+      });
+    // One message at a time: another run's message handed back goes to the next waiting puller.
+    const messages = await consumer.consume({ max_messages: 1 });
     this.messages = messages;
     void (async () => {
-      for await (const msg of messages) {
-        const parsed = deliverySchema.safeParse(msg.json());
-        if (!parsed.success) continue;
-        // Deliveries sealed to an earlier attempt's key cannot be opened: they are not ours.
-        const plaintext = await open(parsed.data.sealed, this.keys.privateKey, deliveryPlaintextSchema).catch(
-          () => null,
-        );
-        if (plaintext) this.record(() => this.opened.push({ delivery: parsed.data, plaintext }));
-      }
+      for await (const msg of messages) await this.take(msg);
     })();
   }
 
@@ -75,17 +72,12 @@ export class DeliveryInbox {
    * The first delivery for `phase` (any phase when absent) from `integrationId` (any when absent).
    * @throws CredentialsNotReceived when the broker reports a failure for it, or after `timeoutMs`.
    */
-  wait(
-    phase: Phase | undefined,
-    integrationId: string | undefined,
-    timeoutMs: number,
-  ): Promise<OpenedDelivery> {
+  wait(phase: Phase | undefined, integrationId: string | undefined, timeoutMs: number): Promise<OpenedDelivery> {
     return new Promise((resolve, reject) => {
       const check = () => {
         const found = this.opened.find(
           (o) =>
-            (!phase || o.delivery.phase === phase) &&
-            (!integrationId || o.delivery.integrationId === integrationId),
+            (!phase || o.delivery.phase === phase) && (!integrationId || o.delivery.integrationId === integrationId),
         );
         const failed = this.failures.find(
           (f) =>
@@ -122,12 +114,64 @@ export class DeliveryInbox {
   }
 
   async stop(): Promise<void> {
-    this.failedSub?.unsubscribe();
     await this.messages?.close();
+  }
+
+  private async take(msg: JsMsg): Promise<void> {
+    const failure = msg.subject.endsWith('.failed') ? deliveryFailedSchema.safeParse(parse(msg)) : null;
+    const delivery = failure ? null : deliverySchema.safeParse(parse(msg));
+    const runId = failure?.data?.runId ?? delivery?.data?.runId;
+    if (!runId) return msg.term(); // not a message of the contract: nobody can use it
+    if (runId !== this.runId) return this.handBack(msg, delivery?.data?.expiresAt);
+    if (failure?.data) {
+      const failed = failure.data;
+      this.record(() => this.failures.push(failed));
+    } else if (delivery?.data) {
+      const sealed = delivery.data;
+      // A delivery sealed to an earlier attempt's key cannot be opened: it is not ours.
+      const plaintext = await open(sealed.sealed, this.keys.privateKey, deliveryPlaintextSchema).catch(() => null);
+      if (plaintext) this.record(() => this.opened.push({ delivery: sealed, plaintext }));
+    }
+    msg.ack();
+  }
+
+  /** Another run's message: back to the consumer for a parallel `exec`, unless nobody can use it any more. */
+  private handBack(msg: JsMsg, expiresAt: string | undefined): void {
+    const expired = expiresAt !== undefined && Date.parse(expiresAt) <= Date.now();
+    if (expired || msg.info.deliveryCount >= HAND_BACK_TIMES) msg.term();
+    else msg.nak(HAND_BACK_MS);
+  }
+
+  /** On a server without authentication (development) the worker may make its own consumer. */
+  private async createOnOpenServer(error: unknown): Promise<boolean> {
+    if (this.nc.info?.auth_required || !/not found/i.test(String(error))) return false;
+    await ensureWorkerConsumer(this.nc, this.workerId);
+    this.log(
+      `made the delivery consumer ${workerConsumer(this.workerId).durable} itself (open NATS server; with auth the operator's \`runtrail nats setup --worker ${this.workerId}\` does)`,
+    );
+    return true;
+  }
+
+  private missing(error: unknown): WorkerConsumerMissing {
+    const { durable } = workerConsumer(this.workerId);
+    const reason = /not found/i.test(String(error))
+      ? 'does not exist'
+      : `cannot be read (${error instanceof Error ? error.message : String(error)})`;
+    return new WorkerConsumerMissing(
+      `the delivery consumer ${durable} on DELIVERIES ${reason}: the operator runs \`runtrail nats setup --worker ${this.workerId}\`, and this NATS user must be the pool user whose permissions name worker ${this.workerId} (deploy/nats/auth.conf)`,
+    );
   }
 
   private record(change: () => void): void {
     change();
     for (const waiter of [...this.waiters]) waiter();
+  }
+}
+
+function parse(msg: JsMsg): unknown {
+  try {
+    return msg.json();
+  } catch {
+    return null;
   }
 }

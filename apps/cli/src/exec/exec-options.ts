@@ -12,14 +12,16 @@ import {
   type RunType,
   type CallerRef,
 } from '@runtrail/contracts';
-import { natsUrl, envUrl } from '@runtrail/config';
+import { envUrl } from '@runtrail/config';
 import { z } from 'zod';
+import { NATS_FLAGS, NATS_USAGE, natsLoginOf, type NatsLogin } from '../nats/nats-login';
 
 /** `runtrail exec` once its flags and environment are validated. */
 export interface ExecOptions {
   runId: string;
   workerId: string;
-  natsUrl: string;
+  /** How to log in: the worker pool's NATS user (deploy/nats/auth.conf), or none on an open server. */
+  nats: NatsLogin;
   /** For worker mode: STS endpoint override (`AWS_ENDPOINT_URL`), as the AWS CLI and SDKs read it. */
   awsEndpointUrl?: string;
   /** The phase whose credentials the command gets (any phase's first delivery when absent). */
@@ -39,12 +41,13 @@ export const EXEC_USAGE = `usage: runtrail exec --run <runId> [--worker <id>] [-
                     [--integration <id>] [--timeout <seconds>] [--refresh-lead <seconds>] [--container-only]
                     [--publish-phases --account <slug> --stack <id>|--module <id> --caller-slug <slug>
                      [--space <id>] [--run-type TRACKED|PROPOSED|TASK|TESTING|DESTROY]]
-                    [--nats <url>] -- <command> [args...]`;
+                    ${NATS_USAGE.replace(/\n/g, '\n                    ')}
+                    -- <command> [args...]`;
 
 const flags = {
   run: { type: 'string' },
   worker: { type: 'string' },
-  nats: { type: 'string' },
+  ...NATS_FLAGS,
   phase: { type: 'string' },
   integration: { type: 'string' },
   timeout: { type: 'string' },
@@ -86,7 +89,7 @@ export function parseExecOptions(args: string[], env: NodeJS.ProcessEnv): ExecOp
   const options: ExecOptions = {
     runId: field(ulid, values.run, '--run'),
     workerId: field(workerId, values.worker ?? defaultWorkerId(), '--worker'),
-    natsUrl: field(natsUrl, values.nats ?? env['NATS_URL'], '--nats / NATS_URL'),
+    nats: usage(() => natsLoginOf(values, env)),
     awsEndpointUrl: field(
       envUrl({ protocols: ['http', 'https'] }).optional(),
       env['AWS_ENDPOINT_URL'] || undefined,
@@ -115,6 +118,15 @@ export function parseExecOptions(args: string[], env: NodeJS.ProcessEnv): ExecOp
     };
   }
   return options;
+}
+
+/** Runs `read`, turning its complaint into a usage error. */
+function usage<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 /** This machine's name as a NATS subject token. */

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { scopeOfPhase, STREAMS } from '@runtrail/contracts';
-import { ensureStreams, MessageBus } from '@runtrail/messaging';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { scopeOfPhase } from '@runtrail/contracts';
+import { MessageBus } from '@runtrail/messaging';
 import { generateSealingKeyPair, type SealingKeyPair } from '@runtrail/sealing';
 import { childEnv, runContextOf } from './child-env';
 import { runChild } from './child.runner';
@@ -14,6 +14,7 @@ import { DeliveryInbox, type OpenedDelivery } from './delivery-inbox';
 import type { ExecOptions } from './exec-options';
 import { PhasePublisher } from './phase-publisher';
 import { planPhases } from './run-phases';
+import { connectAs } from '../nats/nats-login';
 
 /** Exit code when the run's credentials never came (the command did not run). */
 export const EXIT_NO_CREDENTIALS = 3;
@@ -27,17 +28,13 @@ const log = (line: string) => process.stderr.write(`runtrail exec: ${line}\n`);
  */
 export async function execCommand(options: ExecOptions): Promise<number> {
   const keys = await generateSealingKeyPair();
-  const nc = await connect({
-    servers: options.natsUrl.split(',').map((s) => s.trim()),
-    name: `runtrail-exec ${options.runId}`,
-  });
+  const nc = await connectAs(options.nats, `runtrail-exec ${options.runId}`, log);
   const bus = new MessageBus(nc);
-  const inbox = new DeliveryInbox(nc, options.runId, options.workerId, keys);
+  const inbox = new DeliveryInbox(nc, options.runId, options.workerId, keys, log);
   const scheduler = options.publish
     ? new PhasePublisher(bus, { ...options, publish: options.publish }, keys.publicJwk)
     : null;
   try {
-    if (scheduler) await ensureStreams(nc, [STREAMS.RUNS, STREAMS.DELIVERIES, STREAMS.CREDENTIALS], 1);
     await inbox.start();
     let commandPhase = options.phase;
     if (scheduler && options.publish) {

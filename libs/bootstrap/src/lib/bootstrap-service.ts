@@ -25,8 +25,6 @@ export interface ServiceDefinition {
   modules: Array<Type | DynamicModule>;
   http: { host: string; port: number };
   nats: Omit<NatsConnectionOptions, 'name'>;
-  /** JetStream replicas of the streams (1 on one server, 3 on a production cluster). */
-  streamReplicas?: number;
   logLevel?: LogLevel;
   logFormat?: 'text' | 'json';
   /** Runs last on shutdown, after NATS drained (e.g. flushing telemetry). */
@@ -69,7 +67,7 @@ export async function bootstrapService(def: ServiceDefinition): Promise<INestApp
   const app = await NestFactory.create(ServiceRootModule, { logger, bufferLogs: true });
   const nc = app.get<NatsConnection>(NATS_CONNECTION);
   app.connectMicroservice(
-    { strategy: new JetStreamServer(nc, { streamReplicas: def.streamReplicas ?? 1 }) },
+    { strategy: new JetStreamServer(nc) },
     { inheritAppConfig: false },
   );
   await app.startAllMicroservices();

@@ -31,7 +31,6 @@ export async function runService<S extends z.ZodType<BaseServiceEnv>>(
     modules: app.modules(env),
     http: { host: env.HOST, port },
     nats: { servers: env.NATS_URL.split(',').map((s) => s.trim()), user: env.NATS_USER, pass: env.NATS_PASSWORD },
-    streamReplicas: env.NATS_STREAM_REPLICAS,
     logLevel: env.LOG_LEVEL,
     logFormat: process.env['LOG_FORMAT'] === 'json' ? 'json' : 'text',
     onShutdown: telemetry ? () => telemetry.shutdown() : undefined,

@@ -12,7 +12,7 @@ export interface StreamSpec {
 
 const DAY = 86_400;
 
-/** Every JetStream stream of runtrail v1. Created idempotently by libs/messaging at start. */
+/** Every JetStream stream of runtrail v1. Created by `runtrail nats setup`; services only check they exist. */
 export const STREAMS: Record<StreamName, StreamSpec> = {
   RUNS: { name: 'RUNS', subjects: ['runs.v1.>'], maxAgeSeconds: 7 * DAY, duplicateWindowSeconds: 600 },
   INTEGRATIONS: {
@@ -45,3 +45,15 @@ export const STREAMS: Record<StreamName, StreamSpec> = {
   },
   DLQ: { name: 'DLQ', subjects: ['dlq.v1.>'], maxAgeSeconds: 30 * DAY, duplicateWindowSeconds: 120 },
 };
+
+/** A NATS KV bucket of runtrail (a stream `KV_<bucket>` underneath). */
+export interface KvBucketSpec {
+  bucket: string;
+  /** Keys older than this disappear (audit's poller lease: its TTL, `AUDIT_LEASE_TTL_MS`). */
+  defaultTtlMs: number;
+}
+
+/** Every KV bucket of runtrail v1. Created by `runtrail nats setup`; services only open them. */
+export const KV_BUCKETS = {
+  AUDIT_POLLER_LEASES: { bucket: 'audit_poller_leases', defaultTtlMs: 30_000 },
+} satisfies Record<string, KvBucketSpec>;

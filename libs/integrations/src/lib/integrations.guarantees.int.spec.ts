@@ -2,7 +2,7 @@ import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import type { EntityManager } from '@mikro-orm/core';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { STREAMS } from '@runtrail/contracts';
-import { ensureStreams } from '@runtrail/messaging';
+import { ensureStreams } from '@runtrail/nats-setup';
 import { getEntityManagerToken, schemaDrift } from '@runtrail/persistence';
 import {
   describeEachDatabase,

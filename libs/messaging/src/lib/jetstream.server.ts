@@ -23,7 +23,7 @@ import { Semaphore } from './semaphore';
 import { classifyError } from './classify-error';
 import { JetStreamContext, NatsRequestContext } from './contexts';
 import { ensureDurableConsumer } from './ensure-durable-consumer';
-import { ensureStreams } from './ensure-streams';
+import { awaitStreams } from './await-streams';
 import type { EventHandlerExtras, RequestHandlerExtras } from './handler-options';
 import type { ReplyEnvelope } from './reply-envelope';
 import { extractTraceContext, injectTraceContext } from './trace-headers';
@@ -33,12 +33,13 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export interface JetStreamServerOptions {
-  /** JetStream replicas for streams this server creates (3 on a production cluster). */
-  streamReplicas?: number;
-  /** Create/update the streams at start. Default true. */
-  ensureStreams?: boolean;
-  /** The streams contracts may name. Default: runtrail's {@link STREAMS}; tests add their own. */
+  /**
+   * The streams contracts may name. Default: runtrail's {@link STREAMS}; tests add their own. The
+   * server never creates them (`runtrail nats setup` does): it waits at start until they exist.
+   */
   streams?: Record<string, StreamSpec>;
+  /** Pause between checks while a stream is missing at start. Default 2 s. */
+  streamRetryMs?: number;
 }
 
 interface RunningConsumer {
@@ -74,9 +75,11 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
-      if (this.options.ensureStreams !== false) {
-        await ensureStreams(this.nc, Object.values(this.streams), this.options.streamReplicas ?? 1);
-      }
+      await awaitStreams(
+        this.nc,
+        Object.values(this.streams).map((s) => s.name),
+        { retryMs: this.options.streamRetryMs, log: (line) => this.log.warn(line) },
+      );
       for (const [pattern, head] of this.messageHandlers) {
         if (head.isEventHandler) {
           for (const handler of detachChain(head)) await this.startConsumer(pattern, handler);

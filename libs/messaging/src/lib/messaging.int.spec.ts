@@ -15,10 +15,12 @@ import {
   deadLetterSchema,
   type StreamSpec,
 } from '@runtrail/contracts';
+import { ensureStreams } from '@runtrail/nats-setup';
 import { testNatsUrl, uniqueName } from '@runtrail/testing';
 import { z } from 'zod';
 import { JetStreamContext } from './contexts';
 import { OnEvent, OnRequest } from './handler-options';
+import { awaitStreams } from './await-streams';
 import { JetStreamServer } from './jetstream.server';
 import { MessageBus } from './message-bus';
 
@@ -72,6 +74,8 @@ function handlersFor(c: Contracts, recorder: Recorder) {
 
 async function startReplica(c: Contracts, recorder: Recorder): Promise<{ app: INestMicroservice; nc: NatsConnection }> {
   const nc = await connect({ servers: testNatsUrl() });
+  // The operator's setup step; the server itself only waits for the streams.
+  await ensureStreams(nc, Object.values(c.streams));
   const moduleRef = await Test.createTestingModule({ controllers: [handlersFor(c, recorder)] }).compile();
   const app = moduleRef.createNestMicroservice({ strategy: new JetStreamServer(nc, { streams: c.streams }), logger: false });
   await app.listen();
@@ -240,6 +244,31 @@ describe('libs/messaging on a real nats-server', () => {
       const nobody = defineRequest({ subject: `test.${c.id}.nobody`, request: z.object({}), reply: z.object({}) });
       await expect(bus.request(nobody, {})).rejects.toMatchObject({ code: 'NO_RESPONDERS' });
     });
+  });
+
+  it('starts consuming only once the setup step made its stream, saying what to run meanwhile', async () => {
+    const c = testContracts();
+    const recorder = new Recorder();
+    const nc = await connect({ servers: testNatsUrl() });
+    const lines: string[] = [];
+    let ready = false;
+    const waiting = awaitStreams(nc, [c.stream.name], { retryMs: 50, log: (l) => lines.push(l) }).then(
+      () => (ready = true),
+    );
+    await until(() => lines.length > 0);
+    expect(lines).toEqual([`stream ${c.stream.name} missing: run \`runtrail nats setup\`; retrying until it exists`]);
+    expect(ready).toBe(false);
+    const jsm = await jetstreamManager(nc);
+    await expect(jsm.streams.info(c.stream.name)).rejects.toThrow(/not found/);
+
+    await ensureStreams(nc, [c.stream]);
+    await waiting;
+    expect(lines).toHaveLength(1);
+    const replica = await startReplica(c, recorder);
+    await bus.publish(c.event, { n: 1, key: 'after-setup' });
+    await until(() => recorder.seen.length === 1);
+    await stopReplica(replica);
+    await nc.drain();
   });
 
   it("links the consumer's span to the publisher's trace through the headers", async () => {

@@ -1,7 +1,14 @@
 import { Global, Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { MessageBus } from './message-bus';
-import { connectNats, NATS_CONNECTION, type NatsConnectionOptions } from './nats-connection';
+import { connectNats, NATS_CONNECTION, openServerWarning, type NatsConnectionOptions } from './nats-connection';
+
+async function connectAndWarn(options: NatsConnectionOptions): Promise<NatsConnection> {
+  const nc = await connectNats(options);
+  const warning = openServerWarning(nc);
+  if (warning) new Logger('Messaging').warn(warning);
+  return nc;
+}
 
 /** Readiness of the NATS connection (found by the health endpoint through its `readinessName`). */
 @Injectable()
@@ -39,7 +46,7 @@ export class MessagingModule {
     return {
       module: MessagingModule,
       providers: [
-        { provide: NATS_CONNECTION, useFactory: () => connectNats(options) },
+        { provide: NATS_CONNECTION, useFactory: () => connectAndWarn(options) },
         { provide: MessageBus, useFactory: (nc: NatsConnection) => new MessageBus(nc), inject: [NATS_CONNECTION] },
         NatsHealth,
       ],

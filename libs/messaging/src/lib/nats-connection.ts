@@ -17,6 +17,15 @@ export interface NatsConnectionOptions {
   inboxPrefix?: string;
 }
 
+/**
+ * The warning to log once at start when the server asks for no credentials: then any client may read
+ * every worker's deliveries and publish runs. Null when the server requires authentication.
+ */
+export function openServerWarning(nc: NatsConnection): string | null {
+  if (nc.info?.auth_required) return null;
+  return `NATS at ${nc.getServer()} has no authentication: any client may publish runs and read deliveries; for development only (production: deploy/nats)`;
+}
+
 /** Connects with reconnects forever: a service outlives NATS restarts, readiness reports the gap. */
 export async function connectNats(options: NatsConnectionOptions): Promise<NatsConnection> {
   return connect({

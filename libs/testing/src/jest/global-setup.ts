@@ -1,3 +1,4 @@
+import './workspace-paths';
 import { startNatsServer } from '../lib/nats-server';
 import { startTestPostgres } from '../lib/test-postgres';
 import { setGlobalResource, stopGlobalResources } from './global-state';

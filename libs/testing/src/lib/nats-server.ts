@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as connectNats } from '@nats-io/transport-node';
+import { setupJetStream } from '@runtrail/nats-setup';
 import { freePort } from './free-port';
 
 export interface RunningNatsServer {
@@ -42,16 +44,33 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs = 10_000): Pro
   });
 }
 
+export interface NatsServerOptions {
+  port?: number;
+  storeDir?: string;
+  /** A configuration file (e.g. one including deploy/nats/auth.conf); port, store and JetStream still come from the flags. */
+  configFile?: string;
+  /** Environment of the server (the `NATS_PASSWORD_*` variables auth.conf reads). */
+  env?: Record<string, string>;
+  /**
+   * Run the operator's setup step (every stream and KV bucket, as `runtrail nats setup` does) once
+   * the server listens, as this user when the server requires one. Default: run it, anonymously.
+   */
+  setup?: false | { user?: string; pass?: string; workers?: string[] };
+}
+
 /**
- * Starts a nats-server with JetStream on a random loopback port and a temporary store directory.
- * `stop()` kills it and removes the directory.
+ * Starts a nats-server with JetStream on a random loopback port and a temporary store directory,
+ * then runs the setup step services expect (they never create streams). `stop()` kills it and
+ * removes the directory.
  */
-export async function startNatsServer(options: { port?: number; storeDir?: string } = {}): Promise<RunningNatsServer> {
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<RunningNatsServer> {
   const binary = natsServerBinary();
   const port = options.port ?? (await freePort());
   const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'runtrail-nats-'));
-  const child = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
+  const config = options.configFile ? ['-c', options.configFile] : [];
+  const child = spawn(binary, [...config, '-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...options.env },
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
@@ -61,8 +80,17 @@ export async function startNatsServer(options: { port?: number; storeDir?: strin
     child.kill('SIGKILL');
     throw new Error(`${(error as Error).message}\n${stderr}`);
   }
+  const url = `nats://127.0.0.1:${port}`;
+  if (options.setup !== false) {
+    try {
+      await runSetup(url, options.setup ?? {});
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw new Error(`setup of ${url} failed: ${(error as Error).message}\n${stderr}`);
+    }
+  }
   return {
-    url: `nats://127.0.0.1:${port}`,
+    url,
     port,
     pid: child.pid ?? -1,
     storeDir,
@@ -78,4 +106,13 @@ export async function startNatsServer(options: { port?: number; storeDir?: strin
         setTimeout(() => child.kill('SIGKILL'), 3000).unref();
       }),
   };
+}
+
+async function runSetup(url: string, as: { user?: string; pass?: string; workers?: string[] }): Promise<void> {
+  const nc = await connectNats({ servers: url, name: 'runtrail-test-setup', user: as.user, pass: as.pass });
+  try {
+    await setupJetStream(nc, { replicas: 1, workers: as.workers });
+  } finally {
+    await nc.close();
+  }
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
   CredentialsFailedEvent,
+  DeliveryFailedEvent,
   RuntrailError,
   type ErrorCode,
   type RunPhaseChanged,
@@ -9,7 +10,10 @@ import {
 import { MessageBus } from '@runtrail/messaging';
 import { Clock } from '../clock';
 
-/** Publishes `credentials.v1.failed`: why a run phase got no credentials from one integration (or none at all). */
+/**
+ * Why a run phase got no credentials from one integration (or none at all): to the worker on
+ * `deliveries.v1.<worker>.<run>.failed`, and to audit on `credentials.v1.failed`.
+ */
 @Injectable()
 export class FailureReporter {
   private readonly log = new Logger('CredentialBroker');
@@ -29,6 +33,20 @@ export class FailureReporter {
     this.log.warn(
       `run ${event.runId} ${event.phase}: no credentials from ${integration?.id ?? 'any integration'}: ${code}: ${reason}`,
     );
+    const failedAt = this.clock.now().toISOString();
+    const integrationId = integration?.id ?? null;
+    // The worker learns it on its own delivery subject (the only one its NATS user may read)...
+    await this.bus.publish(DeliveryFailedEvent, {
+      runId: event.runId,
+      workerId: event.workerId,
+      phase: event.phase,
+      scope,
+      integrationId,
+      code,
+      reason,
+      failedAt,
+    });
+    // ...audit on credentials.v1.failed, with the account, caller and role.
     await this.bus.publish(CredentialsFailedEvent, {
       runId: event.runId,
       account: event.account,
@@ -37,11 +55,11 @@ export class FailureReporter {
       phase: event.phase,
       scope,
       workerId: event.workerId,
-      integrationId: integration?.id ?? null,
+      integrationId,
       roleArn: integration?.roleArn ?? null,
       code,
       reason,
-      failedAt: this.clock.now().toISOString(),
+      failedAt,
     });
   }
 
