@@ -4,8 +4,8 @@ import {
   parseOrThrow,
   runType,
   scope,
-  spaceId,
   tokenCallerSlug,
+  tokenSpaceId,
   ulid,
   type CallerType,
   type RunType,
@@ -48,7 +48,7 @@ export interface SubjectVars {
 }
 
 const subjectVars = z.object({
-  spaceId,
+  spaceId: tokenSpaceId,
   callerType,
   callerSlug: z.union([tokenCallerSlug, ulid]),
   callerId: ulid,

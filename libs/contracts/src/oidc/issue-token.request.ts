@@ -26,6 +26,15 @@ export const NONEXISTENT_CALLER_SLUG = '_runtrail-nonexistent-caller';
 export const tokenCallerSlug = z.union([callerSlug, z.literal(NONEXISTENT_CALLER_SLUG)]);
 
 /**
+ * A space id no space can have (space ids are `spaceId`s, which never start with `_`). The verifier
+ * asks for a token of a caller in it to prove a trust policy refuses callers of other spaces.
+ */
+export const NONEXISTENT_SPACE_ID = '_runtrail-nonexistent-space';
+
+/** A space id a token may carry: a real space's, or {@link NONEXISTENT_SPACE_ID}. */
+export const tokenSpaceId = z.union([spaceId, z.literal(NONEXISTENT_SPACE_ID)]);
+
+/**
  * `oidc.v1.issue` (broker and verifier only). The token is a bearer secret, so it never travels in
  * plaintext: the reply seals it to the one-shot `replyKey` the requester generated.
  */
@@ -33,7 +42,7 @@ export const IssueTokenRequest = defineRequest({
   subject: 'oidc.v1.issue',
   request: z.object({
     account: accountSlug,
-    spaceId,
+    spaceId: tokenSpaceId,
     callerType,
     callerId: ulid,
     /**

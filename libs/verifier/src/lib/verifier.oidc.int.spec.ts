@@ -109,7 +109,10 @@ describe('verifier, OIDC mode (check 5) against the aws-emulator and a running o
     providerArn =
       (
         await iam.send(
-          new CreateOpenIDConnectProviderCommand({ Url: issuerUrl, ClientIDList: [HOST_AUDIENCE, ACCOUNT_AUDIENCE] }),
+          new CreateOpenIDConnectProviderCommand({
+            Url: issuerUrl,
+            ClientIDList: [HOST_AUDIENCE, ACCOUNT_AUDIENCE],
+          }),
         )
       ).OpenIDConnectProviderArn ?? '';
     hostPath = issuerUrl.replace(/^https?:\/\//, '');
@@ -192,6 +195,7 @@ describe('verifier, OIDC mode (check 5) against the aws-emulator and a running o
     expect(statuses(verdict)).toEqual([
       ['oidc-web-identity:read', 'pass'],
       ['oidc-other-caller:read', 'pass'],
+      ['oidc-same-space-caller:read', 'pass'],
       ['confused-deputy', 'pass'],
     ]);
     expect(verdict.safe).toBe(true);
@@ -217,35 +221,55 @@ describe('verifier, OIDC mode (check 5) against the aws-emulator and a running o
     });
   });
 
-  it('refuses a role whose sub condition lets any caller of the space in', async () => {
+  it("accepts seed 003's space condition with a warning (every stack of the space, later ones too)", async () => {
     const verdict = await verify(await oidcRole(`space:${SPACE}:*`));
-    expect(verdict.safe).toBe(false);
-    expect(verdict.checks.find((c) => c.check === 'oidc-other-caller:read')?.status).toBe('fail');
-    expect(verdict.explanation).toContain('too wide');
+    expect(verdict.safe).toBe(true);
+    expect(statuses(verdict)).toEqual([
+      ['oidc-web-identity:read', 'pass'],
+      ['oidc-other-caller:read', 'pass'],
+      ['oidc-same-space-caller:read', 'warn'],
+      ['confused-deputy', 'pass'],
+    ]);
+    expect(verdict.checks.find((c) => c.check === 'oidc-same-space-caller:read')?.message).toContain(
+      `every stack and module of that space`,
+    );
     expect(JSON.stringify(verdict.suggestedStatement)).toContain(
       `space:${SPACE}:stack:oidc-is-awesome:run_type:*:scope:read`,
     );
+  });
+
+  it('refuses a role whose sub condition lets callers of any space in', async () => {
+    const verdict = await verify(await oidcRole('*:stack:*'));
+    expect(verdict.safe).toBe(false);
+    expect(verdict.checks.find((c) => c.check === 'oidc-other-caller:read')?.status).toBe('fail');
+    expect(verdict.explanation).toContain('callers of any space');
   });
 
   it('without a caller, only checks that callers the policy does not name are refused (no probe subject)', async () => {
     const pinned = await verify(await oidcRole(STACK_ONLY), { caller: null });
     expect(statuses(pinned)).toEqual([
       ['oidc-other-caller:read', 'pass'],
+      ['oidc-same-space-caller:read', 'pass'],
       ['oidc-other-caller:write', 'pass'],
+      ['oidc-same-space-caller:write', 'pass'],
       ['confused-deputy', 'pass'],
     ]);
     expect(pinned.safe).toBe(true);
     const wide = await verify(await oidcRole('*'), { caller: null });
     expect(wide.safe).toBe(false);
     expect(statuses(wide)).toContainEqual(['oidc-other-caller:read', 'fail']);
-    expect(JSON.stringify(wide.suggestedStatement)).toContain(`space:${SPACE}:*:<stack-or-module-slug>:run_type:*:scope:*`);
+    expect(JSON.stringify(wide.suggestedStatement)).toContain(
+      `space:${SPACE}:*:<stack-or-module-slug>:run_type:*:scope:*`,
+    );
   });
 
   it("asks for the account's audience, as the broker does, and pins it in the statement", async () => {
     const accountRole = await oidcRole(STACK_ONLY, ACCOUNT_AUDIENCE);
     const withAudience = await verify(accountRole, { oidcAudience: ACCOUNT_AUDIENCE });
     expect(withAudience.safe).toBe(true);
-    expect(JSON.stringify(withAudience.suggestedStatement)).toContain(`"${hostPath}:aud":"${ACCOUNT_AUDIENCE}"`);
+    expect(JSON.stringify(withAudience.suggestedStatement)).toContain(
+      `"${hostPath}:aud":"${ACCOUNT_AUDIENCE}"`,
+    );
     // The same role refuses the issuer's default audience: verifier and broker must ask alike.
     const withDefault = await verify(accountRole);
     expect(withDefault.checks.find((c) => c.check === 'oidc-web-identity:read')).toMatchObject({

@@ -1,6 +1,7 @@
 import {
   IssueTokenRequest,
   NONEXISTENT_CALLER_SLUG,
+  NONEXISTENT_SPACE_ID,
   SCOPES,
   type IssueTokenReply,
   type Scope,
@@ -11,7 +12,7 @@ import { generateSealingKeyPair, open } from '@runtrail/sealing';
 import { ulid } from 'ulid';
 import { z } from 'zod';
 import { withRetry, type RetryPolicy } from '@runtrail/aws-sts';
-import { fail, pass, type Subject, type SubjectCaller } from '../checks/verification.subject';
+import { fail, pass, warn, type Subject, type SubjectCaller } from '../checks/verification.subject';
 import type { StsGateway } from '../sts/sts.gateway';
 import { oidcStatement } from './oidc.statement';
 
@@ -30,18 +31,13 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
 const sessionName = () => `runtrail-verify-${ulid()}`;
 
 /**
- * A caller that no trust policy naming real callers accepts: same type and space as the one
- * verified (the integration's space without one), with a slug no stack or module can be registered
- * under (see `NONEXISTENT_CALLER_SLUG`), so it never collides with a real caller. A condition of
- * `space:<spaceId>:*`, `*:stack:*` or no `sub` condition at all accepts it; one naming slugs does not.
+ * A caller that can never exist, of the same type as the one verified: with a slug no stack or
+ * module can be registered under (`NONEXISTENT_CALLER_SLUG`), in `spaceId`. A condition naming
+ * slugs refuses it; `space:<spaceId>:*` (seed 003's "every stack of a space") accepts it in that
+ * space only; `*:stack:*` or no `sub` condition at all accept it anywhere.
  */
-function nonexistentCaller(subject: Subject): SubjectCaller {
-  return {
-    type: subject.caller?.type ?? 'stack',
-    id: ulid(),
-    slug: NONEXISTENT_CALLER_SLUG,
-    spaceId: subject.caller?.spaceId ?? subject.integration.spaceId,
-  };
+function nonexistentCaller(subject: Subject, spaceId: string): SubjectCaller {
+  return { type: subject.caller?.type ?? 'stack', id: ulid(), slug: NONEXISTENT_CALLER_SLUG, spaceId };
 }
 
 /**
@@ -49,7 +45,12 @@ function nonexistentCaller(subject: Subject): SubjectCaller {
  * in plaintext). It asks for the account's audience exactly as the broker does, and for the source
  * identity claim only when the integration sends one, so a role that passes accepts real tokens.
  */
-async function verificationToken(bus: MessageBus, subject: Subject, caller: SubjectCaller, scope: Scope): Promise<Issued> {
+async function verificationToken(
+  bus: MessageBus,
+  subject: Subject,
+  caller: SubjectCaller,
+  scope: Scope,
+): Promise<Issued> {
   const pair = await generateSealingKeyPair();
   const reply = await bus.request(IssueTokenRequest, {
     account: subject.integration.account,
@@ -74,13 +75,21 @@ async function verificationToken(bus: MessageBus, subject: Subject, caller: Subj
  * refused, or the trust policy lets in callers it does not name. Without a caller only the refusal
  * is checked, for both scopes: no `sub` should work yet.
  */
-export async function oidcChecks(sts: StsGateway, bus: MessageBus, subject: Subject, policy: RetryPolicy): Promise<OidcResults> {
+export async function oidcChecks(
+  sts: StsGateway,
+  bus: MessageBus,
+  subject: Subject,
+  policy: RetryPolicy,
+): Promise<OidcResults> {
   const results: OidcResults = { checks: [], eventualConsistencySuspected: false, statement: null };
   const { caller } = subject;
   const scopes = caller ? subject.scopes : SCOPES;
   for (const scope of scopes) {
     if (caller && !(await callerAccepted(sts, bus, subject, caller, scope, policy, results))) continue;
-    results.checks.push(await otherCallerRefused(sts, bus, subject, scope, results));
+    const outside = await otherCallerRefused(sts, bus, subject, scope, results, 'other-space');
+    results.checks.push(outside);
+    if (outside.status === 'pass')
+      results.checks.push(await otherCallerRefused(sts, bus, subject, scope, results, 'same-space'));
   }
   return results;
 }
@@ -99,19 +108,29 @@ async function callerAccepted(
   try {
     issued = await verificationToken(bus, subject, caller, scope);
   } catch (error) {
-    results.checks.push(fail(`oidc-token:${scope}`, `runtrail's OIDC issuer gave no verification token: ${errorText(error)}`));
+    results.checks.push(
+      fail(`oidc-token:${scope}`, `runtrail's OIDC issuer gave no verification token: ${errorText(error)}`),
+    );
     return false;
   }
   results.statement ??= oidcStatement(subject, issued.reply);
   const { roleArn, region, durationSeconds } = subject.integration;
   const attempt = () =>
-    sts.assumeRoleWithWebIdentity({ roleArn, region, durationSeconds, sessionName: sessionName(), token: issued.token });
+    sts.assumeRoleWithWebIdentity({
+      roleArn,
+      region,
+      durationSeconds,
+      sessionName: sessionName(),
+      token: issued.token,
+    });
   const { outcome, attempts } = await withRetry(policy, attempt);
   const check = `oidc-web-identity:${scope}`;
   const sub = issued.reply.subject;
   if (outcome.ok) {
     const retried = attempts > 1 ? ` after ${attempts} attempts (IAM eventual consistency)` : '';
-    results.checks.push(pass(check, `AssumeRoleWithWebIdentity with a token for sub ${sub} succeeded${retried}`));
+    results.checks.push(
+      pass(check, `AssumeRoleWithWebIdentity with a token for sub ${sub} succeeded${retried}`),
+    );
     return true;
   }
   results.eventualConsistencySuspected ||= outcome.code === 'AccessDenied' && attempts > 1;
@@ -124,18 +143,30 @@ async function callerAccepted(
   return false;
 }
 
-/** A token for a caller that can never exist must be refused: the `sub` condition names callers. */
+/**
+ * A token for a caller that can never exist. In another space (one no space can have) it must be
+ * refused, or the `sub` condition lets in callers of spaces it does not name: `oidc-other-caller`
+ * fails. In the caller's own space it is a warning only (`oidc-same-space-caller`): seed 003
+ * documents trusting every stack of a space, which is a choice, not a confused deputy.
+ */
 async function otherCallerRefused(
   sts: StsGateway,
   bus: MessageBus,
   subject: Subject,
   scope: Scope,
   results: OidcResults,
+  where: 'other-space' | 'same-space',
 ): Promise<VerifyCheck> {
-  const check = `oidc-other-caller:${scope}`;
+  const check = where === 'other-space' ? `oidc-other-caller:${scope}` : `oidc-same-space-caller:${scope}`;
+  const ownSpace = subject.caller?.spaceId ?? subject.integration.spaceId;
   let other: Issued;
   try {
-    other = await verificationToken(bus, subject, nonexistentCaller(subject), scope);
+    other = await verificationToken(
+      bus,
+      subject,
+      nonexistentCaller(subject, where === 'other-space' ? NONEXISTENT_SPACE_ID : ownSpace),
+      scope,
+    );
   } catch (error) {
     return fail(check, `runtrail's OIDC issuer gave no verification token: ${errorText(error)}`);
   }
@@ -148,12 +179,18 @@ async function otherCallerRefused(
     sessionName: sessionName(),
     token: other.token,
   });
-  if (!outcome.ok) return pass(check, `a token for a caller that does not exist (sub ${other.reply.subject}) is refused`);
+  const sub = other.reply.subject;
+  if (!outcome.ok) return pass(check, `a token for a caller that does not exist (sub ${sub}) is refused`);
+  if (where === 'same-space')
+    return warn(
+      check,
+      `a token for a caller that does not exist in space ${ownSpace} (sub ${sub}) was accepted: the role trusts every stack and module of that space, now and later. If only some should use it, pin the sub condition to them (see the suggested statement).`,
+    );
   const pin = subject.caller
-    ? 'pin it to this caller'
-    : 'pin it to the stacks and modules that use this role (replace the slug placeholder in the suggested statement; attaching a caller gives its exact statement)';
+    ? 'pin it to this caller, or at least to its space'
+    : 'pin it to the stacks and modules that use this role, or their space (replace the slug placeholder in the suggested statement; attaching a caller gives its exact statement)';
   return fail(
     check,
-    `a token for a caller that does not exist (sub ${other.reply.subject}) was accepted: the trust policy's sub condition is too wide, it lets in callers it does not name; ${pin}.`,
+    `a token for a caller that does not exist, in a space that does not exist (sub ${sub}), was accepted: the trust policy's sub condition lets in callers of any space; ${pin}.`,
   );
 }
