@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 // Live check of auth.conf: connects to a running NATS (cluster) once per user and plays the main
-// flow with runtrail's own messaging code (dist/libs/messaging: ensureStreams, the JetStream
-// transport's durable consumers, responders and dead-lettering, the typed MessageBus; audit's KV
-// lease from dist/libs/audit), then tries
-// what each user must NOT be able to do. Exits 1 on any missing permission or any leak.
+// flow with runtrail's own code (dist/libs/nats-setup: the operator's setup step as runtrail-admin;
+// dist/libs/messaging: the JetStream transport's durable consumers under the services' pinned
+// names, responders and dead-lettering, the typed MessageBus; audit's KV lease from
+// dist/libs/audit; the worker's DeliveryInbox from dist/apps/cli), then tries what each user must
+// NOT be able to do. Exits 1 on any missing permission or any leak.
 //
-//   npm run build            # the script loads dist/libs/{contracts,messaging,audit}
+//   npm run build            # the script loads dist/libs/{contracts,messaging,nats-setup,audit}, dist/apps/cli
 //   NATS_URL=nats://127.0.0.1:4222 NATS_PASSWORD_<USER>=... node deploy/nats/permissions-smoke.mjs
 //
 // Every NATS_PASSWORD_* variable of auth.conf must hold the password that server was started
 // with. NATS_STREAM_REPLICAS (default 3) is the stream replica count to create and expect. It
-// creates the runtrail streams and consumers named smoke-*; run it against a scratch cluster.
+// runs the setup step (streams, KV bucket, consumer worker_worker-01) and plays runs of worker
+// worker-01 of pool worker-pool-default; run it against a scratch cluster.
 import { createRequire } from 'node:module';
 import { generateKeyPairSync } from 'node:crypto';
 import { dirname, join } from 'node:path';
@@ -20,15 +22,20 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(join(root, 'package.json'));
 require('reflect-metadata');
 const { connect } = require('@nats-io/transport-node');
-const { jetstreamManager, AckPolicy } = require('@nats-io/jetstream');
+const { jetstreamManager } = require('@nats-io/jetstream');
 const { ulid } = require('ulid');
 const C = require(join(root, 'dist/libs/contracts/src/index.js'));
 const { JetStreamServer, MessageBus } = require(join(root, 'dist/libs/messaging/src/index.js'));
+const { setupJetStream } = require(join(root, 'dist/libs/nats-setup/src/index.js'));
+const { generateSealingKeyPair, seal } = require(join(root, 'dist/libs/sealing/src/index.js'));
+const { DeliveryInbox } = require(join(root, 'dist/apps/cli/src/exec/delivery-inbox.js'));
 const { PollerLease } = require(join(root, 'dist/libs/audit/src/lib/poller/poller-lease.js'));
 
 const servers = (process.env.NATS_URL ?? 'nats://127.0.0.1:4222').split(',');
 const replicas = Number(process.env.NATS_STREAM_REPLICAS ?? 3);
-const WORKER = 'EXAMPLE-01';
+const WORKER = 'worker-01';
+const POOL = 'worker-pool-default';
+const SERVICES = ['integrations', 'verifier', 'credential-broker', 'oidc-issuer', 'audit'];
 const failures = [];
 const connections = [];
 
@@ -92,7 +99,7 @@ async function expectDenied(login, operation, subject, attempt) {
 }
 
 async function startServer(login, handlers) {
-  const server = new JetStreamServer(login.nc, { streamReplicas: replicas });
+  const server = new JetStreamServer(login.nc);
   for (const h of handlers) server.addHandler(h.pattern, h.fn, h.event, h.extras);
   await new Promise((resolve, reject) => server.listen((error) => (error ? reject(error) : resolve())));
   return server;
@@ -111,7 +118,7 @@ const now = () => new Date().toISOString();
 const later = () => new Date(Date.now() + 3_600_000).toISOString();
 const caller = { type: 'stack', id: ulid(), slug: 'prod-vpc' };
 const runId = ulid();
-const workerKey = publicJwk();
+const workerKeys = await generateSealingKeyPair();
 const integration = {
   id: ulid(),
   account: 'acme',
@@ -157,6 +164,10 @@ async function main() {
     auditGotCloudTrail: deferred(),
   };
 
+  // ---- the operator's setup step: streams, audit's KV bucket, the worker's consumer ------------
+  const admin = await login('runtrail-admin');
+  await expectDone(setupJetStream(admin.nc, { replicas, workers: [WORKER] }), `runtrail-admin runs the setup step (R${replicas}, consumer worker_${WORKER})`);
+
   // ---- services, each with its own user and the handlers it has in ARCHITECTURE.md -----------
   const oidc = await login('oidc-issuer', '_INBOX_oidc-issuer');
   await startServer(oidc, [
@@ -193,11 +204,12 @@ async function main() {
   const broker = await login('credential-broker', '_INBOX_credential-broker');
   const brokerBus = new MessageBus(broker.nc);
   await startServer(broker, [
-    onEvent(C.RunPhaseChangedEvent, 'smoke-credential-broker', async (event) => {
+    onEvent(C.RunPhaseChangedEvent, 'credential-broker', async (event) => {
       const resolved = await brokerBus.request(C.ResolveIntegrationsRequest, { account: event.account, callerType: 'stack', callerId: event.caller.id, scope: 'read' });
       await brokerBus.request(C.IssueTokenRequest, issueRequest);
       for (const { integration: i } of resolved.integrations) {
-        await brokerBus.publish(C.DeliveryEvent, { runId: event.runId, workerId: event.workerId, phase: event.phase, scope: 'read', integrationId: i.id, mode: 'platform', sealed: JWE, expiresAt: later() });
+        const sealed = await seal({ mode: 'platform', accessKeyId: issued.accessKeyId, secretAccessKey: 'smoke-secret', sessionToken: 'smoke-token', expiration: later(), assumedRoleArn: issued.assumedRoleArn, region: 'eu-west-1' }, event.workerPublicKey);
+        await brokerBus.publish(C.DeliveryEvent, { runId: event.runId, workerId: event.workerId, phase: event.phase, scope: 'read', integrationId: i.id, mode: 'platform', sealed, expiresAt: later() });
         await brokerBus.publish(C.CredentialsIssuedEvent, issued);
       }
       seen.brokerGotPhase.resolve();
@@ -208,9 +220,9 @@ async function main() {
   const audit = await login('audit', '_INBOX_audit');
   const auditBus = new MessageBus(audit.nc);
   await startServer(audit, [
-    onEvent(C.RunPhaseChangedEvent, 'smoke-audit-runs', () => seen.auditGotPhase.resolve()),
-    onEvent(C.CredentialsIssuedEvent, 'smoke-audit-issued', () => seen.auditGotIssued.resolve()),
-    onEvent(C.CloudTrailPushedEvent, 'smoke-audit-cloudtrail', async (batch) => {
+    onEvent(C.RunPhaseChangedEvent, 'audit-runs', () => seen.auditGotPhase.resolve()),
+    onEvent(C.CredentialsIssuedEvent, 'audit-credentials-issued', () => seen.auditGotIssued.resolve()),
+    onEvent(C.CloudTrailPushedEvent, 'audit-cloudtrail-push', async (batch) => {
       await auditBus.publish(C.FindingRaisedEvent, {
         id: `smoke-${batch.batchId}`,
         kind: 'unissued_assume_role',
@@ -227,7 +239,7 @@ async function main() {
       seen.auditGotCloudTrail.resolve();
     }),
   ]);
-  check(true, 'every service created the streams and its consumers and responders (ensureStreams, R' + replicas + ')');
+  check(true, 'every service found the streams and created its pinned consumers and its responders');
 
   // ---- the flow -------------------------------------------------------------------------------
   await expectDone(
@@ -251,10 +263,13 @@ async function main() {
   check(await standby.acquire(), 'after release the standby takes the lease');
   await standby.release();
 
-  const scheduler = await login('scheduler', '_INBOX_scheduler');
+  // The worker waits first (its consumer exists already, so it would not miss an earlier delivery).
+  const worker = await login(POOL, `_INBOX_${POOL}`);
+  const inbox = new DeliveryInbox(worker.nc, runId, WORKER, workerKeys);
+  await expectDone(inbox.start(), `${POOL} opens the consumer worker_${WORKER} (INFO, pull)`);
   await expectDone(
-    new MessageBus(scheduler.nc).publish(C.RunPhaseChangedEvent, { runId, account: 'acme', spaceId: 'root', caller, runType: 'TRACKED', phase: 'PLANNING', workerId: WORKER, workerPublicKey: workerKey, at: now() }),
-    'scheduler publishes runs.v1.phase.<runId>',
+    integrationsBus.publish(C.RunPhaseChangedEvent, { runId, account: 'acme', spaceId: 'root', caller, runType: 'TRACKED', phase: 'PLANNING', workerId: WORKER, workerPublicKey: workerKeys.publicJwk, at: now() }),
+    'integrations (the runs front door) publishes runs.v1.phase.<runId>',
   );
   await expectDone(seen.brokerGotPhase.promise, 'credential-broker consumes runs.v1.phase, resolves, asks oidc, publishes delivery + credentials.v1.issued');
   await expectDone(seen.auditGotPhase.promise, 'audit consumes runs.v1.phase');
@@ -269,56 +284,71 @@ async function main() {
   const badId = ulid();
   await bridge.nc.request('audit.v1.cloudtrail', 'not json', { timeout: 5_000, headers: msgId(`smoke-bad-${badId}`) });
 
-  // ---- the worker: its own deliveries through its own consumer, and nothing else ---------------
-  const worker = await login(`worker-${WORKER}`, `_INBOX_${WORKER}`);
-  const workerJsm = await jetstreamManager(worker.nc);
-  const durable = `worker_${WORKER}`;
+  // ---- the worker: its own deliveries through the operator-made consumer, and nothing else ------
+  await expectDone(inbox.wait('PLANNING', undefined, 10_000), `${POOL} pulls, opens and acks its sealed delivery (DeliveryInbox of runtrail exec)`);
+  await inbox.stop();
   await expectDone(
-    workerJsm.consumers.add('DELIVERIES', { durable_name: durable, ack_policy: AckPolicy.Explicit, filter_subject: `deliveries.v1.${WORKER}.>` }),
-    'worker creates its consumer worker_<id> on deliveries.v1.<id>.>',
-  );
-  const consumer = await workerJsm.jetstream().consumers.get('DELIVERIES', durable);
-  const delivery = await within(10_000, consumer.next({ expires: 5_000 }), 'worker fetch').catch(() => null);
-  check(delivery?.subject === `deliveries.v1.${WORKER}.${runId}`, 'worker pulls its sealed delivery');
-  if (delivery) await expectDone(delivery.ackAck(), 'worker acks its delivery');
-  await expectDone(
-    new MessageBus(worker.nc).request(C.CredentialsRefreshRequest, { runId, workerId: WORKER, integrationId: integration.id, workerPublicKey: workerKey }),
+    new MessageBus(worker.nc).request(C.CredentialsRefreshRequest, { runId, workerId: WORKER, integrationId: integration.id, workerPublicKey: workerKeys.publicJwk }),
     'worker asks credentials.v1.refresh and gets the answer on its own inbox',
   );
+  // Everything so far is what the services and the worker need: none of it may have been refused.
+  const flowViolations = [admin, oidc, verifier, integrations, broker, audit, bridge, worker].flatMap((l) =>
+    l.violations.map((v) => `${l.user}: ${v.message}`),
+  );
+  check(flowViolations.length === 0, `no user hit a permission it needs${flowViolations.length ? `: ${flowViolations.join('; ')}` : ''}`);
 
-  const otherFilter = `$JS.API.CONSUMER.CREATE.DELIVERIES.${durable}.deliveries.v1.OTHER.>`;
+  const durable = `worker_${WORKER}`;
+  const ownCreate = `$JS.API.CONSUMER.CREATE.DELIVERIES.${durable}.deliveries.v1.${WORKER}.>`;
+  await expectDenied(worker, 'publish', ownCreate, () => worker.nc.request(ownCreate, '{}', { timeout: 1_000 }));
+  const otherFilter = `$JS.API.CONSUMER.CREATE.DELIVERIES.snoop.deliveries.v1.>`;
   await expectDenied(worker, 'publish', otherFilter, () => worker.nc.request(otherFilter, '{}', { timeout: 1_000 }));
+  await expectDenied(worker, 'publish', '$JS.API.CONSUMER.MSG.NEXT.DELIVERIES.worker_OTHER', async () =>
+    worker.nc.publish('$JS.API.CONSUMER.MSG.NEXT.DELIVERIES.worker_OTHER', '{}'),
+  );
   await expectDenied(worker, 'subscription', 'deliveries.v1.>', async () => worker.nc.subscribe('deliveries.v1.>'));
+  await expectDenied(worker, 'subscription', 'credentials.v1.failed', async () => worker.nc.subscribe('credentials.v1.failed'));
   await expectDenied(worker, 'subscription', '_INBOX.>', async () => worker.nc.subscribe('_INBOX.>'));
-  await expectDenied(worker, 'publish', `runs.v1.phase.${runId}`, async () => worker.nc.publish(`runs.v1.phase.${runId}`, '{}'));
-  await expectDenied(worker, 'publish', '$JS.API.CONSUMER.MSG.NEXT.RUNS.smoke-credential-broker', async () =>
-    worker.nc.publish('$JS.API.CONSUMER.MSG.NEXT.RUNS.smoke-credential-broker', '{}'),
+  await expectDenied(worker, 'publish', 'runs.v1.phase.x', async () => worker.nc.publish('runs.v1.phase.x', '{}'));
+  await expectDenied(worker, 'publish', 'integrations.v1.resolve', () => worker.nc.request('integrations.v1.resolve', '{}', { timeout: 1_000 }));
+  await expectDenied(worker, 'publish', '$JS.API.CONSUMER.MSG.NEXT.RUNS.credential-broker', async () =>
+    worker.nc.publish('$JS.API.CONSUMER.MSG.NEXT.RUNS.credential-broker', '{}'),
   );
-  // The allowed create subject with a body asking for every worker's deliveries: the server refuses it.
-  const ownSubject = `$JS.API.CONSUMER.CREATE.DELIVERIES.${durable}.deliveries.v1.${WORKER}.>`;
-  const sneaky = JSON.parse(
-    new TextDecoder().decode(
-      (await worker.nc.request(ownSubject, JSON.stringify({ stream_name: 'DELIVERIES', config: { durable_name: durable, ack_policy: 'explicit', filter_subject: 'deliveries.v1.>' } }), { timeout: 5_000 })).data,
-    ),
-  );
-  check(Boolean(sneaky.error), `server refuses a worker consumer whose filter is not its own (${sneaky.error?.description ?? 'accepted!'})`);
+  await expectDenied(worker, 'publish', '$JS.API.STREAM.MSG.GET.DELIVERIES', async () => worker.nc.publish('$JS.API.STREAM.MSG.GET.DELIVERIES', '{}'));
+
+  // ---- no service user administers streams: no create, update (sources, republish), delete ------
+  const users = { integrations, verifier, 'credential-broker': broker, 'oidc-issuer': oidc, audit };
+  const snoop = { name: 'SNOOP', subjects: ['snoop.>'], sources: [{ name: 'DELIVERIES' }] };
+  const republish = { ...C.STREAMS.DELIVERIES, name: 'DELIVERIES', subjects: ['deliveries.v1.>'], republish: { src: '>', dest: 'snoop.>' } };
+  const sources = { name: 'RUNS', subjects: ['runs.v1.>'], sources: [{ name: 'AUDIT' }] };
+  for (const name of SERVICES) {
+    const u = users[name];
+    const ask = (subject, body) => () => u.nc.request(subject, JSON.stringify(body), { timeout: 1_000 });
+    await expectDenied(u, 'publish', '$JS.API.STREAM.CREATE.SNOOP', ask('$JS.API.STREAM.CREATE.SNOOP', snoop));
+    await expectDenied(u, 'publish', '$JS.API.STREAM.UPDATE.DELIVERIES', ask('$JS.API.STREAM.UPDATE.DELIVERIES', republish));
+    await expectDenied(u, 'publish', '$JS.API.STREAM.UPDATE.RUNS', ask('$JS.API.STREAM.UPDATE.RUNS', sources));
+    await expectDenied(u, 'publish', '$JS.API.STREAM.DELETE.RUNS', ask('$JS.API.STREAM.DELETE.RUNS', {}));
+    await expectDenied(u, 'publish', '$JS.API.STREAM.PURGE.DELIVERIES', ask('$JS.API.STREAM.PURGE.DELIVERIES', {}));
+    await expectDenied(u, 'publish', '$JS.API.CONSUMER.CREATE.DELIVERIES.snoop.deliveries.v1.>', ask('$JS.API.CONSUMER.CREATE.DELIVERIES.snoop.deliveries.v1.>', {}));
+    if (name !== 'integrations') await expectDenied(u, 'publish', 'runs.v1.phase.x', async () => u.nc.publish('runs.v1.phase.x', '{}'));
+  }
+  await expectDenied(audit, 'publish', '$JS.API.STREAM.UPDATE.KV_audit_poller_leases', async () => audit.nc.publish('$JS.API.STREAM.UPDATE.KV_audit_poller_leases', '{}'));
+  // A pinned durable name: audit cannot pull the broker's consumer, nor make one under another name.
+  await expectDenied(audit, 'publish', '$JS.API.CONSUMER.MSG.NEXT.RUNS.credential-broker', async () => audit.nc.publish('$JS.API.CONSUMER.MSG.NEXT.RUNS.credential-broker', '{}'));
+  await expectDenied(broker, 'publish', '$JS.API.CONSUMER.CREATE.RUNS.other.runs.v1.phase.*', async () => broker.nc.publish('$JS.API.CONSUMER.CREATE.RUNS.other.runs.v1.phase.*', '{}'));
+  const streamsAfter = await (await jetstreamManager(admin.nc)).streams.info('DELIVERIES');
+  check(!streamsAfter.config.republish && !(await (await jetstreamManager(admin.nc)).streams.info('RUNS')).config.sources, 'DELIVERIES has no republish and RUNS no sources afterwards');
 
   // ---- services and outside clients: a few things each must not do -----------------------------
   await expectDenied(verifier, 'publish', 'deliveries.v1.x.y', async () => verifier.nc.publish('deliveries.v1.x.y', '{}'));
   await expectDenied(oidc, 'publish', 'credentials.v1.issued', async () => oidc.nc.publish('credentials.v1.issued', '{}'));
   await expectDenied(integrations, 'subscription', 'runs.v1.>', async () => integrations.nc.subscribe('runs.v1.>'));
   await expectDenied(verifier, 'publish', 'integrations.v1.health', async () => verifier.nc.publish('integrations.v1.health', '{}'));
-  await expectDenied(verifier, 'publish', '$JS.API.CONSUMER.CREATE.INTEGRATIONS', async () => verifier.nc.publish('$JS.API.CONSUMER.CREATE.INTEGRATIONS', '{}'));
   await expectDenied(audit, 'publish', 'integrations.v1.created', async () => audit.nc.publish('integrations.v1.created', '{}'));
   await expectDenied(audit, 'publish', '$JS.API.CONSUMER.MSG.NEXT.DELIVERIES.x', async () => audit.nc.publish('$JS.API.CONSUMER.MSG.NEXT.DELIVERIES.x', '{}'));
-  await expectDenied(scheduler, 'subscription', 'deliveries.v1.>', async () => scheduler.nc.subscribe('deliveries.v1.>'));
-  await expectDenied(scheduler, 'publish', 'credentials.v1.refresh', async () => scheduler.nc.publish('credentials.v1.refresh', '{}'));
   await expectDenied(bridge, 'publish', 'audit.v1.finding', async () => bridge.nc.publish('audit.v1.finding', '{}'));
-  await expectDenied(broker, 'publish', '$JS.API.STREAM.DELETE.RUNS', async () => broker.nc.publish('$JS.API.STREAM.DELETE.RUNS', '{}'));
-  await expectDenied(broker, 'publish', '$JS.API.STREAM.CREATE.SNOOP', async () => broker.nc.publish('$JS.API.STREAM.CREATE.SNOOP', '{}'));
+  await expectDenied(bridge, 'publish', 'runs.v1.phase.x', async () => bridge.nc.publish('runs.v1.phase.x', '{}'));
 
   // ---- operator view: replicas and the dead letter ------------------------------------------------
-  const admin = await login('runtrail-admin');
   const jsm = await jetstreamManager(admin.nc);
   for (const name of Object.keys(C.STREAMS)) {
     const info = await jsm.streams.info(name);
@@ -327,14 +357,11 @@ async function main() {
   const deadline = Date.now() + 10_000;
   let dead = null;
   while (!dead && Date.now() < deadline) {
-    dead = await jsm.streams.getMessage('DLQ', { last_by_subj: 'dlq.v1.AUDIT.smoke-audit-cloudtrail' }).catch(() => null);
+    dead = await jsm.streams.getMessage('DLQ', { last_by_subj: 'dlq.v1.AUDIT.audit-cloudtrail-push' }).catch(() => null);
     if (!dead) await new Promise((r) => setTimeout(r, 200));
   }
   check(dead?.json().code === 'VALIDATION_FAILED', 'audit dead-letters a bad payload on dlq.v1.AUDIT.<consumer>');
 
-  const unexpected = [oidc, verifier, integrations, broker, audit].flatMap((l) => l.violations.map((v) => `${l.user}: ${v.message}`));
-  const flowViolations = unexpected.filter((m) => !/deliveries\.v1\.x\.y|credentials\.v1\.issued|runs\.v1\.>|integrations\.v1\.(health|created)|CONSUMER\.CREATE\.INTEGRATIONS|MSG\.NEXT\.DELIVERIES|STREAM\.(DELETE|CREATE)\.(RUNS|SNOOP)/.test(m));
-  check(flowViolations.length === 0, `no service hit a permission it needs${flowViolations.length ? `: ${flowViolations.join('; ')}` : ''}`);
 }
 
 function msgId(id) {

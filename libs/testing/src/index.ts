@@ -6,3 +6,4 @@ export * from './lib/test-postgres';
 export * from './lib/describe-each-database';
 export * from './lib/aws-emulator';
 export * from './lib/datasets';
+export * from './lib/shipped-nats';
