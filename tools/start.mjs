@@ -96,6 +96,21 @@ async function waitFor(what, url, timeoutMs = 30_000) {
   return new Promise(() => {});
 }
 
+/** `runtrail nats setup` from the build, retried while nats-server is still starting. */
+async function natsSetup(url) {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const setup = spawnSync(process.execPath, ['dist/apps/cli/src/main.js', 'nats', 'setup', '--nats', url], {
+      cwd: root,
+      env: { ...process.env, NATS_USER: '', NATS_PASSWORD: '', NATS_CREDS: '' },
+      encoding: 'utf8',
+    });
+    if (setup.status === 0) return log('streams ready (runtrail nats setup)');
+    if (Date.now() > deadline || stopping) return fail(`runtrail nats setup failed: ${setup.stderr || setup.stdout}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
@@ -113,6 +128,9 @@ const appPort = await pickPort(Number(process.env.PORT ?? 8080));
 const seedFile = join(root, 'deploy/emulator/seed.json');
 
 start('nats', nats, ['-js', '-a', '127.0.0.1', '-p', String(natsPort), '-sd', join(dataDir, 'nats')]);
+// The operator's step, as production runs it: services only wait for their streams. This local
+// server is open (no users), so the CLI and the services warn that NATS has no authentication.
+await natsSetup(`nats://127.0.0.1:${natsPort}`);
 start('aws-emulator', process.execPath, ['dist/apps/aws-emulator/src/main.js', '--port', String(emulatorPort), '--seed', seedFile]);
 await waitFor('aws-emulator', `http://127.0.0.1:${emulatorPort}/_emulator/health`);
 
