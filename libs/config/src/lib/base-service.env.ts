@@ -63,7 +63,10 @@ export const baseServiceEnv = z.object({
   /** The service's own NATS user (deploy/nats/auth.conf); unset on an open local server. */
   NATS_USER: z.string().min(1).optional(),
   NATS_PASSWORD: z.string().min(1).optional(),
-  /** JetStream replicas for the streams a service creates: 1 on one server, 3 on a production cluster. */
+  /**
+   * JetStream replicas: read by `runtrail nats setup` (services never create streams); audit's KV
+   * bucket uses it only if it had to be created.
+   */
   NATS_STREAM_REPLICAS: envInt({ min: 1, max: 5 }).default(1),
   DATABASE_URL: databaseUrl,
   PORT: port.optional(),
