@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { BrokerSettings } from '../broker.settings';
 import { Clock } from '../clock';
 import { StsAdapter } from '../sts/sts.adapter';
+import { assertHealthy, sessionSeconds } from './issuance-limits';
 
 /** Who the credentials are for: the run, its caller and the scope of its phase. */
 export interface IssuanceTarget {
@@ -34,6 +35,8 @@ export interface IssuanceTarget {
    * verifier asks for the same one, so a role it passed accepts the broker's tokens.
    */
   oidcAudience?: string;
+  /** The end of the run's maximum lifetime (null for runs from before deadlines): nothing outlives it. */
+  deadline: Date | null;
 }
 
 /**
@@ -91,7 +94,11 @@ function sessionTagsOf(target: IssuanceTarget): ReturnType<typeof sessionTags> {
   });
 }
 
-/** Gets one integration's credentials in its mode: platform AssumeRole, OIDC web identity, or worker parameters. */
+/**
+ * Gets one integration's credentials in its mode: platform AssumeRole, OIDC web identity, or worker
+ * parameters. Refuses an unhealthy integration and a run past its lifetime before any AWS call, and
+ * cuts the session (and the OIDC token) to what remains of the run.
+ */
 @Injectable()
 export class CredentialSource {
   constructor(
@@ -122,33 +129,36 @@ export class CredentialSource {
     const source = this.sourceIdentityOf(target, integration);
     const common = { sessionName, sourceIdentity: source };
     const retry = this.settings.stsRetry;
+    assertHealthy(integration);
+    const now = this.clock.now();
+    const durationSeconds = sessionSeconds(target.runId, integration.durationSeconds, target.deadline, now);
 
     if (integration.mode === 'worker') {
       return {
         ...common,
         accessKeyId: null,
         assumedRoleArn: null,
-        expiresAt: new Date(this.clock.now().getTime() + integration.durationSeconds * 1000),
+        expiresAt: new Date(now.getTime() + durationSeconds * 1000),
         plaintext: {
           mode: 'worker',
           roleArn: integration.roleArn,
           externalId,
           sessionName,
           ...(source ? { sourceIdentity: source } : {}),
-          durationSeconds: integration.durationSeconds,
+          durationSeconds,
           region: integration.region,
         },
       };
     }
 
     if (integration.mode === 'oidc') {
-      const token = await this.webIdentityToken(target, integration);
+      const token = await this.webIdentityToken(target, integration, durationSeconds);
       const creds = await retryTransient(retry, () =>
         this.sts.assumeRoleWithWebIdentity({
           roleArn: integration.roleArn,
           region: integration.region,
           sessionName,
-          durationSeconds: integration.durationSeconds,
+          durationSeconds,
           webIdentityToken: token,
         }),
       );
@@ -167,7 +177,7 @@ export class CredentialSource {
         externalId,
         sessionName,
         sourceIdentity: source ?? undefined,
-        durationSeconds: integration.durationSeconds,
+        durationSeconds,
         tags,
         transitiveTagKeys: tags ? [...TRANSITIVE_SESSION_TAG_KEYS] : undefined,
       }),
@@ -175,8 +185,15 @@ export class CredentialSource {
     return fromSts(common, creds, integration.region, { mode: 'platform' });
   }
 
-  /** A token from oidc-issuer, sealed to a one-shot key so it never crosses NATS in the clear. */
-  private async webIdentityToken(target: IssuanceTarget, integration: IntegrationSnapshot): Promise<string> {
+  /**
+   * A token from oidc-issuer, sealed to a one-shot key so it never crosses NATS in the clear. It
+   * lives as long as the session it is for (the worker re-reads it to assume again), not longer.
+   */
+  private async webIdentityToken(
+    target: IssuanceTarget,
+    integration: IntegrationSnapshot,
+    lifetimeSeconds: number,
+  ): Promise<string> {
     const replyKey = await generateSealingKeyPair();
     const tags = integration.sessionTagging
       ? Object.fromEntries(sessionTagsOf(target).map((t) => [t.Key, t.Value]))
@@ -194,6 +211,7 @@ export class CredentialSource {
       sessionTags: tags,
       transitiveTagKeys: tags ? [...TRANSITIVE_SESSION_TAG_KEYS] : undefined,
       sourceIdentity: integration.sourceIdentity,
+      lifetimeSeconds,
       replyKey: replyKey.publicJwk,
     });
     return open(reply.sealedToken, replyKey.privateKey, z.string());

@@ -1,30 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { jetstream } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type { AssumeRoleInput, TemporaryCredentials } from '@runtrail/aws-sts';
-import { bootstrapService } from '@runtrail/bootstrap';
-import { loadConfig } from '@runtrail/config';
-import {
-  DeliveryEvent,
-  ResolveIntegrationsRequest,
-  RunPhaseChangedEvent,
-  credentialsIssuedSchema,
-  deliveryPlaintextSchema,
-  deliverySchema,
-  type CredentialsIssued,
-  type Delivery,
-  type DeliveryPlaintext,
-} from '@runtrail/contracts';
-import { MessageBus } from '@runtrail/messaging';
-import { generateSealingKeyPair, open, seal, type SealingKeyPair } from '@runtrail/sealing';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { DeliveryEvent, RunPhaseChangedEvent, type CredentialsIssued } from '@runtrail/contracts';
+import type { MessageBus } from '@runtrail/messaging';
+import { seal, type SealingKeyPair } from '@runtrail/sealing';
 import { freePort, startNatsServer, type RunningNatsServer } from '@runtrail/testing';
-import { credentialBrokerEnv } from '../credential-broker.env';
-import { CredentialBrokerModule } from '../credential-broker.module';
+import {
+  openedDeliveries,
+  snapshot,
+  startBroker,
+  until,
+  type BrokerHarness,
+  type CountingSts,
+} from '../../spec/broker.harness';
 import { IssuanceLedger } from '../ledger/issuance.ledger';
-import { StsAdapter } from '../sts/sts.adapter';
 
 const RUN = '01DSJ63P40BAZY4VW8BXXG7M4K';
 const CALLER = '01HZY1V6QK3M7W3X9T2B5C8D4E';
@@ -34,154 +23,59 @@ const ROLE = 'arn:aws:iam::222222222222:role/deploy';
 const OPTED_OUT = '01HZY1V6QK3M7W3X9T2B5C8D4H';
 const OPTED_OUT_INTEGRATIONS = ['01HZY1V6QK3M7W3X9T2B5C8D4J', '01HZY1V6QK3M7W3X9T2B5C8D4K'];
 
-/** STS that hands out numbered sessions and counts calls. */
-class CountingSts extends StsAdapter {
-  calls = 0;
-  readonly inputs: AssumeRoleInput[] = [];
-  async assumeRole(input: AssumeRoleInput): Promise<TemporaryCredentials> {
-    this.calls++;
-    this.inputs.push(input);
-    const n = String(this.calls).padStart(4, '0');
-    return {
-      accessKeyId: `ASIAFAKESESSION0${n}`,
-      secretAccessKey: `secret-${n}-${'x'.repeat(30)}`,
-      sessionToken: `token-${n}`,
-      expiration: new Date(Date.now() + 900_000),
-      assumedRoleArn: `arn:aws:sts::222222222222:assumed-role/deploy/${input.sessionName}`,
-    };
-  }
-  assumeRoleWithWebIdentity(): Promise<TemporaryCredentials> {
-    throw new Error('not used');
-  }
-}
+/** As integrations sent a snapshot before SourceIdentity was opt-in: no such field. */
+const { sourceIdentity: _absent, ...LEGACY_SNAPSHOT } = snapshot(INTEGRATION, { roleArn: ROLE });
 
 /** integrations' answer for {@link OPTED_OUT}: SourceIdentity off, as new integrations are by default. */
 function optedOutReply() {
   const integration = (id: string, mode: 'platform' | 'worker') => ({
-    integration: {
-      id,
-      account: 'acme',
-      name: `deploy-${mode}`,
-      roleArn: ROLE,
-      durationSeconds: 900,
-      region: null,
-      labels: [],
-      spaceId: 'root',
-      mode,
-      sessionTagging: false,
-      sourceIdentity: false,
-      customExternalId: null,
-      healthy: true,
-      version: 1,
-    },
+    integration: snapshot(id, { name: `deploy-${mode}`, roleArn: ROLE, mode, sourceIdentity: false }),
     attachmentId: ulidLike(id),
     externalId: `acme@${id}@no-source-identity@write`,
   });
   return {
-    ok: true,
-    data: {
-      caller: { type: 'module', id: OPTED_OUT, slug: 'no-source-identity', spaceId: 'root', labels: [] },
-      integrations: [
-        integration(OPTED_OUT_INTEGRATIONS[0]!, 'platform'),
-        integration(OPTED_OUT_INTEGRATIONS[1]!, 'worker'),
-      ],
-    },
+    caller: { type: 'module', id: OPTED_OUT, slug: 'no-source-identity', spaceId: 'root', labels: [] },
+    integrations: [
+      integration(OPTED_OUT_INTEGRATIONS[0]!, 'platform'),
+      integration(OPTED_OUT_INTEGRATIONS[1]!, 'worker'),
+    ],
   };
 }
 
 /** Another valid ULID for an attachment id. */
 const ulidLike = (id: string) => `${id.slice(0, -1)}Z`;
 
-/** Every delivery of a run, opened with the worker's key. */
-async function openedDeliveries(
-  runId: string,
-): Promise<Array<{ delivery: Delivery; plaintext: DeliveryPlaintext }>> {
-  const consumer = await jetstream(nc).consumers.get('DELIVERIES', {
-    filter_subjects: `deliveries.v1.w1.${runId}`,
-  });
-  const out = [];
-  for (let pending = (await consumer.info()).num_pending; pending > 0; pending--) {
-    const msg = await consumer.next({ expires: 5000 });
-    if (!msg) break;
-    const delivery = deliverySchema.parse(msg.json());
-    out.push({ delivery, plaintext: await open(delivery.sealed, keys.privateKey, deliveryPlaintextSchema) });
-  }
-  return out;
-}
-
 let nats: RunningNatsServer;
-let dir: string;
+let harness: BrokerHarness;
 let app: INestApplication;
 let nc: NatsConnection;
 let bus: MessageBus;
 let sts: CountingSts;
 let keys: SealingKeyPair;
-const issued: CredentialsIssued[] = [];
+let issued: CredentialsIssued[];
 
 beforeAll(async () => {
   nats = await startNatsServer();
-  dir = mkdtempSync(join(tmpdir(), 'runtrail-broker-int-'));
-  sts = new CountingSts();
-  keys = await generateSealingKeyPair();
-  nc = await connect({ servers: nats.url });
-  bus = new MessageBus(nc);
-  nc.subscribe(ResolveIntegrationsRequest.subject, {
-    callback: (_e, msg) =>
-      void msg.respond(
-        JSON.stringify(
-          (msg.json() as { callerId: string }).callerId === OPTED_OUT
-            ? optedOutReply()
-            : {
-                ok: true,
-                data: {
-                  caller: { type: 'stack', id: CALLER, slug: 'network', spaceId: 'root', labels: [] },
-                  integrations: [
-                    {
-                      integration: {
-                        id: INTEGRATION,
-                        account: 'acme',
-                        name: 'deploy',
-                        roleArn: ROLE,
-                        durationSeconds: 900,
-                        region: null,
-                        labels: [],
-                        spaceId: 'root',
-                        mode: 'platform',
-                        sessionTagging: false,
-                        customExternalId: null,
-                        healthy: true,
-                        version: 1,
-                      },
-                      attachmentId: '01HZY1V6QK3M7W3X9T2B5C8D4G',
-                      externalId: `acme@${INTEGRATION}@network@write`,
-                    },
-                  ],
-                },
-              },
-        ),
-      ),
-  });
-  nc.subscribe('credentials.v1.issued', {
-    callback: (_e, msg) => void issued.push(credentialsIssuedSchema.parse(msg.json())),
-  });
-  const env = loadConfig(credentialBrokerEnv, {
-    DATABASE_URL: `sqlite:${join(dir, 'broker.sqlite')}`,
-    LOG_LEVEL: 'error',
-  });
-  app = await bootstrapService({
-    name: 'credential-broker',
-    modules: [CredentialBrokerModule.forRoot(env, { sts })],
-    http: { host: '127.0.0.1', port: await freePort() },
-    nats: { servers: [nats.url] },
-    logLevel: 'error',
-  });
+  harness = await startBroker({ natsUrl: nats.url, httpPort: await freePort() }, (request) =>
+    request.callerId === OPTED_OUT
+      ? optedOutReply()
+      : {
+          caller: { type: 'stack', id: CALLER, slug: 'network', spaceId: 'root', labels: [] },
+          integrations: [
+            {
+              integration: LEGACY_SNAPSHOT,
+              attachmentId: '01HZY1V6QK3M7W3X9T2B5C8D4G',
+              externalId: `acme@${INTEGRATION}@network@write`,
+            },
+          ],
+        },
+  );
+  ({ app, nc, bus, sts, keys, issued } = harness);
 });
 
 afterAll(async () => {
-  await app?.close();
-  await nc?.drain();
+  await harness?.stop();
   await nats?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const event = (runId: string, at = new Date()) => ({
@@ -201,14 +95,6 @@ async function deliveries(runId: string): Promise<number> {
     await jetstream(nc).jetstreamManager()
   ).streams.info('DELIVERIES', { subjects_filter: `deliveries.v1.w1.${runId}` });
   return info.state.subjects?.[`deliveries.v1.w1.${runId}`] ?? 0;
-}
-
-async function until(check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** What a replica killed after STS answered leaves behind: a claim, expired, with the session's key id. */
@@ -310,7 +196,7 @@ describe('SourceIdentity, opt-in per integration', () => {
         ['worker', null],
       ]),
     );
-    const opened = await openedDeliveries(runId);
+    const opened = await openedDeliveries(harness, runId);
     expect(opened).toHaveLength(2);
     const worker = opened.find((o) => o.plaintext.mode === 'worker')?.plaintext;
     expect(worker).toMatchObject({ sessionName: `${runId}@no-source-identity@acme` });

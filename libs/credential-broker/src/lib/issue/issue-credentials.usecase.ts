@@ -85,7 +85,12 @@ export class IssueCredentialsUseCase {
       );
       return;
     }
-    const target: IssuanceTarget = { ...event, scope, oidcAudience: resolved.oidcAudience };
+    const target: IssuanceTarget = {
+      ...event,
+      scope,
+      oidcAudience: resolved.oidcAudience,
+      deadline: event.deadline ? new Date(event.deadline) : null,
+    };
     const outcomes = await Promise.allSettled(
       resolved.integrations.map((entry) => this.issueOne(event, target, entry, attempt)),
     );

@@ -78,22 +78,46 @@ describeEachDatabase('credential-broker ledger', (db) => {
     expect(numbers.sort()).toEqual([1, 2, 3]);
   });
 
+  const runEvent = (phase: RunPhaseChanged['phase'], ms: number, runId = KEY.runId): RunPhaseChanged => ({
+    runId,
+    account: 'acme',
+    spaceId: 'root',
+    caller: { type: 'stack', id: KEY.integrationId, slug: 'network' },
+    runType: 'TRACKED',
+    phase,
+    workerId: 'w1',
+    workerPublicKey: { kty: 'EC', crv: 'P-256', x: 'a'.repeat(43), y: 'b'.repeat(43) },
+    at: at(ms).toISOString(),
+  });
+
   it('keeps the latest phase of a run: a late, older event does not revive a finished run', async () => {
     const runs = app.get(RunStateStore);
-    const event = (phase: RunPhaseChanged['phase'], ms: number): RunPhaseChanged => ({
-      runId: KEY.runId,
-      account: 'acme',
-      spaceId: 'root',
-      caller: { type: 'stack', id: KEY.integrationId, slug: 'network' },
-      runType: 'TRACKED',
-      phase,
-      workerId: 'w1',
-      workerPublicKey: { kty: 'EC', crv: 'P-256', x: 'a'.repeat(43), y: 'b'.repeat(43) },
-      at: at(ms).toISOString(),
-    });
-    expect(await runs.record(event('APPLYING', 1_000), at(1_000))).toBe(true);
-    expect(await runs.record(event('FINISHED', 2_000), at(2_000))).toBe(true);
-    expect(await runs.record(event('APPLYING', 1_000), at(3_000))).toBe(false);
+    expect(await runs.record(runEvent('APPLYING', 1_000), at(1_000))).toBe(true);
+    expect(await runs.record(runEvent('FINISHED', 2_000), at(2_000))).toBe(true);
+    expect(await runs.record(runEvent('APPLYING', 1_000), at(3_000))).toBe(false);
     expect((await runs.find(KEY.runId))?.phase).toBe('FINISHED');
+  });
+
+  it('keeps a terminal phase final: a later or same-time event of another phase does not revive the run', async () => {
+    const runs = app.get(RunStateStore);
+    const runId = '01DSJ63P40BAZY4VW8BXXG7M5A';
+    expect(await runs.record(runEvent('APPLYING', 1_000, runId), at(1_000))).toBe(true);
+    expect(await runs.record(runEvent('STOPPED', 2_000, runId), at(2_000))).toBe(true);
+    expect(await runs.record(runEvent('APPLYING', 2_000, runId), at(3_000))).toBe(false);
+    expect(await runs.record(runEvent('PERFORMING', 5_000, runId), at(5_000))).toBe(false);
+    expect((await runs.find(runId))?.phase).toBe('STOPPED');
+  });
+
+  it("records the run's deadline; an event without one (an older publisher) keeps it", async () => {
+    const runs = app.get(RunStateStore);
+    const runId = '01DSJ63P40BAZY4VW8BXXG7M5B';
+    const deadline = at(86_400_000);
+    await runs.record({ ...runEvent('PLANNING', 1_000, runId), deadline: deadline.toISOString() }, at(1_000));
+    expect((await runs.find(runId))?.deadline).toEqual(deadline);
+    await runs.record(runEvent('APPLYING', 2_000, runId), at(2_000));
+    expect(await runs.find(runId)).toMatchObject({ phase: 'APPLYING', deadline });
+    const older = '01DSJ63P40BAZY4VW8BXXG7M5C';
+    await runs.record(runEvent('PLANNING', 1_000, older), at(1_000));
+    expect((await runs.find(older))?.deadline ?? null).toBeNull();
   });
 });

@@ -3,7 +3,8 @@ import type { PublicEcJwk } from '@runtrail/contracts';
 
 /**
  * The latest known phase of each run, from its phase events. The refresh handler reads it to
- * refuse credentials once a run finished, and to check who asks (the worker key is public).
+ * refuse credentials once a run finished or outlived its deadline, and to check who asks (the
+ * worker key is public).
  */
 @Entity({ tableName: 'run_state' })
 export class RunState {
@@ -40,6 +41,13 @@ export class RunState {
 
   @Property({ type: 'json' })
   workerPublicKey!: PublicEcJwk;
+
+  /**
+   * The end of the run's maximum lifetime (`runs.v1.phase`'s `deadline`): no issuance or refresh
+   * after it, no session beyond it. Null for runs whose events predate deadlines.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  deadline?: Date | null;
 
   @Property({ type: 'datetime' })
   updatedAt!: Date;

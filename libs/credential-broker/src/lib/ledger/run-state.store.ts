@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
-import type { RunPhaseChanged } from '@runtrail/contracts';
+import { PHASES, isTerminalPhase, type RunPhaseChanged } from '@runtrail/contracts';
 import { InjectEntityManager, isUniqueViolation, toRuntrailError } from '@runtrail/persistence';
 import { RunState } from './run-state.entity';
 import { serialiseSqliteWrites } from './sqlite-writes';
+
+const TERMINAL_PHASES = PHASES.filter(isTerminalPhase);
 
 /** The latest phase of every run the broker has seen. */
 @Injectable()
@@ -12,9 +14,11 @@ export class RunStateStore {
 
   /**
    * Records the run's phase unless a later phase is already known: JetStream may redeliver an old
-   * event after a newer one, and a FINISHED run must never look active again.
+   * event after a newer one, and a FINISHED run must never look active again, so a terminal phase
+   * is final whatever the next event's time. An event without a deadline (older publishers) keeps
+   * the one already known.
    *
-   * @returns false when a later phase of the run is already known (the event is stale).
+   * @returns false when a later or terminal phase of the run is already known (the event is stale).
    */
   async record(event: RunPhaseChanged, now: Date): Promise<boolean> {
     const at = new Date(event.at);
@@ -30,6 +34,7 @@ export class RunStateStore {
       runType: event.runType,
       workerId: event.workerId,
       workerPublicKey: event.workerPublicKey,
+      ...(event.deadline ? { deadline: new Date(event.deadline) } : {}),
       updatedAt: now,
     };
     return serialiseSqliteWrites(this.em, async () => {
@@ -41,7 +46,11 @@ export class RunStateStore {
           if (!isUniqueViolation(error)) throw error;
           const updated = await this.em
             .fork()
-            .nativeUpdate(RunState, { runId: event.runId, at: { $lte: at } }, row);
+            .nativeUpdate(
+              RunState,
+              { runId: event.runId, at: { $lte: at }, phase: { $nin: TERMINAL_PHASES } },
+              row,
+            );
           return updated === 1;
         }
       } catch (error) {

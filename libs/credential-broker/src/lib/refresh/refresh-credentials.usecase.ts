@@ -17,6 +17,7 @@ import { MessageBus } from '@runtrail/messaging';
 import { seal } from '@runtrail/sealing';
 import { Clock } from '../clock';
 import { CredentialSource, type IssuanceTarget } from '../issue/credential-source';
+import { assertWithinLifetime } from '../issue/issuance-limits';
 import { IssuanceLedger } from '../ledger/issuance.ledger';
 import { RunStateStore } from '../ledger/run-state.store';
 
@@ -25,8 +26,9 @@ type RefreshReply = ReplyOf<typeof CredentialsRefreshRequest>;
 
 /**
  * `credentials.v1.refresh`: fresh credentials for a run still in a credentialed phase, sealed to the
- * run's worker key. Refused with RUN_NOT_ACTIVE once the run finished, failed or stopped, and with
- * FORBIDDEN when the asker is not the run's worker.
+ * run's worker key. Refused with RUN_NOT_ACTIVE once the run finished, failed or stopped or its
+ * deadline passed (and cut to the deadline before), with UNSAFE_TRUST_POLICY once the integration
+ * failed re-verification, and with FORBIDDEN when the asker is not the run's worker.
  */
 @Injectable()
 export class RefreshCredentialsUseCase {
@@ -62,6 +64,8 @@ export class RefreshCredentialsUseCase {
         `run ${request.runId} is ${phase}: it gets no more credentials`,
       );
     }
+    const deadline = run.deadline ?? null;
+    assertWithinLifetime(run.runId, deadline, this.clock.now());
     const key = { runId: run.runId, phase, integrationId: request.integrationId };
     const issued = await this.ledger.find(key);
     if (issued?.state !== 'delivered') {
@@ -93,6 +97,7 @@ export class RefreshCredentialsUseCase {
       runType: run.runType as RunType,
       scope,
       oidcAudience: resolved.oidcAudience,
+      deadline,
     };
     const obtained = await this.source.obtain(target, entry.integration, entry.externalId);
     const sealed = await seal(obtained.plaintext, run.workerPublicKey);

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { RuntrailError, type IssueTokenReply } from '@runtrail/contracts';
+import type { IssueTokenReply } from '@runtrail/contracts';
 import { seal } from '@runtrail/sealing';
 import { CompactSign } from 'jose';
 import { randomUUID } from 'node:crypto';
@@ -26,15 +26,16 @@ export class IssueTokenUseCase {
   ) {}
 
   /**
-   * @throws RuntrailError `VALIDATION_FAILED` for a lifetime over `OIDC_MAX_TOKEN_LIFETIME`, a bad
-   *   subject template or bad session tags; `UNAVAILABLE` when no fresh signing key is loaded.
+   * The token lives `request.lifetimeSeconds` (the broker asks for its session's length, cut to the
+   * run's remaining lifetime), or `OIDC_TOKEN_LIFETIME`, and never more than `OIDC_MAX_TOKEN_LIFETIME`:
+   * a longer request gets the maximum (the reply's `expiresAt` says so) rather than a refusal, so a
+   * long integration still gets its token where the operator lowered the maximum.
+   *
+   * @throws RuntrailError `VALIDATION_FAILED` for a bad subject template or bad session tags;
+   *   `UNAVAILABLE` when no fresh signing key is loaded.
    */
   async execute(request: IssueTokenInput): Promise<IssueTokenReply> {
-    const lifetimeSeconds = request.lifetimeSeconds ?? this.config.tokenLifetimeSeconds;
-    if (lifetimeSeconds > this.config.maxTokenLifetimeSeconds) {
-      const rule = `must be at most ${this.config.maxTokenLifetimeSeconds} (OIDC_MAX_TOKEN_LIFETIME)`;
-      throw new RuntrailError('VALIDATION_FAILED', `invalid oidc.v1.issue request: lifetimeSeconds: ${rule}`, [{ path: 'lifetimeSeconds', rule }]);
-    }
+    const lifetimeSeconds = Math.min(request.lifetimeSeconds ?? this.config.tokenLifetimeSeconds, this.config.maxTokenLifetimeSeconds);
     const key = this.ring.activeKey();
     const issuer = this.config.issuerOf(request.account);
     const audience = request.audience ?? this.config.defaultAudience;
