@@ -115,9 +115,8 @@ export class AccountController {
     p.requireAdmin();
     const rows = await this.uow.read().find(ApiKey, { account: p.account }, { orderBy: { id: 'asc' } });
     return {
-      items: rows
-        .filter((k) => k.spaceSubtree === null || k.spaceSubtree === undefined || p.canSee(k.spaceSubtree))
-        .map(keyView),
+      // A limited admin sees the keys of its subtree only: not account-wide keys, not other subtrees.
+      items: rows.filter((k) => (k.spaceSubtree ? p.canSee(k.spaceSubtree) : p.spaceSubtree === null)).map(keyView),
     };
   }
 

@@ -106,6 +106,7 @@ export class IntegrationWrites {
       healthy: true,
       version: version + 1,
     };
+    if (fields.spaceId !== stored.spaceId) await requireServedCallers(em, id, tree, fields.spaceId);
     const reverify = VERIFIED_FIELDS.some((f) => fields[f] !== stored[f]);
     const attached = reverify ? await attachmentsToVerify(em, id) : [];
     const verdicts = attached.length > 0 ? await this.verification.requireAllSafe(em, next, attached) : null;
@@ -198,4 +199,28 @@ export class IntegrationWrites {
 /** An integration as it would be stored, for autoattach planning before the transaction. */
 function proposedRow(snapshot: IntegrationSnapshot): AwsIntegration {
   return Object.assign(new AwsIntegration(), snapshot, { healthReasons: [], lastVerifiedAt: null });
+}
+
+/**
+ * Moving an integration keeps its manual attachments only when every attached caller is in the new
+ * space or below it; otherwise 409 (detach them first). Autoattached ones follow the move by
+ * themselves (reconcile detaches them).
+ */
+async function requireServedCallers(
+  em: EntityManager,
+  id: string,
+  tree: SpaceTree,
+  spaceId: string,
+): Promise<void> {
+  const manual = await em.find(Attachment, { integrationId: id, autoattachLabel: null });
+  if (manual.length === 0) return;
+  const callers = await em.find(Caller, { id: { $in: manual.map((a) => a.callerId) } });
+  const stranded = callers.filter((c) => !tree.ancestorsOf(c.spaceId).includes(spaceId));
+  if (stranded.length > 0) {
+    throw new RuntrailError(
+      'CONFLICT',
+      `integration ${id} is attached to ${stranded.length} caller(s) outside space '${spaceId}' and the spaces below it ` +
+        `(callers ${stranded.map((c) => c.id).join(', ')}); detach them first`,
+    );
+  }
 }

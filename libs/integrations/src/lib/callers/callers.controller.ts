@@ -13,6 +13,7 @@ import {
 } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
 import { ProblemJsonFilter } from '@runtrail/bootstrap';
+import { RuntrailError } from '@runtrail/contracts';
 import { ulid } from 'ulid';
 import { listQuery, registerCallerBody, updateCallerBody } from '../api/api.schemas';
 import { input, notFound } from '../api/request-input';
@@ -20,6 +21,8 @@ import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
 import { unknownSpace, type Principal } from '../auth/principal';
 import { detach } from '../attachments/attachment.writes';
 import { planAutoattach, reconcileCaller } from '../attachments/autoattach';
+import { verifiedCaller } from '../attachments/verified-attachments';
+import { integrationSnapshot } from '../aws-integrations/integration.view';
 import { SpaceTree } from '../spaces/space-tree';
 import { Attachment } from '../storage/attachment.entity';
 import { Caller } from '../storage/caller.entity';
@@ -74,25 +77,69 @@ export class CallersController {
     return callerView(await visibleCaller(this.uow.read(), p, id));
   }
 
+  /**
+   * Relabels or moves a caller. A move keeps only attachments whose integration serves the new
+   * space (a manual one that would not is a 409: detach it first) and verifies those again for the
+   * caller in its new space (its OIDC `sub` names the space): 422 when one is no longer safe.
+   */
   @Patch(':id')
   async update(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: unknown) {
     p.requireAdmin();
     const spec = input(updateCallerBody, body, 'caller update');
     if (spec.spaceId !== undefined) p.requireSpace(spec.spaceId);
-    const current = await visibleCaller(this.uow.read(), p, id);
-    const plan = await this.planFor(p, Object.assign(new Caller(), current, spec));
-    const caller = await this.uow.write(`caller ${id}`, async (em) => {
-      const row = await visibleCaller(em, p, id);
-      const tree = await SpaceTree.load(em, p.account);
+    const em = this.uow.read();
+    const current = await visibleCaller(em, p, id);
+    const next = Object.assign(new Caller(), current, spec);
+    const moved = next.spaceId !== current.spaceId;
+    if (moved) await this.recheckAttachments(em, p, next);
+    const plan = await this.planFor(p, next);
+    const caller = await this.uow.write(`caller ${id}`, async (tx) => {
+      const row = await visibleCaller(tx, p, id);
+      if (row.spaceId !== current.spaceId)
+        throw new RuntrailError('CONFLICT', `caller ${id} moved meanwhile; read it again and retry`);
+      const tree = await SpaceTree.load(tx, p.account);
       if (spec.spaceId !== undefined && !tree.has(spec.spaceId)) unknownSpace(spec.spaceId);
-      em.assign(row, {
+      tx.assign(row, {
         ...(spec.spaceId !== undefined ? { spaceId: spec.spaceId } : {}),
         ...(spec.labels !== undefined ? { labels: spec.labels } : {}),
       });
-      await reconcileCaller(em, row, tree, plan);
+      await reconcileCaller(tx, row, tree, plan);
       return row;
     });
     return { ...callerView(caller), autoattachRefused: plan.refused };
+  }
+
+  /** The attachments `caller`, moved, keeps must still be allowed by space and safe by verification. */
+  private async recheckAttachments(em: EntityManager, p: Principal, caller: Caller): Promise<void> {
+    const tree = await SpaceTree.load(em, p.account);
+    if (!tree.has(caller.spaceId)) unknownSpace(caller.spaceId);
+    const serving = new Set(tree.ancestorsOf(caller.spaceId));
+    const attachments = await em.find(Attachment, { callerId: caller.id });
+    const integrations = new Map(
+      (await em.find(AwsIntegration, { id: { $in: attachments.map((a) => a.integrationId) } })).map((i) => [
+        i.id,
+        i,
+      ]),
+    );
+    const stranded = attachments.filter(
+      (a) => !a.autoattachLabel && !serving.has(integrations.get(a.integrationId)?.spaceId ?? ''),
+    );
+    if (stranded.length > 0) {
+      throw new RuntrailError(
+        'CONFLICT',
+        `caller ${caller.id} is attached to ${stranded.length} integration(s) that do not serve space '${caller.spaceId}' ` +
+          `(attachments ${stranded.map((a) => a.id).join(', ')}); detach them first`,
+      );
+    }
+    for (const a of attachments) {
+      const integration = integrations.get(a.integrationId);
+      // Autoattached pairs the move takes out of the integration's space are detached by reconcile.
+      if (!integration || !serving.has(integration.spaceId)) continue;
+      await this.verification.requireSafe(em, {
+        integration: integrationSnapshot(integration),
+        attachment: { caller: verifiedCaller(caller), read: a.read, write: a.write },
+      });
+    }
   }
 
   /** Verifies the autoattach pairs `caller`, as it would be saved, newly makes. */
@@ -100,7 +147,10 @@ export class CallersController {
     const em = this.uow.read();
     const tree = await SpaceTree.load(em, p.account);
     if (!tree.has(caller.spaceId)) unknownSpace(caller.spaceId);
-    const integrations = await em.find(AwsIntegration, { account: p.account });
+    // Only integrations this key may see: a key limited to `dev` cannot pull in a root integration.
+    const integrations = (await em.find(AwsIntegration, { account: p.account })).filter((i) =>
+      p.canSee(i.spaceId),
+    );
     return planAutoattach(em, this.verification, tree, integrations, [caller]);
   }
 

@@ -9,6 +9,7 @@ import {
 import { OnRequest } from '@runtrail/messaging';
 import { externalIdFor } from '../attachments/attachment-external-ids';
 import { integrationSnapshot } from '../aws-integrations/integration.view';
+import { SpaceTree } from '../spaces/space-tree';
 import { Account } from '../storage/account.entity';
 import { Attachment } from '../storage/attachment.entity';
 import { Caller } from '../storage/caller.entity';
@@ -40,10 +41,14 @@ export class ResolveIntegrationsHandler {
       { callerId: caller.id, [request.scope]: true },
       { orderBy: { id: 'asc' } },
     );
+    // Only integrations of the caller's space or above it serve it: an attachment left behind by a
+    // move (or written around the API) gives nothing.
+    const ancestors = new Set((await SpaceTree.load(em, request.account)).ancestorsOf(caller.spaceId));
     const integrations = await em.find(AwsIntegration, {
       id: { $in: attachments.map((a) => a.integrationId) },
+      account: request.account,
     });
-    const byId = new Map(integrations.map((i) => [i.id, i]));
+    const byId = new Map(integrations.filter((i) => ancestors.has(i.spaceId)).map((i) => [i.id, i]));
     const account = await em.findOne(Account, { slug: request.account }, { fields: ['oidcAudience'] });
     return {
       ...(account?.oidcAudience ? { oidcAudience: account.oidcAudience } : {}),
