@@ -3,6 +3,7 @@ import { RuntrailError } from '@runtrail/contracts';
 import { importJWK } from 'jose';
 import { Clock } from '../config/clock';
 import { KEY_REFRESH_SECONDS, OidcIssuerConfig } from '../config/oidc-issuer.config';
+import { KeyIntegrityCheck } from './key-integrity.check';
 import { planRotation, type RotationStep } from './rotation.plan';
 import { SigningKeyCipher } from './signing-key.cipher';
 import { generateSigningKey } from './signing-key.generator';
@@ -18,7 +19,9 @@ const STATUS_ORDER = { active: 0, next: 1, retired: 2 } as const;
 /**
  * Runs the key schedule on every replica: every {@link KEY_REFRESH_SECONDS}/2 it reads the keys,
  * applies the transitions {@link planRotation} says are due (each a compare-and-set, so replicas
- * racing each other change a key once), and refreshes this replica's {@link SigningKeyRing}.
+ * racing each other change a key once), and refreshes this replica's {@link SigningKeyRing} with
+ * the keys that pass the {@link KeyIntegrityCheck} (a refused key is never published, activated or
+ * used to sign).
  */
 @Injectable()
 export class KeyRotationService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -26,6 +29,7 @@ export class KeyRotationService implements OnApplicationBootstrap, OnModuleDestr
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | undefined;
   private lastDeferral: string | undefined;
+  private readonly integrity: KeyIntegrityCheck;
 
   constructor(
     private readonly store: SigningKeyStore,
@@ -34,7 +38,9 @@ export class KeyRotationService implements OnApplicationBootstrap, OnModuleDestr
     private readonly config: OidcIssuerConfig,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(ROTATION_TIMER) private readonly useTimer: boolean,
-  ) {}
+  ) {
+    this.integrity = new KeyIntegrityCheck(store, cipher, this.log);
+  }
 
   /** Loads (or on first start creates) the signing key before the service reports ready. */
   async onApplicationBootstrap(): Promise<void> {
@@ -59,10 +65,14 @@ export class KeyRotationService implements OnApplicationBootstrap, OnModuleDestr
   private async check(): Promise<void> {
     const now = this.clock.now();
     const keys = await this.store.listPublished();
-    const steps = planRotation(keys, now, this.config.schedule);
+    const refused = await this.integrity.refused(keys);
+    // Refused rows still occupy their status (the unique indexes see them), so the plan sees them,
+    // but one is never activated; a refused active key is retired by the next rotation.
+    const steps = planRotation(keys, now, this.config.schedule).filter((s) => s.kind !== 'activate' || !refused.has(s.kid));
     for (const step of steps) await this.apply(step, now);
-    const changed = steps.some((s) => s.kind !== 'deferred');
-    await this.refresh(changed ? await this.store.listPublished() : keys);
+    if (!steps.some((s) => s.kind !== 'deferred')) return this.refresh(keys, refused);
+    const current = await this.store.listPublished();
+    await this.refresh(current, await this.integrity.refused(current));
   }
 
   private async apply(step: RotationStep, now: Date): Promise<void> {
@@ -97,19 +107,23 @@ export class KeyRotationService implements OnApplicationBootstrap, OnModuleDestr
       publicJwk: key.publicJwk,
       encryptedPrivateKey: this.cipher.encrypt(key.privateJwkJson, key.kid, alg),
       kekId: this.cipher.kekId,
+      integrityMac: this.cipher.integrityMac(key.kid, alg, key.publicJwk),
       createdAt: now,
     });
     if (created) this.log.log(`signing key ${key.kid} (${alg}) created as ${status}${status === 'next' ? ', published ahead of use' : ''}`);
   }
 
-  private async refresh(keys: PublishedKey[]): Promise<void> {
-    const published = [...keys].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
+  /** @throws RuntrailError `INTERNAL` with the reason when the active row is refused (nothing signs). */
+  private async refresh(keys: PublishedKey[], refused: ReadonlyMap<string, string>): Promise<void> {
+    const published = keys.filter((k) => !refused.has(k.kid)).sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
     const activeRow = published.find((k) => k.status === 'active');
     let active: ActiveSigningKey | null = null;
     if (activeRow) {
       active = this.ring.cachedKey(activeRow.kid) ?? (await this.decrypt(activeRow.kid));
     }
     this.ring.replace({ active, published: published.map((k) => k.publicJwk) });
+    const refusedActive = keys.find((k) => k.status === 'active' && refused.has(k.kid));
+    if (refusedActive) throw new RuntrailError('INTERNAL', `no key can sign: ${refused.get(refusedActive.kid)}`);
   }
 
   private async decrypt(kid: string): Promise<ActiveSigningKey | null> {

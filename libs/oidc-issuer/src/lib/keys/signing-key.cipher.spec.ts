@@ -1,5 +1,5 @@
 import { RuntrailError } from '@runtrail/contracts';
-import { randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { SigningKeyCipher } from './signing-key.cipher';
 
 const secret = JSON.stringify({ kty: 'EC', crv: 'P-256', d: 'super-secret-private-scalar', x: 'x', y: 'y' });
@@ -61,5 +61,35 @@ describe('SigningKeyCipher', () => {
   it('names the KEK by a stable keyed hash', () => {
     expect(new SigningKeyCipher(Buffer.from(kek)).kekId).toBe(cipher.kekId);
     expect(cipher.kekId).not.toBe(new SigningKeyCipher(randomBytes(32)).kekId);
+  });
+
+  describe('integrity MAC', () => {
+    const jwk = { kty: 'EC', crv: 'P-256', x: 'xx', y: 'yy', kid: 'kid-1', alg: 'ES256', use: 'sig' };
+    const mac = cipher.integrityMac('kid-1', 'ES256', jwk);
+
+    it('holds for the same fields in any member order (jsonb reorders them)', () => {
+      const reordered = { use: 'sig', y: 'yy', alg: 'ES256', x: 'xx', kid: 'kid-1', crv: 'P-256', kty: 'EC' };
+      expect(cipher.verifyIntegrity(mac, 'kid-1', 'ES256', reordered)).toBe(true);
+      expect(new SigningKeyCipher(Buffer.from(kek)).verifyIntegrity(mac, 'kid-1', 'ES256', jwk)).toBe(true);
+    });
+
+    it('fails for another kid, alg, public key, an added member, another KEK, or no MAC', () => {
+      expect(cipher.verifyIntegrity(mac, 'kid-2', 'ES256', jwk)).toBe(false);
+      expect(cipher.verifyIntegrity(mac, 'kid-1', 'RS256', jwk)).toBe(false);
+      expect(cipher.verifyIntegrity(mac, 'kid-1', 'ES256', { ...jwk, x: 'xy' })).toBe(false);
+      expect(cipher.verifyIntegrity(mac, 'kid-1', 'ES256', { ...jwk, x5u: 'https://attacker.example' })).toBe(false);
+      expect(new SigningKeyCipher(randomBytes(32)).verifyIntegrity(mac, 'kid-1', 'ES256', jwk)).toBe(false);
+      expect(cipher.verifyIntegrity(null, 'kid-1', 'ES256', jwk)).toBe(false);
+      expect(cipher.verifyIntegrity(`${mac}x`, 'kid-1', 'ES256', jwk)).toBe(false);
+    });
+
+    it('is keyed by HKDF from the KEK with its own label, not by the KEK (the encryption key)', () => {
+      const [, tag] = mac.split('.');
+      const canonical = JSON.stringify(Object.fromEntries(Object.entries(jwk).sort(([a], [b]) => (a < b ? -1 : 1))));
+      const message = JSON.stringify(['runtrail/oidc-signing-key-mac/v1', 'kid-1', 'ES256', canonical]);
+      const derived = Buffer.from(hkdfSync('sha256', kek, Buffer.alloc(0), 'runtrail oidc-issuer signing-key integrity v1', 32));
+      expect(tag).toBe(createHmac('sha256', derived).update(message).digest('base64url'));
+      expect(tag).not.toBe(createHmac('sha256', kek).update(message).digest('base64url'));
+    });
   });
 });

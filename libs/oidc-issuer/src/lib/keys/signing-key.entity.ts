@@ -7,7 +7,7 @@ export const KEY_STATUSES = ['next', 'active', 'retired'] as const;
 export type KeyStatus = (typeof KEY_STATUSES)[number];
 
 /**
- * One signing key of the issuer. Every row is published in the JWKS; a key is deleted once no
+ * One signing key of the issuer. Every row whose integrity MAC holds is published in the JWKS; a key is deleted once no
  * token it signed can still be valid. The private key is stored only encrypted with the
  * key-encryption key (`OIDC_KEK`), bound to its `kid` and `alg`.
  *
@@ -36,6 +36,14 @@ export class SigningKey {
   /** Which key-encryption key sealed it (a keyed hash, not the key), for an actionable error. */
   @Property({ type: 'string', length: 32 })
   kekId!: string;
+
+  /**
+   * HMAC (key derived from `OIDC_KEK`) over `kid`, `alg` and `publicJwk`: a row without a valid
+   * one was not written by this issuer and is neither published nor used to sign. Null only on
+   * rows older than the column, until a start proves them (their private key decrypts and matches).
+   */
+  @Property({ type: 'string', length: 64, nullable: true })
+  integrityMac?: string | null;
 
   @Property({ type: 'datetime' })
   createdAt!: Date;

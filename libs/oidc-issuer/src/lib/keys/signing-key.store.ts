@@ -7,9 +7,12 @@ import type { KeyState } from './rotation.plan';
 import { SigningKey } from './signing-key.entity';
 import type { SigningAlg } from './signing-alg';
 
-/** A published key as read for planning and for the JWKS (no private material). */
+/** A stored key as read for planning and for the JWKS (no private material), not yet checked. */
 export interface PublishedKey extends KeyState {
   publicJwk: PublicSigningJwk;
+  kekId: string;
+  /** Null on rows older than the column that no start has proved yet. */
+  integrityMac: string | null;
 }
 
 /** A key's encrypted private half, as stored. */
@@ -23,6 +26,7 @@ export interface EncryptedPrivateKey {
 /** A new key row, the private key already encrypted. */
 export interface NewKeyRow extends EncryptedPrivateKey {
   publicJwk: PublicSigningJwk;
+  integrityMac: string;
   status: 'active' | 'next';
   createdAt: Date;
 }
@@ -35,16 +39,18 @@ export interface NewKeyRow extends EncryptedPrivateKey {
 export class SigningKeyStore {
   constructor(@InjectEntityManager('oidc-issuer') private readonly em: EntityManager) {}
 
-  /** Every published key, newest first, without the encrypted private keys. */
+  /** Every stored key, newest first, without the encrypted private keys. */
   async listPublished(): Promise<PublishedKey[]> {
     const rows = await this.guard('signing keys', () =>
       this.em.fork().find(SigningKey, {}, { orderBy: { createdAt: 'desc' }, disableIdentityMap: true }),
     );
-    return rows.map(({ kid, alg, status, publicJwk, createdAt, activatedAt, unpublishAt }) => ({
+    return rows.map(({ kid, alg, status, publicJwk, kekId, integrityMac, createdAt, activatedAt, unpublishAt }) => ({
       kid,
       alg,
       status,
       publicJwk,
+      kekId,
+      integrityMac: integrityMac ?? null,
       createdAt,
       activatedAt: activatedAt ?? null,
       unpublishAt: unpublishAt ?? null,
@@ -75,6 +81,14 @@ export class SigningKeyStore {
         throw error;
       }
     });
+  }
+
+  /** Stores the MAC of a row older than the column; `false` when it has one already. */
+  async sealLegacy(kid: string, integrityMac: string): Promise<boolean> {
+    const updated = await this.write(`signing key ${kid}`, () =>
+      this.em.fork().nativeUpdate(SigningKey, { kid, integrityMac: null }, { integrityMac }),
+    );
+    return updated === 1;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/core';
+import { compactVerify, importJWK, SignJWT } from 'jose';
 import { databaseOptionsFor, runMigrations } from '@runtrail/persistence';
 import { describeEachDatabase } from '@runtrail/testing';
 import { ManualClock } from '../../spec/manual.clock';
@@ -8,6 +9,7 @@ import { oidcIssuerConfig, type OidcIssuerConfig } from '../config/oidc-issuer.c
 import { oidcIssuerPersistence } from '../oidc-issuer.persistence';
 import { KeyRotationService } from './key-rotation.service';
 import { SigningKeyCipher } from './signing-key.cipher';
+import { generateSigningKey } from './signing-key.generator';
 import { SigningKeyRing } from './signing-key.ring';
 import { SigningKeyStore } from './signing-key.store';
 
@@ -19,6 +21,11 @@ interface Row {
   alg: string;
   status: string;
   encrypted_private_key: string;
+}
+
+interface MacRow {
+  kid: string;
+  integrity_mac: string | null;
 }
 
 /**
@@ -53,10 +60,40 @@ class Replica {
     return this.orm.em.getConnection().execute<Row[]>('select kid, alg, status, encrypted_private_key from oidc_signing_key order by created_at');
   }
 
+  /** Writes to the table as someone with database access but without the KEK would. */
+  async sql(query: string, params: unknown[] = []): Promise<void> {
+    await this.orm.em.getConnection().execute(query, params);
+  }
+
+  async macs(): Promise<Record<string, string | null>> {
+    const rows: MacRow[] = await this.orm.em.getConnection().execute('select kid, integrity_mac from oidc_signing_key');
+    return Object.fromEntries(rows.map((r) => [r.kid, r.integrity_mac]));
+  }
+
+  /** Signs with the ring's active key and verifies with the published JWK of the same kid. */
+  async signsAndVerifies(): Promise<boolean> {
+    const { kid, alg, privateKey } = this.ring.activeKey();
+    const jwt = await new SignJWT({ probe: true }).setProtectedHeader({ alg, kid }).sign(privateKey);
+    const jwk = this.ring.publishedKeys().find((k) => k.kid === kid);
+    if (!jwk) return false;
+    await compactVerify(jwt, await importJWK(jwk, alg));
+    return true;
+  }
+
   close(): Promise<void> {
     return this.orm.close();
   }
 }
+
+/** The kids named by error log lines, one entry per line. */
+function loggedKids(errors: jest.SpyInstance, kids: string[]): string[] {
+  return errors.mock.calls.flatMap(([message]) => kids.filter((kid) => String(message).includes(kid)));
+}
+
+/** Copies a row under a new kid with the given public JWK and MAC, everything else as stored. */
+const COPY_ROW =
+  'insert into oidc_signing_key (kid, alg, status, public_jwk, encrypted_private_key, kek_id, integrity_mac, created_at, activated_at, retired_at, unpublish_at) ' +
+  'select ?, alg, status, ?, encrypted_private_key, kek_id, ?, created_at, activated_at, retired_at, unpublish_at from oidc_signing_key where kid = ?';
 
 describeEachDatabase('oidc-issuer signing keys', (db) => {
   beforeAll(() => Logger.overrideLogger(false));
@@ -102,6 +139,84 @@ describeEachDatabase('oidc-issuer signing keys', (db) => {
     expect(await wrong.ring.isReady()).toBe(false);
     expect(() => wrong.ring.activeKey()).toThrow(/no active signing key/);
     await expect(wrong.rotation.tick()).rejects.toThrow(/encrypted with another OIDC_KEK/);
+  });
+
+  it('never publishes nor signs with a row written without the KEK, and names each refused kid once in the log', async () => {
+    const databaseUrl = await db.newDatabaseUrl('tamper');
+    const vars = { DATABASE_URL: databaseUrl, OIDC_KEK: newKek(), OIDC_ROTATION_INTERVAL: '1h' };
+    const clock = new ManualClock(Date.now() - 30 * DAY);
+    const a = await replica(vars, clock);
+    for (const step of [50 * MIN, 10 * MIN, 50 * MIN]) {
+      clock.advance(step);
+      await a.rotation.tick();
+    }
+    const [retired, active, next] = await a.rows();
+    expect([retired?.status, active?.status, next?.status]).toEqual(['retired', 'active', 'next']);
+    const macs = await a.macs();
+
+    const foreign = await generateSigningKey('ES256');
+    const renamed = await generateSigningKey('ES256');
+    // A foreign public key passed off as a retired key, with the active row's MAC.
+    await a.sql(COPY_ROW, [foreign.kid, JSON.stringify(foreign.publicJwk), macs[active!.kid], retired!.kid]);
+    // An existing row under another kid; another row's public key swapped for a foreign one.
+    await a.sql(`update oidc_signing_key set kid = ? where kid = ?`, [renamed.kid, retired!.kid]);
+    await a.sql(`update oidc_signing_key set public_jwk = ? where kid = ?`, [JSON.stringify({ ...foreign.publicJwk, kid: next!.kid }), next!.kid]);
+    const errors = jest.spyOn(Logger.prototype, 'error');
+    try {
+      const other = await replica(vars, clock);
+      // The active row relabelled with another algorithm: nothing may sign until it is put back.
+      await a.sql(`update oidc_signing_key set alg = 'RS256' where kid = ?`, [active!.kid]);
+      await expect(a.rotation.tick()).rejects.toThrow(`no key can sign: signing key ${active!.kid} fails its integrity check`);
+      expect(a.ring.publishedKeys()).toEqual([]);
+      expect(() => a.ring.activeKey()).toThrow(/no active signing key/);
+      await a.sql(`update oidc_signing_key set alg = 'ES256' where kid = ?`, [active!.kid]);
+
+      clock.advance(20 * MIN);
+      for (const r of [a, other]) {
+        await r.rotation.tick();
+        await r.rotation.tick();
+        expect(r.ring.publishedKeys().map((k) => k.kid)).toEqual([active!.kid]);
+        expect(await r.signsAndVerifies()).toBe(true);
+      }
+      const tampered = [foreign.kid, renamed.kid, next!.kid];
+      // Each replica names each refused row once; the active row once, while it was relabelled.
+      expect(loggedKids(errors, tampered).sort()).toEqual([...tampered, ...tampered].sort());
+      expect(loggedKids(errors, [active!.kid])).toEqual([active!.kid]);
+      for (const [message] of errors.mock.calls) expect(String(message)).not.toMatch(/"d"|v1\.[\w-]+\./);
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
+  it('seals rows older than the MAC column only when their private key proves them', async () => {
+    const databaseUrl = await db.newDatabaseUrl('legacy');
+    const vars = { DATABASE_URL: databaseUrl, OIDC_KEK: newKek(), OIDC_ROTATION_INTERVAL: '1d' };
+    const clock = new ManualClock(Date.now() - 30 * DAY);
+    const a = await replica(vars, clock);
+    clock.advance(DAY - 10 * MIN);
+    await a.rotation.tick();
+    const [active, next] = await a.rows();
+    const macs = await a.macs();
+    const foreign = await generateSigningKey('ES256');
+    await a.sql(`update oidc_signing_key set integrity_mac = null`);
+    await a.sql(`update oidc_signing_key set public_jwk = ? where kid = ?`, [JSON.stringify({ ...foreign.publicJwk, kid: next!.kid }), next!.kid]);
+    await a.close();
+    started.splice(started.indexOf(a), 1);
+
+    const errors = jest.spyOn(Logger.prototype, 'error');
+    try {
+      const again = await replica(vars, clock);
+      expect(await again.macs()).toEqual({ [active!.kid]: macs[active!.kid], [next!.kid]: null });
+      expect(again.ring.publishedKeys().map((k) => k.kid)).toEqual([active!.kid]);
+      expect(await again.signsAndVerifies()).toBe(true);
+      expect(loggedKids(errors, [active!.kid, next!.kid])).toEqual([next!.kid]);
+      // The refused next key is never activated, whatever the schedule says.
+      clock.advance(DAY);
+      await again.rotation.tick();
+      expect(again.ring.activeKey().kid).toBe(active!.kid);
+    } finally {
+      errors.mockRestore();
+    }
   });
 
   it('rotates exactly once through every transition while two replicas race each other', async () => {
