@@ -55,7 +55,16 @@ export interface NatsServerOptions {
    * Run the operator's setup step (every stream and KV bucket, as `runtrail nats setup` does) once
    * the server listens, as this user when the server requires one. Default: run it, anonymously.
    */
-  setup?: false | { user?: string; pass?: string; workers?: string[] };
+  setup?: false | SetupAs;
+}
+
+/** Who runs the setup step, and what it makes beyond the streams. */
+export interface SetupAs {
+  user?: string;
+  pass?: string;
+  workers?: string[];
+  /** TTL of audit's poller leases (the bucket keeps the TTL it was created with). */
+  auditLeaseTtlMs?: number;
 }
 
 /**
@@ -108,10 +117,10 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   };
 }
 
-async function runSetup(url: string, as: { user?: string; pass?: string; workers?: string[] }): Promise<void> {
+async function runSetup(url: string, as: SetupAs): Promise<void> {
   const nc = await connectNats({ servers: url, name: 'runtrail-test-setup', user: as.user, pass: as.pass });
   try {
-    await setupJetStream(nc, { replicas: 1, workers: as.workers });
+    await setupJetStream(nc, { replicas: 1, workers: as.workers, auditLeaseTtlMs: as.auditLeaseTtlMs });
   } finally {
     await nc.close();
   }

@@ -48,7 +48,8 @@ describeEachDatabase('CloudTrail LookupEvents poller', (db) => {
   const emulated = () => emulator.events(CUSTOMER).filter((e) => (e as unknown as { eventName: string }).eventName === 'GetCallerIdentity').length;
 
   beforeAll(async () => {
-    nats = await startNatsServer();
+    // The setup step makes the lease bucket; its TTL is the one these pollers run with.
+    nats = await startNatsServer({ setup: { auditLeaseTtlMs: SETTINGS.leaseTtlMs } });
     // AWS's limit, enforced: a third request within a second would be refused with ThrottlingException.
     emulator = await startTestEmulator({ lookupThrottle: true });
     audit = await AuditStoreHarness.open(db.databaseUrl);
