@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ulid } from 'ulid';
-import { E2eStack, CUSTOMER } from './support/stack.harness';
+import { E2eStack, CUSTOMER, CUSTOMER_ADMIN } from './support/stack.harness';
 import { ROOT } from './support/service.process';
 
 // `runtrail exec` against the real stack: nats-server, the aws-emulator, and oidc-issuer, the
@@ -260,6 +260,63 @@ describe('runtrail exec on the real stack', () => {
       (m) => (JSON.parse(m.data) as { phase: string }).phase,
     );
     expect(phases.at(-1)).toBe('FAILED');
+  });
+
+  it("keeps the command away from the worker's own AWS identity (~/.aws, AWS_SHARED_CREDENTIALS_FILE, IMDS) and its NATS/runtrail secrets", async () => {
+    const { callerId, slug } = await stack.register(['platform'], 'isolated');
+    // The worker's identity as a real admin key of the customer's account: a fallback would work.
+    const home = join(stack.dataDir, 'worker-home');
+    mkdirSync(join(home, '.aws'), { recursive: true });
+    const profile = `aws_access_key_id = ${CUSTOMER_ADMIN.accessKeyId}\naws_secret_access_key = ${CUSTOMER_ADMIN.secretAccessKey}\n`;
+    writeFileSync(join(home, '.aws', 'credentials'), `[default]\n${profile}[worker]\n${profile}`);
+    writeFileSync(
+      join(home, '.aws', 'config'),
+      '[default]\nregion = us-east-1\n[profile worker]\nregion = us-east-1\n',
+    );
+    const workerCredentials = join(stack.dataDir, 'worker-credentials');
+    writeFileSync(workerCredentials, `[default]\n${profile}`);
+    const script = [
+      'echo "files=$AWS_CONFIG_FILE|$AWS_SHARED_CREDENTIALS_FILE imds=$AWS_EC2_METADATA_DISABLED"',
+      'echo "--- files"; cat "$AWS_CONFIG_FILE" "$AWS_SHARED_CREDENTIALS_FILE"',
+      'echo "--- env"; env',
+      'echo "--- profile"; /usr/bin/aws configure list --profile worker 2>&1',
+      // Without the run's credentials, the AWS CLI must find nothing to fall back to.
+      'echo "--- bare"; env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_SECURITY_TOKEN -u AWS_CONTAINER_CREDENTIALS_FULL_URI /usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL" sts get-caller-identity 2>&1',
+      'echo "--- identity"; exec /usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL" sts get-caller-identity --output json',
+    ].join('; ');
+    const runId = ulid();
+    const result = await stack.exec([...publishArgs(runId, callerId, slug), '--', 'sh', '-c', script], {
+      HOME: home,
+      AWS_SHARED_CREDENTIALS_FILE: workerCredentials,
+      // Any NATS_* goes (the harness's NATS_URL too); RUNTRAIL_API_KEY is the scheduler key exec is given.
+      NATS_E2E_WORKER_SECRET: 'worker-nats-secret',
+    });
+
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    const sections = new Map<string, string[]>();
+    let current: string[] = [];
+    for (const line of result.stdout.split('\n')) {
+      const header = /^--- (\w+)$/.exec(line);
+      if (header) sections.set(header[1]!, (current = []));
+      else current.push(line);
+    }
+    const section = (name: string): string => (sections.get(name) ?? []).join('\n').trim();
+    const [, configFile, credentialsFile] = /^files=(\S+)\|(\S+) imds=true$/m.exec(result.stdout) ?? [];
+    expect(dirname(configFile!)).toBe(dirname(credentialsFile!));
+    expect(dirname(configFile!)).not.toBe(home);
+    expect(section('files')).toBe('');
+    const env = section('env').split('\n');
+    expect(env.filter((line) => /^(NATS_|RUNTRAIL_API_KEY=)/.test(line))).toEqual([]);
+    expect(section('env')).not.toContain(workerCredentials);
+    expect(section('env')).not.toContain('worker-nats-secret');
+    expect(section('profile')).toContain('The config profile (worker) could not be found');
+    expect(section('bare')).toContain('Unable to locate credentials');
+    expect(result.stdout).not.toContain(CUSTOMER_ADMIN.accessKeyId.slice(-4));
+    expect(JSON.parse(section('identity'))).toMatchObject({
+      Arn: `arn:aws:sts::${CUSTOMER}:assumed-role/runtrail-demo/${runId}@${slug}@acme`,
+    });
+    // The run's private files are gone once exec has exited.
+    expect(existsSync(dirname(configFile!))).toBe(false);
   });
 
   it('never writes an issued secret to a log line, an event or a database row', async () => {

@@ -17,7 +17,14 @@ const AMBIENT_AWS = [
   'AWS_WEB_IDENTITY_TOKEN_FILE',
   'AWS_ROLE_ARN',
   'AWS_ROLE_SESSION_NAME',
+  'AWS_EC2_METADATA_SERVICE_ENDPOINT',
+  'AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE',
 ];
+
+/** The worker's own secrets besides AWS: its runtrail API key, and every `NATS_*` (user, password, creds, token). */
+function isWorkerSecret(name: string): boolean {
+  return name === 'RUNTRAIL_API_KEY' || name.startsWith('NATS_');
+}
 
 /**
  * What the command is told about its run (nothing secret). Only the run id is always known: the rest
@@ -40,15 +47,24 @@ export interface ChildEnvInput {
   containerOnly: boolean;
   /** OIDC mode: where the web identity token is written. */
   webIdentityTokenFile?: string;
+  /** The run's private, empty AWS config and credentials files (see `createRunDir`). */
+  awsFiles: { configFile: string; sharedCredentialsFile: string };
 }
 
 /**
- * The command's environment: the worker's, minus its AWS identity, plus the run's credentials and
- * context (`RUNTRAIL_*`, and `TF_VAR_runtrail_run_id` for a chained provider's `session_name`).
+ * The command's environment: the worker's, minus its AWS identity and its runtrail/NATS secrets,
+ * plus the run's credentials and context (`RUNTRAIL_*`, and `TF_VAR_runtrail_run_id` for a chained
+ * provider's `session_name`). AWS SDKs and CLIs are pointed at the run's empty config and credentials
+ * files instead of `~/.aws`, and kept off the instance metadata service, so nothing in the command
+ * falls back to the worker's own identity.
  */
 export function childEnv(input: ChildEnvInput): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...input.base };
   for (const name of AMBIENT_AWS) delete env[name];
+  for (const name of Object.keys(env)) if (isWorkerSecret(name)) delete env[name];
+  env['AWS_CONFIG_FILE'] = input.awsFiles.configFile;
+  env['AWS_SHARED_CREDENTIALS_FILE'] = input.awsFiles.sharedCredentialsFile;
+  env['AWS_EC2_METADATA_DISABLED'] = 'true';
   // An unknown value is left out, never inherited: the worker's own environment must not pose as the run's.
   for (const [name, value] of Object.entries(runVariables(input.run))) {
     if (value === undefined) delete env[name];

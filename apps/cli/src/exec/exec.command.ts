@@ -1,18 +1,17 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { scopeOfPhase } from '@runtrail/contracts';
 import { MessageBus } from '@runtrail/messaging';
 import { generateSealingKeyPair, type SealingKeyPair } from '@runtrail/sealing';
 import { childEnv, runContextOf } from './child-env';
 import { runChild } from './child.runner';
-import { startContainerEndpoint } from './container-endpoint';
+import { startContainerEndpoint, type ContainerEndpoint } from './container-endpoint';
 import { CredentialKeeper, secretsOf } from './credential-keeper';
 import { credentialsOf, type LiveCredentials } from './credentials';
 import { DeliveryInbox, type OpenedDelivery } from './delivery-inbox';
 import type { ExecOptions } from './exec-options';
 import { PhasePublisher } from './phase-publisher';
+import { createRunDir } from './run-dir';
 import { planPhases } from './run-phases';
 import { connectAs } from '../nats/nats-login';
 
@@ -85,12 +84,11 @@ async function runWithCredentials(
     `${opened.delivery.phase}: running the command as ${initial.roleArn} (${opened.delivery.mode} mode, expires ${initial.expiration.toISOString()})`,
   );
 
-  const tokenDir = initial.webIdentityToken ? mkdtempSync(join(tmpdir(), 'runtrail-exec-')) : null;
-  const tokenFile = tokenDir ? join(tokenDir, 'web-identity-token') : undefined;
+  const runDir = createRunDir();
+  const tokenFile = initial.webIdentityToken ? runDir.tokenFile : undefined;
   const writeToken = (c: LiveCredentials) => {
     if (tokenFile && c.webIdentityToken) writeFileSync(tokenFile, c.webIdentityToken, { mode: 0o600 });
   };
-  writeToken(initial);
 
   const keeper = new CredentialKeeper(
     initial,
@@ -107,9 +105,11 @@ async function runWithCredentials(
     },
     writeToken,
   );
-  const endpoint = await startContainerEndpoint(() => keeper.fresh());
-  secrets.add(endpoint.authorizationToken);
+  let endpoint: ContainerEndpoint | undefined;
   try {
+    writeToken(initial);
+    endpoint = await startContainerEndpoint(() => keeper.fresh());
+    secrets.add(endpoint.authorizationToken);
     const env = childEnv({
       base: process.env,
       run: runContextOf(options, opened),
@@ -117,11 +117,12 @@ async function runWithCredentials(
       container: endpoint,
       containerOnly: options.containerOnly,
       webIdentityTokenFile: tokenFile,
+      awsFiles: runDir,
     });
     return await runChild(options.command, env, secrets);
   } finally {
     keeper.stop();
-    await endpoint.close();
-    if (tokenDir) rmSync(tokenDir, { recursive: true, force: true });
+    await endpoint?.close();
+    runDir.remove();
   }
 }
