@@ -96,7 +96,7 @@ describe('runtrail exec on the real stack', () => {
     const phases = (await stack.streamMessages('RUNS', `runs.v1.phase.${runId}`)).map(
       (m) => (JSON.parse(m.data) as { phase: string }).phase,
     );
-    expect(phases).toEqual(['INITIALIZING', 'PLANNING', 'APPLYING', 'FINISHED']);
+    expect(phases).toEqual(['QUEUED', 'INITIALIZING', 'PLANNING', 'APPLYING', 'FINISHED']);
   });
 
   it('works in OIDC mode: a runtrail token, AssumeRoleWithWebIdentity, the token file for the SDKs, and the run in the environment', async () => {
@@ -260,6 +260,35 @@ describe('runtrail exec on the real stack', () => {
       (m) => (JSON.parse(m.data) as { phase: string }).phase,
     );
     expect(phases.at(-1)).toBe('FAILED');
+  });
+
+  it("takes account and space from runtrail's registry, not from the scheduler's flags", async () => {
+    const { callerId, slug } = await stack.register(['platform'], 'registry-decides');
+    const runId = ulid();
+    const forgedSpace = await stack.exec([
+      ...publishArgs(runId, callerId, slug, 'PROPOSED'),
+      '--space',
+      'dev',
+      '--',
+      'sh',
+      '-c',
+      'echo "space=$RUNTRAIL_SPACE_ID"',
+    ]);
+    expect(forgedSpace.code).toBe(0);
+    expect(forgedSpace.stdout).toContain('space=root');
+    expect(forgedSpace.stderr).toContain('--space dev ignored');
+    const spaces = (await stack.streamMessages('RUNS', `runs.v1.phase.${runId}`)).map(
+      (m) => (JSON.parse(m.data) as { spaceId: string }).spaceId,
+    );
+    expect(new Set(spaces)).toEqual(new Set(['root']));
+
+    const otherAccount = await stack.exec([
+      ...publishArgs(ulid(), callerId, slug, 'PROPOSED').map((a) => (a === 'acme' ? 'globex' : a)),
+      '--',
+      'true',
+    ]);
+    expect(otherAccount.code).not.toBe(0);
+    expect(otherAccount.stderr).toContain('--account globex: the API key belongs to account acme');
   });
 
   it("keeps the command away from the worker's own AWS identity (~/.aws, AWS_SHARED_CREDENTIALS_FILE, IMDS) and its NATS/runtrail secrets", async () => {

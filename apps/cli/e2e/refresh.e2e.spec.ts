@@ -23,9 +23,8 @@ let stack: E2eStack;
 beforeAll(async () => {
   const build = spawnSync(process.execPath, ['tools/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
-  // integrations answered at its contract (the responder): this suite tests the broker's own refresh
-  // and delivery behaviour; exec.e2e.spec.ts runs the real integrations service and verifier.
-  stack = await E2eStack.start();
+  // The real integrations service: exec --publish-phases drives runs through its runs API.
+  stack = await E2eStack.start({ integrations: 'real' });
 }, 120_000);
 
 afterAll(async () => {
@@ -61,7 +60,7 @@ function watchIssued(runId: string): {
 
 describe('refreshing credentials', () => {
   it("keeps the SDK's container credentials working across an expiry, because the endpoint refreshed", async () => {
-    const { callerId } = stack.caller(['platform']);
+    const { callerId } = await stack.register(['platform'], 'network');
     const runId = ulid();
     const issued = watchIssued(runId);
     const go = join(stack.dataDir, `go-${runId}`);
@@ -125,7 +124,7 @@ describe('refreshing credentials', () => {
         runId,
         account: 'acme',
         spaceId: 'root',
-        caller: { type: 'stack', id: callerId, slug: 'network' },
+        caller: { type: 'stack', id: callerId, slug: 'network-refresh' },
         runType: 'TRACKED',
         phase,
         workerId: 'worker-refresh',
@@ -143,7 +142,8 @@ describe('refreshing credentials', () => {
     beforeAll(async () => {
       keys = await generateSealingKeyPair();
       runId = ulid();
-      const caller = stack.caller(['platform']);
+      // The run event stands in for the runs API (this suite holds the worker's key itself).
+      const caller = await stack.register(['platform'], 'network-refresh');
       callerId = caller.callerId;
       integrationId = caller.integrations[0]!.id;
       const issued = watchIssued(runId);
@@ -166,7 +166,7 @@ describe('refreshing credentials', () => {
 
       expect(fresh).toMatchObject({
         mode: 'platform',
-        assumedRoleArn: expect.stringContaining(`/runtrail-demo/${runId}@network@acme`),
+        assumedRoleArn: expect.stringContaining(`/runtrail-demo/${runId}@network-refresh@acme`),
       });
       expect(
         fresh.mode === 'platform' && initial.mode === 'platform' && fresh.accessKeyId !== initial.accessKeyId,

@@ -52,6 +52,11 @@ export class IntegrationsApi {
     return new IntegrationsApi(baseUrl, created.body.apiKey.key);
   }
 
+  /** A new API key of the account (shown once), e.g. the `scheduler` key `runtrail exec` uses. */
+  async createApiKey(name: string, role: 'admin' | 'reader' | 'scheduler'): Promise<string> {
+    return (await this.post<{ key: string }>('/api-keys', { name, role })).key;
+  }
+
   async registerStack(slug: string, spaceId?: string): Promise<string> {
     return (
       await this.post<{ id: string }>('/callers', { type: 'stack', slug, ...(spaceId ? { spaceId } : {}) })

@@ -112,6 +112,8 @@ export class E2eStack {
   readonly services: ServiceProcess[] = [];
   readonly execOutputs: string[] = [];
   private integrationsApi?: IntegrationsApi;
+  /** `RUNTRAIL_URL` and `RUNTRAIL_API_KEY` for `runtrail exec --publish-phases` (`real` mode). */
+  private runsApiEnv: Record<string, string> = {};
 
   private constructor(
     readonly nats: RunningNatsServer,
@@ -267,6 +269,11 @@ export class E2eStack {
       BOOTSTRAP_TOKEN,
       'acme',
     );
+    // What a scheduler holds: the runs API's URL and a scheduler key (runtrail exec --publish-phases).
+    this.runsApiEnv = {
+      RUNTRAIL_URL: `http://127.0.0.1:${integrations.port}`,
+      RUNTRAIL_API_KEY: await this.integrationsApi.createApiKey('e2e-scheduler', 'scheduler'),
+    };
   }
 
   /**
@@ -333,6 +340,7 @@ export class E2eStack {
           AWS_SECRET_ACCESS_KEY: CUSTOMER_ADMIN.secretAccessKey,
           AWS_DEFAULT_REGION: 'us-east-1',
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          ...this.runsApiEnv,
           ...env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],

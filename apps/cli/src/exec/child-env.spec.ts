@@ -153,14 +153,20 @@ describe('runContextOf', () => {
     });
   });
 
-  it('prefers its own --publish-phases flags, and knows only the run id from an older broker', () => {
+  it("prefers the registry's answer in the delivery over --publish-phases flags, which fill in for an older broker", () => {
     const publish = {
+      apiUrl: 'http://127.0.0.1:8080',
+      apiKey: 'rtk.x.y',
       account: 'acme',
       spaceId: 'root',
       caller: { type: 'stack' as const, id: CALLER, slug: 'network' },
       runType: 'TASK' as const,
     };
-    expect(runContextOf({ runId: RUN, publish }, delivery({ spaceId: 'other' }))).toEqual({
+    expect(runContextOf({ runId: RUN, publish }, delivery({ spaceId: 'other' })).spaceId).toBe('other');
+    const old = {
+      delivery: { ...delivery().delivery, caller: undefined, spaceId: undefined, runType: undefined },
+    };
+    expect(runContextOf({ runId: RUN, publish }, old)).toEqual({
       runId: RUN,
       callerType: 'stack',
       callerSlug: 'network',

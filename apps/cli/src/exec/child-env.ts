@@ -110,11 +110,12 @@ export function runContextOf(
 ): RunContext {
   const known = options.publish;
   const delivery = opened.delivery;
+  // The delivery carries what runtrail's registry says; flags only fill in for an older broker.
   return {
     runId: options.runId,
-    callerType: known?.caller.type ?? delivery.caller?.type,
-    callerSlug: known?.caller.slug ?? delivery.caller?.slug,
-    spaceId: known?.spaceId ?? delivery.spaceId,
-    runType: known?.runType ?? delivery.runType,
+    callerType: delivery.caller?.type ?? known?.caller.type,
+    callerSlug: delivery.caller?.slug ?? known?.caller.slug,
+    spaceId: delivery.spaceId ?? known?.spaceId,
+    runType: delivery.runType ?? known?.runType,
   };
 }

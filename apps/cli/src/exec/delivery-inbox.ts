@@ -72,12 +72,17 @@ export class DeliveryInbox {
    * The first delivery for `phase` (any phase when absent) from `integrationId` (any when absent).
    * @throws CredentialsNotReceived when the broker reports a failure for it, or after `timeoutMs`.
    */
-  wait(phase: Phase | undefined, integrationId: string | undefined, timeoutMs: number): Promise<OpenedDelivery> {
+  wait(
+    phase: Phase | undefined,
+    integrationId: string | undefined,
+    timeoutMs: number,
+  ): Promise<OpenedDelivery> {
     return new Promise((resolve, reject) => {
       const check = () => {
         const found = this.opened.find(
           (o) =>
-            (!phase || o.delivery.phase === phase) && (!integrationId || o.delivery.integrationId === integrationId),
+            (!phase || o.delivery.phase === phase) &&
+            (!integrationId || o.delivery.integrationId === integrationId),
         );
         const failed = this.failures.find(
           (f) =>
@@ -129,7 +134,9 @@ export class DeliveryInbox {
     } else if (delivery?.data) {
       const sealed = delivery.data;
       // A delivery sealed to an earlier attempt's key cannot be opened: it is not ours.
-      const plaintext = await open(sealed.sealed, this.keys.privateKey, deliveryPlaintextSchema).catch(() => null);
+      const plaintext = await open(sealed.sealed, this.keys.privateKey, deliveryPlaintextSchema).catch(
+        () => null,
+      );
       if (plaintext) this.record(() => this.opened.push({ delivery: sealed, plaintext }));
     }
     msg.ack();

@@ -32,15 +32,29 @@ export interface ExecOptions {
   refreshLeadMs?: number;
   /** Export only the container-credentials endpoint, not the key variables (see README). */
   containerOnly: boolean;
-  /** Act as the scheduler: publish the run's phase events around the command. */
-  publish?: { account: string; spaceId: string; caller: CallerRef; runType: RunType };
+  /**
+   * Act as the scheduler: drive the run's phases through the runs API around the command. Account
+   * and space are runtrail's (the registry's); the flags only cross-check them.
+   */
+  publish?: {
+    /** `RUNTRAIL_URL`: the integrations service's REST API. */
+    apiUrl: string;
+    /** `RUNTRAIL_API_KEY`: a scheduler (or admin) key of the caller's account. */
+    apiKey: string;
+    account?: string;
+    spaceId?: string;
+    caller: { type: CallerRef['type']; id: string; slug?: string };
+    runType: RunType;
+  };
   command: string[];
 }
 
 export const EXEC_USAGE = `usage: runtrail exec --run <runId> [--worker <id>] [--phase PLANNING|APPLYING|PERFORMING]
                     [--integration <id>] [--timeout <seconds>] [--refresh-lead <seconds>] [--container-only]
-                    [--publish-phases --account <slug> --stack <id>|--module <id> --caller-slug <slug>
-                     [--space <id>] [--run-type TRACKED|PROPOSED|TASK|TESTING|DESTROY]]
+                    [--publish-phases --stack <id>|--module <id> [--run-type TRACKED|PROPOSED|TASK|TESTING|DESTROY]
+                     [--account <slug>] [--space <id>] [--caller-slug <slug>]]
+  --publish-phases drives the run through the runs API: RUNTRAIL_URL (default http://127.0.0.1:8080)
+  and RUNTRAIL_API_KEY (a scheduler or admin key); account, space and slug come from runtrail.
                     ${NATS_USAGE.replace(/\n/g, '\n                    ')}
                     -- <command> [args...]`;
 
@@ -106,13 +120,27 @@ export function parseExecOptions(args: string[], env: NodeJS.ProcessEnv): ExecOp
   if (values['publish-phases']) {
     if (!values.stack === !values.module)
       throw new UsageError('--publish-phases needs exactly one of --stack <id> or --module <id>');
+    const apiKey = env['RUNTRAIL_API_KEY'];
+    if (!apiKey)
+      throw new UsageError(
+        '--publish-phases needs RUNTRAIL_API_KEY: a scheduler (or admin) API key of the account (POST /v1/api-keys {"role":"scheduler"})',
+      );
     options.publish = {
-      account: field(accountSlug, values.account, '--account'),
-      spaceId: field(spaceId, values.space ?? 'root', '--space'),
+      apiUrl: field(
+        envUrl({ protocols: ['http', 'https'] }),
+        env['RUNTRAIL_URL'] || 'http://127.0.0.1:8080',
+        'RUNTRAIL_URL',
+      ),
+      apiKey,
+      account: values.account === undefined ? undefined : field(accountSlug, values.account, '--account'),
+      spaceId: values.space === undefined ? undefined : field(spaceId, values.space, '--space'),
       caller: {
         type: values.stack ? 'stack' : 'module',
         id: field(ulid, values.stack ?? values.module, values.stack ? '--stack' : '--module'),
-        slug: field(callerSlug, values['caller-slug'], '--caller-slug'),
+        slug:
+          values['caller-slug'] === undefined
+            ? undefined
+            : field(callerSlug, values['caller-slug'], '--caller-slug'),
       },
       runType: field(runType, values['run-type'] ?? 'TRACKED', '--run-type'),
     };

@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { scopeOfPhase } from '@runtrail/contracts';
-import { MessageBus } from '@runtrail/messaging';
 import { generateSealingKeyPair, type SealingKeyPair } from '@runtrail/sealing';
 import { childEnv, runContextOf } from './child-env';
 import { runChild } from './child.runner';
@@ -28,10 +27,9 @@ const log = (line: string) => process.stderr.write(`runtrail exec: ${line}\n`);
 export async function execCommand(options: ExecOptions): Promise<number> {
   const keys = await generateSealingKeyPair();
   const nc = await connectAs(options.nats, `runtrail-exec ${options.runId}`, log);
-  const bus = new MessageBus(nc);
   const inbox = new DeliveryInbox(nc, options.runId, options.workerId, keys, log);
   const scheduler = options.publish
-    ? new PhasePublisher(bus, { ...options, publish: options.publish }, keys.publicJwk)
+    ? new PhasePublisher({ ...options, publish: options.publish }, keys.publicJwk, log)
     : null;
   try {
     await inbox.start();

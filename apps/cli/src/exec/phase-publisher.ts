@@ -1,27 +1,51 @@
-import { RunPhaseChangedEvent, type Phase, type PublicEcJwk } from '@runtrail/contracts';
-import type { MessageBus } from '@runtrail/messaging';
+import type { Phase, PublicEcJwk } from '@runtrail/contracts';
 import type { ExecOptions } from './exec-options';
+import { RunsApiClient, type RunView } from './runs-api.client';
 
-/** Publishes the run's phase events as a scheduler would (`--publish-phases`). */
+type Publish = NonNullable<ExecOptions['publish']>;
+
+/**
+ * Drives the run through the runs API as a scheduler would (`--publish-phases`): the first phase
+ * creates the run (account, space and caller come from runtrail's registry, not from flags), then
+ * each phase is entered with the server's clock. runtrail alone publishes `runs.v1.phase`.
+ */
 export class PhasePublisher {
+  private readonly api: RunsApiClient;
+  private run: RunView | null = null;
+
   constructor(
-    private readonly bus: MessageBus,
-    private readonly options: ExecOptions & { publish: NonNullable<ExecOptions['publish']> },
+    private readonly options: ExecOptions & { publish: Publish },
     private readonly workerPublicKey: PublicEcJwk,
-  ) {}
+    private readonly log: (line: string) => void = () => undefined,
+  ) {
+    this.api = new RunsApiClient(options.publish.apiUrl, options.publish.apiKey);
+  }
+
+  /** The run as the API last answered it (null before the first phase). */
+  get current(): RunView | null {
+    return this.run;
+  }
 
   async enter(phase: Phase): Promise<void> {
+    if (!this.run) this.run = await this.start();
+    if (phase !== this.run.phase) this.run = await this.api.enterPhase(this.options.runId, phase);
+  }
+
+  private async start(): Promise<RunView> {
     const p = this.options.publish;
-    await this.bus.publish(RunPhaseChangedEvent, {
+    const run = await this.api.createRun({
       runId: this.options.runId,
-      account: p.account,
-      spaceId: p.spaceId,
       caller: p.caller,
       runType: p.runType,
-      phase,
       workerId: this.options.workerId,
       workerPublicKey: this.workerPublicKey,
-      at: new Date().toISOString(),
     });
+    if (p.account && p.account !== run.account)
+      throw new Error(`--account ${p.account}: the API key belongs to account ${run.account}`);
+    if (p.spaceId && p.spaceId !== run.spaceId)
+      this.log(
+        `--space ${p.spaceId} ignored: ${run.caller.type} ${run.caller.slug} is in space ${run.spaceId}`,
+      );
+    return run;
   }
 }
