@@ -1,3 +1,4 @@
+import { ApiRateLimits, RateLimiter } from '@runtrail/bootstrap';
 import { Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { PersistenceModule } from '@runtrail/persistence';
 import { ActivityController } from './api/activity.controller';
@@ -41,14 +42,29 @@ export class AuditModule {
     return {
       module: AuditModule,
       imports: [PersistenceModule.forService({ ...auditPersistence, databaseUrl: env.DATABASE_URL })],
-      controllers: [AuditEventsHandler, TimelineController, WhoChangedController, ActivityController, FindingsController, OpenApiController],
+      controllers: [
+        AuditEventsHandler,
+        TimelineController,
+        WhoChangedController,
+        ActivityController,
+        FindingsController,
+        OpenApiController,
+      ],
       providers: [
         ...auditProviders(env),
         ApiKeyGuard,
+        { provide: RateLimiter, useFactory: () => new RateLimiter() },
+        {
+          provide: ApiRateLimits,
+          useValue: new ApiRateLimits(env.API_RATE_LIMIT_PER_KEY, env.API_RATE_LIMIT_PER_ACCOUNT),
+        },
         AuditDbCloser,
         FindingsSweeper,
         PollerService,
-        { provide: LOOKUP_EVENTS_SOURCE, useFactory: () => options.lookupEvents ?? new AwsLookupEvents(env.AWS_ENDPOINT_URL) },
+        {
+          provide: LOOKUP_EVENTS_SOURCE,
+          useFactory: () => options.lookupEvents ?? new AwsLookupEvents(env.AWS_ENDPOINT_URL),
+        },
       ],
       exports: [PollerService],
     };

@@ -77,6 +77,8 @@ export class ProblemJsonFilter implements ExceptionFilter {
       ...(error.issues?.length ? { issues: error.issues } : {}),
     };
     if (error.code === 'UNAUTHENTICATED') response.setHeader('WWW-Authenticate', 'Bearer');
+    const retryAfter = error instanceof ProblemError ? error.extensions['retryAfterSeconds'] : undefined;
+    if (typeof retryAfter === 'number') response.setHeader('Retry-After', String(retryAfter));
     response
       .status(status)
       .setHeader('Cache-Control', 'no-store')

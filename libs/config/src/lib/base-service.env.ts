@@ -74,5 +74,9 @@ export const baseServiceEnv = z.object({
   LOG_LEVEL: logLevel,
   OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
   SERVICE_NAME: serviceName,
+  /** REST requests per minute one API key may make (429 with Retry-After past it; per replica). */
+  API_RATE_LIMIT_PER_KEY: envInt({ min: 1, max: 1_000_000 }).default(600),
+  /** REST requests per minute all keys of one account may make together (per replica). */
+  API_RATE_LIMIT_PER_ACCOUNT: envInt({ min: 1, max: 1_000_000 }).default(3000),
 });
 export type BaseServiceEnv = z.output<typeof baseServiceEnv>;

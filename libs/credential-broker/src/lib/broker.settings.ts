@@ -8,5 +8,7 @@ export class BrokerSettings {
     /** Deliveries of a run event before it is dead-lettered: the last one reports the failure. */
     readonly maxDeliver: number,
     readonly stsRetry: RetryPolicy,
+    /** Refreshes per run per minute, so one run cannot spend the shared STS identity's budget. */
+    readonly refreshLimitPerRun = 12,
   ) {}
 }

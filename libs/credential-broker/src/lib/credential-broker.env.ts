@@ -11,5 +11,7 @@ export const credentialBrokerEnv = baseServiceEnv.extend({
   AWS_ENDPOINT_URL: envUrl({ protocols: ['http', 'https'] }).optional(),
   /** STS attempts per issuance for throttling/5xx before the event is handed back to JetStream. */
   BROKER_STS_ATTEMPTS: envInt({ min: 1, max: 10 }).default(4),
+  /** Refreshes one run may ask for per minute (per replica); past it `THROTTLED`, retried later. */
+  BROKER_REFRESH_LIMIT_PER_RUN: envInt({ min: 1, max: 1000 }).default(12),
 });
 export type CredentialBrokerEnv = z.output<typeof credentialBrokerEnv>;

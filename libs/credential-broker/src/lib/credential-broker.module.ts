@@ -1,3 +1,4 @@
+import { RateLimiter } from '@runtrail/bootstrap';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { Sts, type RetryPolicy } from '@runtrail/aws-sts';
 import { PersistenceModule } from '@runtrail/persistence';
@@ -47,11 +48,14 @@ export class CredentialBrokerModule {
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
         {
           provide: BrokerSettings,
-          useValue: new BrokerSettings(RUN_EVENT_CONSUMER.ackWaitMs, RUN_EVENT_CONSUMER.maxDeliver, {
-            ...STS_RETRY,
-            attempts: env.BROKER_STS_ATTEMPTS,
-          }),
+          useValue: new BrokerSettings(
+            RUN_EVENT_CONSUMER.ackWaitMs,
+            RUN_EVENT_CONSUMER.maxDeliver,
+            { ...STS_RETRY, attempts: env.BROKER_STS_ATTEMPTS },
+            env.BROKER_REFRESH_LIMIT_PER_RUN,
+          ),
         },
+        { provide: RateLimiter, useFactory: () => new RateLimiter() },
         IssuanceLedger,
         RunStateStore,
         CredentialSource,

@@ -30,7 +30,9 @@ describeEachDatabase('integrations migrations keep stored rows working', (db) =>
         "values (?, 'acme', 'old', 'arn:aws:iam::222222222222:role/old', 3600, null, '[]', 'root', 'platform', ?, null, ?, '[]', null, 1, ?)",
       ['01HND497T9JKR76MR3KA2CDJHP', no, yes, new Date()],
     );
-    expect((await migrator.up()).map((m) => m.name)).toContain('Migration20261202050000_source_identity_opt_in');
+    expect((await migrator.up()).map((m) => m.name)).toContain(
+      'Migration20261202050000_source_identity_opt_in',
+    );
     const em = orm.em.fork();
     const row = await em.findOneOrFail(AwsIntegration, { id: '01HND497T9JKR76MR3KA2CDJHP' });
     expect(integrationSnapshot(row)).toMatchObject({

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ApiRateLimits, RateLimiter } from '@runtrail/bootstrap';
 import { PersistenceModule } from '@runtrail/persistence';
 import { AccountController, AccountsController } from './accounts/accounts.controller';
 import { CreateAccountUseCase } from './accounts/create-account.usecase';
@@ -49,6 +50,11 @@ export class IntegrationsModule {
       providers: [
         { provide: IntegrationsConfig, useValue: config },
         { provide: OUTBOX_INTERVAL, useValue: config.outboxIntervalMs },
+        { provide: RateLimiter, useFactory: () => new RateLimiter() },
+        {
+          provide: ApiRateLimits,
+          useValue: new ApiRateLimits(env.API_RATE_LIMIT_PER_KEY, env.API_RATE_LIMIT_PER_ACCOUNT),
+        },
         KeyAuthenticator,
         ApiKeyGuard,
         UnitOfWork,

@@ -65,21 +65,27 @@ export class IntegrationsApp {
     readonly output: CapturedOutput,
   ) {}
 
-  static async start(databaseUrl: string, infrastructure: TestInfrastructure): Promise<IntegrationsApp> {
+  /** `env`: variables on top of the suite defaults (e.g. lower rate limits). */
+  static async start(
+    databaseUrl: string,
+    infrastructure: TestInfrastructure,
+    env: Record<string, string> = {},
+  ): Promise<IntegrationsApp> {
     const { nats, emulator, ports } = infrastructure;
     const [port, verifierPort] = ports;
-    const env = loadConfig(integrationsEnv, {
+    const config = loadConfig(integrationsEnv, {
       DATABASE_URL: databaseUrl,
       INTEGRATIONS_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
       INTEGRATIONS_REVERIFY_INTERVAL_S: '0',
       INTEGRATIONS_OUTBOX_INTERVAL_MS: '100',
+      ...env,
     });
     const output = new CapturedOutput();
     const verifier = await startVerifier(nats.url, emulator.endpoint, verifierPort, output);
     output.start();
     const app = await bootstrapService({
       name: 'integrations',
-      modules: [IntegrationsModule.forRoot(env)],
+      modules: [IntegrationsModule.forRoot(config)],
       http: { host: '127.0.0.1', port },
       nats: { servers: [nats.url] },
       logLevel: 'verbose',

@@ -1,5 +1,11 @@
 import { createParamDecorator, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { apiKeyFromAuthorization, AuthenticateApiKeyRequest, RuntrailError, type AuthenticatedKey } from '@runtrail/contracts';
+import { ApiRateLimits, RateLimiter } from '@runtrail/bootstrap';
+import {
+  apiKeyFromAuthorization,
+  AuthenticateApiKeyRequest,
+  RuntrailError,
+  type AuthenticatedKey,
+} from '@runtrail/contracts';
 import { MessageBus } from '@runtrail/messaging';
 import type { Request } from 'express';
 import type { AuditScope } from '../queries/audit-scope';
@@ -12,19 +18,28 @@ type WithScope = Request & { auditScope?: AuditScope; auditRole?: AuthenticatedK
 /**
  * Bearer API keys of integrations' model (`rtk.<keyId>.<secret>`), checked with integrations over
  * `integrations.v1.authenticate`: only the key id and the SHA-256 of the secret travel. Verdicts
- * are cached for 30 s per (key id, secret hash), so a revoked key stops working within 30 s.
+ * are cached for 30 s per (key id, secret hash), so a revoked key stops working within 30 s. Each
+ * authenticated request counts against its key's and its account's rate limits (429).
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   private readonly cache = new Map<string, { key: AuthenticatedKey; until: number }>();
 
-  constructor(private readonly bus: MessageBus) {}
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly limiter: RateLimiter,
+    private readonly limits: ApiRateLimits,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<WithScope>();
     const { id, secretSha256 } = apiKeyFromAuthorization(request.headers.authorization);
     const key = await this.authenticate(id, secretSha256);
-    request.auditScope = { account: key.account, visibleSpaces: key.spaceSubtree === null ? null : (key.visibleSpaces ?? [key.spaceSubtree]) };
+    await this.limiter.take(this.limits.hitsOf({ keyId: id, account: key.account }));
+    request.auditScope = {
+      account: key.account,
+      visibleSpaces: key.spaceSubtree === null ? null : (key.visibleSpaces ?? [key.spaceSubtree]),
+    };
     request.auditRole = key.role;
     return true;
   }
@@ -33,7 +48,11 @@ export class ApiKeyGuard implements CanActivate {
     const cacheKey = `${keyId}:${secretSha256}`;
     const hit = this.cache.get(cacheKey);
     if (hit && hit.until > Date.now()) return hit.key;
-    const key = await this.bus.request(AuthenticateApiKeyRequest, { keyId, secretSha256 }, { timeoutMs: 5000 });
+    const key = await this.bus.request(
+      AuthenticateApiKeyRequest,
+      { keyId, secretSha256 },
+      { timeoutMs: 5000 },
+    );
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(cacheKey, { key, until: Date.now() + CACHE_MS });
     return key;
@@ -48,5 +67,7 @@ export const Scope = createParamDecorator((_: unknown, context: ExecutionContext
 });
 
 /** The role of the request's API key (`admin` or `reader`). */
-export const KeyRole = createParamDecorator((_: unknown, context: ExecutionContext): AuthenticatedKey['role'] | null =>
-  context.switchToHttp().getRequest<WithScope>().auditRole ?? null);
+export const KeyRole = createParamDecorator(
+  (_: unknown, context: ExecutionContext): AuthenticatedKey['role'] | null =>
+    context.switchToHttp().getRequest<WithScope>().auditRole ?? null,
+);

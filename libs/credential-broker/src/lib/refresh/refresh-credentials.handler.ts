@@ -1,18 +1,33 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { CredentialsRefreshRequest, type ReplyOf, type RequestOf } from '@runtrail/contracts';
+import { RateLimiter, type RateLimit } from '@runtrail/bootstrap';
 import { OnRequest } from '@runtrail/messaging';
+import { BrokerSettings } from '../broker.settings';
 import { RefreshCredentialsUseCase } from './refresh-credentials.usecase';
 
-/** Answers `credentials.v1.refresh` in a queue group shared by every replica. */
+/**
+ * Answers `credentials.v1.refresh` in a queue group shared by every replica, at most
+ * `BROKER_REFRESH_LIMIT_PER_RUN` times a minute per run (per replica): a run that asks in a loop is
+ * answered `THROTTLED` instead of reaching STS.
+ */
 @Controller()
 export class RefreshCredentialsHandler {
-  constructor(private readonly refresh: RefreshCredentialsUseCase) {}
+  private readonly perRun: RateLimit;
+
+  constructor(
+    private readonly refresh: RefreshCredentialsUseCase,
+    private readonly limiter: RateLimiter,
+    settings: BrokerSettings,
+  ) {
+    this.perRun = { name: 'run', limit: settings.refreshLimitPerRun, windowMs: 60_000 };
+  }
 
   @OnRequest(CredentialsRefreshRequest)
-  handle(
+  async handle(
     @Payload() request: RequestOf<typeof CredentialsRefreshRequest>,
   ): Promise<ReplyOf<typeof CredentialsRefreshRequest>> {
+    await this.limiter.take([{ limit: this.perRun, key: request.runId }]);
     return this.refresh.execute(request);
   }
 }

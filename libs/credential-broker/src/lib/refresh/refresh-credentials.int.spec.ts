@@ -97,6 +97,17 @@ describe('refresh', () => {
     expect(durationsOf(runId)).toHaveLength(2);
   });
 
+  it('is limited per run: a run asking in a loop is THROTTLED before reaching STS', async () => {
+    const runId = '01DSJ63P40BAZY4VW8BXXG7M7D';
+    await deliveredRun(runId, 3600);
+    for (let i = 0; i < 12; i++) await refresh(runId);
+    await expect(refresh(runId)).rejects.toMatchObject({
+      code: 'THROTTLED',
+      message: expect.stringContaining('too many requests for this run (at most 12 per 60 s)'),
+    });
+    expect(durationsOf(runId)).toHaveLength(13);
+  });
+
   it('is refused once the run reached a terminal phase', async () => {
     const runId = '01DSJ63P40BAZY4VW8BXXG7M7B';
     const deadline = await deliveredRun(runId, 3600);

@@ -116,7 +116,9 @@ export class AccountController {
     const rows = await this.uow.read().find(ApiKey, { account: p.account }, { orderBy: { id: 'asc' } });
     return {
       // A limited admin sees the keys of its subtree only: not account-wide keys, not other subtrees.
-      items: rows.filter((k) => (k.spaceSubtree ? p.canSee(k.spaceSubtree) : p.spaceSubtree === null)).map(keyView),
+      items: rows
+        .filter((k) => (k.spaceSubtree ? p.canSee(k.spaceSubtree) : p.spaceSubtree === null))
+        .map(keyView),
     };
   }
 
