@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // `npm start`: runtrail on its embedded default. Builds if needed, then starts a local nats-server
-// (JetStream), the aws-emulator and the `standalone` app (all five services, SQLite under .data/),
-// waits until everything is ready, prints the URLs and runs a short demo. Ctrl-C stops it all.
+// (JetStream, deploy/nats/auth.conf with passwords made for this start), the aws-emulator and the
+// `standalone` app (all five services, SQLite under .data/), waits until everything is ready,
+// prints the URLs and runs a short demo. Ctrl-C stops it all.
+// NATS_URL=<url> npm start uses that server instead of starting one (development on an open
+// server: every process logs in with the caller's NATS_* variables, or none, and warns).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +16,11 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = resolve(process.env.RUNTRAIL_DATA_DIR ?? join(root, '.data'));
 const children = [];
 let stopping = false;
+
+/** A path under the repository relative to it, any other as is. */
+function shown(path) {
+  return path.startsWith(root) ? relative(root, path) : path;
+}
 
 function log(line) {
   process.stdout.write(`[runtrail] ${line}\n`);
@@ -96,19 +104,45 @@ async function waitFor(what, url, timeoutMs = 30_000) {
   return new Promise(() => {});
 }
 
-/** `runtrail nats setup` from the build, retried while nats-server is still starting. */
-async function natsSetup(url) {
+/** `runtrail nats setup` from the build as `login`, retried while nats-server is still starting. */
+async function natsSetup(url, login) {
   const deadline = Date.now() + 15_000;
+  const workers = POOL_WORKERS.flatMap((w) => ['--worker', w]);
   for (;;) {
-    const setup = spawnSync(process.execPath, ['dist/apps/cli/src/main.js', 'nats', 'setup', '--nats', url], {
+    const setup = spawnSync(process.execPath, ['dist/apps/cli/src/main.js', 'nats', 'setup', '--nats', url, ...workers], {
       cwd: root,
-      env: { ...process.env, NATS_USER: '', NATS_PASSWORD: '', NATS_CREDS: '' },
+      env: { ...process.env, ...login },
       encoding: 'utf8',
     });
     if (setup.status === 0) return log('streams ready (runtrail nats setup)');
     if (Date.now() > deadline || stopping) return fail(`runtrail nats setup failed: ${setup.stderr || setup.stdout}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** The worker ids deploy/nats/auth.conf gives pool worker-pool-default; the demo runs as the first. */
+const POOL_WORKERS = ['worker-01', 'worker-02', 'worker-03'];
+const POOL_USER = 'worker-pool-default';
+
+/**
+ * A fresh random password for every user of deploy/nats/auth.conf (never printed). Kept for this
+ * start in .data/nats-passwords.env (mode 600) for whoever runs another `runtrail exec` or the
+ * nats CLI against this server; the next start replaces them.
+ */
+function natsPasswords() {
+  const auth = readFileSync(join(root, 'deploy/nats/auth.conf'), 'utf8');
+  const names = [...new Set(auth.match(/\$NATS_PASSWORD_[A-Z0-9_]+/g) ?? [])].map((v) => v.slice(1));
+  const passwords = Object.fromEntries(names.map((n) => [n, randomBytes(18).toString('base64url')]));
+  const file = join(dataDir, 'nats-passwords.env');
+  rmSync(file, { force: true });
+  writeFileSync(file, Object.entries(passwords).map(([n, p]) => `${n}=${p}\n`).join(''), { mode: 0o600 });
+  return passwords;
+}
+
+/** NATS_USER and NATS_PASSWORD of `user` (auth mode), or the caller's own NATS_* (external server). */
+function natsLogin(user) {
+  if (!passwords) return {};
+  return { NATS_USER: user, NATS_PASSWORD: passwords[`NATS_PASSWORD_${user.replace(/-/g, '_').toUpperCase()}`], NATS_CREDS: '', NATS_INBOX_PREFIX: '' };
 }
 
 process.on('SIGINT', () => stop(0));
@@ -122,15 +156,23 @@ const build = spawnSync(process.execPath, [join(root, 'tools/build.mjs')], { cwd
 if (build.status !== 0) fail('build failed');
 
 mkdirSync(join(dataDir, 'nats'), { recursive: true });
-const natsPort = await pickPort(Number(process.env.RUNTRAIL_NATS_PORT ?? 4222));
+const externalNats = process.env.NATS_URL;
+const natsPort = externalNats ? null : await pickPort(Number(process.env.RUNTRAIL_NATS_PORT ?? 4222));
+const natsUrl = externalNats ?? `nats://127.0.0.1:${natsPort}`;
+const passwords = externalNats ? null : natsPasswords();
 const emulatorPort = await pickPort(Number(process.env.RUNTRAIL_EMULATOR_PORT ?? 4566));
 const appPort = await pickPort(Number(process.env.PORT ?? 8080));
 const seedFile = join(root, 'deploy/emulator/seed.json');
 
-start('nats', nats, ['-js', '-a', '127.0.0.1', '-p', String(natsPort), '-sd', join(dataDir, 'nats')]);
-// The operator's step, as production runs it: services only wait for their streams. This local
-// server is open (no users), so the CLI and the services warn that NATS has no authentication.
-await natsSetup(`nats://127.0.0.1:${natsPort}`);
+if (!externalNats) {
+  // deploy/nats/auth.conf's users and permissions (compose.conf includes only that), with this
+  // start's passwords; the server alone gets them all.
+  const config = ['-c', join(root, 'deploy/nats/compose.conf')];
+  start('nats', nats, [...config, '-js', '-a', '127.0.0.1', '-p', String(natsPort), '-sd', join(dataDir, 'nats')], passwords);
+}
+// The operator's step, as production runs it, as runtrail-admin: services only wait for their
+// streams, the pool's workers read only the consumers made here.
+await natsSetup(natsUrl, natsLogin('runtrail-admin'));
 start('aws-emulator', process.execPath, ['dist/apps/aws-emulator/src/main.js', '--port', String(emulatorPort), '--seed', seedFile]);
 await waitFor('aws-emulator', `http://127.0.0.1:${emulatorPort}/_emulator/health`);
 
@@ -153,7 +195,9 @@ const appEnv = {
   ...(process.env.DATABASE_URL ? {} : { DATABASE_URL: `sqlite:${dataDir}/` }),
   OIDC_PUBLIC_URL: process.env.OIDC_PUBLIC_URL ?? `http://127.0.0.1:${appPort}`,
   OIDC_KEK: process.env.OIDC_KEK ?? readFileSync(kekFile, 'utf8').trim(),
-  NATS_URL: `nats://127.0.0.1:${natsPort}`,
+  NATS_URL: natsUrl,
+  // The single-process user: the five services' permissions, nothing more (deploy/nats/auth.conf).
+  ...natsLogin('standalone'),
   PORT: String(appPort),
   AWS_ENDPOINT_URL: `http://127.0.0.1:${emulatorPort}`,
   AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
@@ -166,9 +210,9 @@ start('standalone', process.execPath, ['--enable-source-maps', 'dist/apps/standa
 const ready = await waitFor('standalone', `http://127.0.0.1:${appPort}/health/ready`);
 
 log('');
-log(`runtrail is up (embedded default: SQLite in ${dataDir.startsWith(root) ? relative(root, dataDir) : dataDir}/, local nats-server, aws-emulator)`);
+log(`runtrail is up (embedded default: SQLite in ${shown(dataDir)}/, ${externalNats ? 'NATS at NATS_URL' : 'local nats-server'}, aws-emulator)`);
 log(`  API + health   http://127.0.0.1:${appPort}   (ready: ${Object.entries(ready.checks).map(([k, v]) => `${k}=${v}`).join(' ')})`);
-log(`  NATS           nats://127.0.0.1:${natsPort}`);
+log(`  NATS           ${natsUrl}   ${passwords ? `(auth on: this start's passwords in ${shown(join(dataDir, 'nats-passwords.env'))})` : '(external server)'}`);
 log(`  aws-emulator   http://127.0.0.1:${emulatorPort}`);
 log('Press Ctrl-C to stop.');
 // Machine-readable line for scripts and tests that drive `npm start`.
@@ -194,6 +238,16 @@ async function demoKey() {
   // Shown once by the API: kept beside the SQLite files (mode 600) so the next start reuses it.
   writeFileSync(keyFile, created.body.apiKey.key, { mode: 0o600 });
   return created.body.apiKey.key;
+}
+
+/** A `scheduler` key of acme for the runs API (what `runtrail exec --publish-phases` needs), reused across starts. */
+async function schedulerKey(adminKey) {
+  const keyFile = join(dataDir, 'demo-acme-scheduler-key');
+  if (existsSync(keyFile)) return readFileSync(keyFile, 'utf8').trim();
+  const created = await api('POST', '/api-keys', adminKey, { name: 'demo-scheduler', role: 'scheduler' });
+  if (created.status !== 201) throw new Error(`creating a scheduler key answered ${created.status}: ${JSON.stringify(created.body)}`);
+  writeFileSync(keyFile, created.body.key, { mode: 0o600 });
+  return created.body.key;
 }
 
 async function findOrCreate(key, listPath, match, createPath, body) {
@@ -230,11 +284,21 @@ async function demo() {
   const command = existsSync('/usr/bin/aws')
     ? ['/usr/bin/aws', '--endpoint-url', endpoint, 'sts', 'get-caller-identity', '--output', 'json']
     : [process.execPath, '-e', "new (require('@aws-sdk/client-sts').STSClient)({region:'us-east-1'}).send(new (require('@aws-sdk/client-sts').GetCallerIdentityCommand)({})).then((r)=>console.log(JSON.stringify(r)))"];
-  const args = ['dist/apps/cli/src/main.js', 'exec', '--run', runId, '--worker', 'demo-worker', '--publish-phases', '--account', 'acme'];
-  args.push('--stack', stack.id, '--caller-slug', 'demo-network', '--nats', `nats://127.0.0.1:${natsPort}`, '--timeout', '30', '--', ...command);
+  const args = ['dist/apps/cli/src/main.js', 'exec', '--run', runId, '--worker', POOL_WORKERS[0], '--publish-phases', '--account', 'acme'];
+  args.push('--stack', stack.id, '--caller-slug', 'demo-network', '--nats', natsUrl, '--timeout', '30', '--', ...command);
   log(`demo: runtrail exec --run ${runId} --publish-phases --account acme --stack ${stack.id} -- ${command.slice(0, 2).join(' ')} ... sts get-caller-identity`);
-  const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
-  const exec = spawn(process.execPath, args, { cwd: root, env: { ...cleanEnv, AWS_ENDPOINT_URL: endpoint, AWS_DEFAULT_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+  // A worker of pool worker-pool-default, and a scheduler holding the runs API's URL and a key.
+  const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_') && !k.startsWith('RUNTRAIL_')));
+  const env = {
+    ...cleanEnv,
+    ...natsLogin(POOL_USER),
+    RUNTRAIL_URL: `http://127.0.0.1:${appPort}`,
+    RUNTRAIL_API_KEY: await schedulerKey(key),
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  const exec = spawn(process.execPath, args, { cwd: root, env });
   let out = '';
   exec.stdout.on('data', (c) => (out += c));
   exec.stderr.on('data', (c) => String(c).split('\n').filter(Boolean).forEach((line) => log(`demo: ${line}`)));

@@ -1,7 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
 import { freePort } from '@runtrail/testing';
 
 // The README's start command, as a newcomer runs it: everything comes up ready, Ctrl-C leaves nothing.
@@ -74,6 +75,17 @@ describe('npm start (embedded default)', () => {
     const [, arn] = await waitForLine(start, /demo: the command ran as (\S+)/, 90_000, output);
     expect(arn).toMatch(/^arn:aws:sts::222222222222:assumed-role\/runtrail-demo\/[0-9A-HJKMNP-TV-Z]{26}@demo-network@acme$/);
     expect(output.join('')).toContain('demo: runtrail exec: PLANNING: read credentials received');
+
+    // NATS runs deploy/nats/auth.conf with this start's passwords: nobody gets in without one, every
+    // process logged in (the services as standalone, the demo's exec as worker-pool-default), and
+    // no password is printed. They are kept for this start only to the file's owner.
+    await expect(connect({ servers: `nats://127.0.0.1:${natsPort}`, reconnect: false })).rejects.toThrow(/Authorization/i);
+    const passwordsFile = join(dataDir, 'nats-passwords.env');
+    expect(statSync(passwordsFile).mode & 0o777).toBe(0o600);
+    const passwords = readFileSync(passwordsFile, 'utf8').trim().split('\n').map((line) => line.split('=')[1]!);
+    expect(passwords.length).toBeGreaterThanOrEqual(8);
+    for (const password of passwords) expect(output.join('')).not.toContain(password);
+    expect(output.join('')).not.toMatch(/no authentication|Permissions Violation/);
 
     const exited = new Promise<number | null>((resolve) => start.once('exit', (code) => resolve(code)));
     start.kill('SIGINT');
