@@ -52,6 +52,11 @@ export class IntegrationsApi {
     return new IntegrationsApi(baseUrl, created.body.apiKey.key);
   }
 
+  /** The same API as the holder of `key` (another role, a space-limited key, another tenant's). */
+  withKey(key: string): IntegrationsApi {
+    return new IntegrationsApi(this.baseUrl, key);
+  }
+
   /** A new API key of the account (shown once), e.g. the `scheduler` key `runtrail exec` uses. */
   async createApiKey(name: string, role: 'admin' | 'reader' | 'scheduler'): Promise<string> {
     return (await this.post<{ key: string }>('/api-keys', { name, role })).key;
