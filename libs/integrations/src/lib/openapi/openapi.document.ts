@@ -50,6 +50,7 @@ const body = (ref: string) => ({
   content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
 });
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const runIdParam = { name: 'runId', in: 'path', required: true, schema: { type: 'string' } };
 const listParams = [
   { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
   { name: 'cursor', in: 'query', schema: { type: 'string' } },
@@ -63,7 +64,7 @@ const listParams = [
 ];
 
 function op(summary: string, responses: Record<string, unknown>, extra: Record<string, unknown> = {}) {
-  return { summary, ...extra, responses: { ...responses, ...errors(400, 401, 403, 404) } };
+  return { summary, ...extra, responses: { ...responses, ...errors(400, 401, 403, 404, 429) } };
 }
 
 /** Builds the document served at `GET /v1/openapi.json`. */
@@ -217,6 +218,24 @@ export function openApiDocument(): Record<string, unknown> {
           { parameters: [idParam] },
         ),
       },
+
+      '/v1/runs': {
+        post: op(
+          'Start a run (scheduler or admin key): account, space and caller come from the registry; the run is QUEUED',
+          { 201: json('Run', 'Created'), ...errors(409, 429) },
+          { requestBody: body('CreateRun') },
+        ),
+      },
+      '/v1/runs/{runId}': {
+        get: op('Read a run', { 200: json('Run') }, { parameters: [runIdParam] }),
+      },
+      '/v1/runs/{runId}/phases': {
+        post: op(
+          "Enter a phase (server time; the run type's state machine; terminal phases are final)",
+          { 200: json('Run'), ...errors(409, 429) },
+          { parameters: [runIdParam], requestBody: body('EnterPhase') },
+        ),
+      },
     },
     components: {
       securitySchemes: {
@@ -234,6 +253,24 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
         UpdateAccount: schemaOf(bodies.updateAccountBody),
+        CreateRun: schemaOf(bodies.createRunBody),
+        EnterPhase: schemaOf(bodies.enterPhaseBody),
+        Run: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            account: { type: 'string' },
+            caller: { type: 'object' },
+            spaceId: { type: 'string' },
+            runType: { type: 'string' },
+            workerId: { type: 'string' },
+            phase: { type: 'string' },
+            phaseAt: { type: 'string', format: 'date-time' },
+            nextPhases: { type: 'array', items: { type: 'string' } },
+            deadline: { type: 'string', format: 'date-time' },
+            createdAt: { type: 'string', format: 'date-time' },
+          },
+        },
         CreateSpace: schemaOf(bodies.createSpaceBody),
         CreateApiKey: schemaOf(bodies.createApiKeyBody),
         RegisterCaller: schemaOf(bodies.registerCallerBody),
