@@ -7,3 +7,4 @@ export * from './lib/oidc-subject.format';
 export * from './lib/arn.parser';
 export * from './lib/partition.endpoints';
 export * from './lib/trust-statement.format';
+export * from './lib/oidc-trust.format';

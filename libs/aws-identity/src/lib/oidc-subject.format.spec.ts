@@ -51,7 +51,12 @@ describe('oidcSubject', () => {
 
   it("renders seed 003's format with its Spacelift-shaped space id", () => {
     expect(
-      oidcSubject({ ...vars, spaceId: 'production-01HND497T9JKR76MR3KA2CDJHP', callerSlug: 'infra', scope: 'write' }),
+      oidcSubject({
+        ...vars,
+        spaceId: 'production-01HND497T9JKR76MR3KA2CDJHP',
+        callerSlug: 'infra',
+        scope: 'write',
+      }),
     ).toBe('space:production-01HND497T9JKR76MR3KA2CDJHP:stack:infra:run_type:TRACKED:scope:write');
   });
 

@@ -24,11 +24,15 @@ describeEachDatabase('integrations: callers, attachments, autoattach, events, re
   let admin: string;
 
   beforeAll(async () => {
-    api = await IntegrationsApp.start(db.databaseUrl, {
-      nats: await startNatsServer(),
-      emulator: await startTestEmulator(),
-      ports: [await freePort(), await freePort()],
-    });
+    api = await IntegrationsApp.start(
+      db.databaseUrl,
+      {
+        nats: await startNatsServer(),
+        emulator: await startTestEmulator(),
+        ports: [await freePort(), await freePort()],
+      },
+      { OIDC_PUBLIC_URL: 'https://runtrail.example.com' },
+    );
     admin = await api.account('acme');
   });
   afterAll(() => api?.close());
@@ -184,6 +188,35 @@ describeEachDatabase('integrations: callers, attachments, autoattach, events, re
         })
       ).status,
     ).toBe(404);
+  });
+
+  it("answers an OIDC-mode integration's statement: runtrail's issuer, the account's audience, the caller's sub", async () => {
+    await stack('oidc-is-awesome');
+    const id = await integration('oidc-ids', { mode: 'oidc' });
+    const get = () =>
+      api.call<ExternalIds>('GET', `/v1/integrations/${id}/external-ids?stack=oidc-is-awesome&write=false`, {
+        key: admin,
+      });
+    expect((await get()).body.statement).toEqual({
+      Sid: `RuntrailOidc${id}`,
+      Effect: 'Allow',
+      Principal: { Federated: 'arn:aws:iam::222222222222:oidc-provider/runtrail.example.com/oidc/acme' },
+      Action: 'sts:AssumeRoleWithWebIdentity',
+      Condition: {
+        StringEquals: { 'runtrail.example.com/oidc/acme:aud': 'runtrail.example.com' },
+        StringLike: {
+          'runtrail.example.com/oidc/acme:sub': 'space:root:stack:oidc-is-awesome:run_type:*:scope:read',
+        },
+      },
+    });
+    await api.call('PATCH', '/v1/account', { key: admin, body: { oidcAudience: 'acme-aws' } });
+    try {
+      expect(JSON.parse((await get()).body.assumeRolePolicyStatement)).toMatchObject({
+        Condition: { StringEquals: { 'runtrail.example.com/oidc/acme:aud': 'acme-aws' } },
+      });
+    } finally {
+      await api.call('PATCH', '/v1/account', { key: admin, body: { oidcAudience: null } });
+    }
   });
 
   it("refuses a stack the specific-stack policy does not name (the seed's stack-a / stack-b), storing nothing", async () => {

@@ -10,6 +10,8 @@ export class IntegrationsConfig {
     readonly outboxIntervalMs: number,
     readonly runMaxLifetimeMs: number,
     readonly runSweepIntervalMs: number,
+    /** The OIDC issuer's public base URL and default audience, when known (see integrations.env.ts). */
+    readonly oidc: { publicUrl: string; defaultAudience?: string } | null = null,
   ) {}
 
   static from(env: IntegrationsEnv): IntegrationsConfig {
@@ -21,6 +23,9 @@ export class IntegrationsConfig {
       env.INTEGRATIONS_OUTBOX_INTERVAL_MS,
       env.INTEGRATIONS_RUN_MAX_LIFETIME_S * 1000,
       env.INTEGRATIONS_RUN_SWEEP_INTERVAL_S * 1000,
+      env.OIDC_PUBLIC_URL
+        ? { publicUrl: env.OIDC_PUBLIC_URL, defaultAudience: env.OIDC_DEFAULT_AUDIENCE }
+        : null,
     );
   }
 }

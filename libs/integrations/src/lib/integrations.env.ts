@@ -1,4 +1,4 @@
-import { baseServiceEnv, envInt, serviceName } from '@runtrail/config';
+import { baseServiceEnv, envInt, envUrl, serviceName } from '@runtrail/config';
 import { z } from 'zod';
 
 /**
@@ -20,6 +20,14 @@ export const integrationsEnv = baseServiceEnv.extend({
     .string()
     .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
     .default('111111111111'),
+  /**
+   * runtrail's OIDC issuer base URL (the oidc-issuer's own variable): lets
+   * `GET /v1/integrations/{id}/external-ids` answer an OIDC-mode integration's statement (its
+   * provider `<host>/oidc/<account>`). Unset: that statement is left out, with a note.
+   */
+  OIDC_PUBLIC_URL: envUrl({ protocols: ['http', 'https'] }).optional(),
+  /** The oidc-issuer's `aud` default when an account sets none (unset: the issuer's host name). */
+  OIDC_DEFAULT_AUDIENCE: z.string().min(1).max(255).optional(),
   /** How long a save waits for the verifier's verdict (it retries for IAM eventual consistency first). */
   INTEGRATIONS_VERIFY_TIMEOUT_MS: envInt({ min: 1000, max: 300_000 }).default(45_000),
   /** How often every integration is re-verified (0 turns periodic re-verification off). */

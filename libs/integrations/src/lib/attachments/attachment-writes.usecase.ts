@@ -5,12 +5,13 @@ import { input, notFound } from '../api/request-input';
 import type { Principal } from '../auth/principal';
 import { attachmentPayload, integrationSnapshot } from '../aws-integrations/integration.view';
 import { visibleIntegration } from '../aws-integrations/visible-integration';
+import { changedFields, recordAdminEvent } from '../outbox/admin-event';
 import { enqueue } from '../outbox/outbox';
 import { SpaceTree } from '../spaces/space-tree';
 import { Caller } from '../storage/caller.entity';
 import { UnitOfWork } from '../unit-of-work';
 import { VerificationClient } from '../verification/verification.client';
-import { attach, detach } from './attachment.writes';
+import { adminTarget, attach, detach } from './attachment.writes';
 import { verifiedCaller } from './verified-attachments';
 import { visibleAttachment } from './visible-attachment';
 
@@ -51,7 +52,7 @@ export class AttachmentWrites {
       async (tx) => {
         const fresh = await tx.findOne(Caller, { id: caller.id });
         if (!fresh) notFound(`caller ${caller.id}`);
-        return attach(tx, p.account, integrationId, fresh, { read: spec.read, write: spec.write }, null);
+        return attach(tx, p, integrationId, fresh, { read: spec.read, write: spec.write }, null);
       },
     );
     return { ...attachmentPayload(row), verification: verdict };
@@ -80,10 +81,16 @@ export class AttachmentWrites {
       const target = await visibleAttachment(tx, p, id);
       if (target.version !== current.version)
         throw new RuntrailError('CONFLICT', `attachment ${id} changed meanwhile; read it again and retry`);
+      const changes = changedFields(target, { ...target, ...scopes }, ['read', 'write']);
       Object.assign(target, scopes, { version: target.version + 1 });
       enqueue(tx, {
         kind: 'attachment',
         payload: { type: 'attachment_updated', attachment: attachmentPayload(target) },
+      });
+      recordAdminEvent(tx, p, {
+        action: 'attachment.updated',
+        ...adminTarget(target, caller.spaceId),
+        changes,
       });
       return target;
     });
@@ -92,6 +99,10 @@ export class AttachmentWrites {
 
   async detach(p: Principal, id: string): Promise<void> {
     p.requireAdmin();
-    await this.uow.write(`attachment ${id}`, async (tx) => detach(tx, await visibleAttachment(tx, p, id)));
+    await this.uow.write(`attachment ${id}`, async (tx) => {
+      const row = await visibleAttachment(tx, p, id);
+      const caller = await tx.findOneOrFail(Caller, { id: row.callerId });
+      detach(tx, p, row, caller.spaceId);
+    });
   }
 }

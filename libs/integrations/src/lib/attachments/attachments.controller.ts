@@ -23,6 +23,7 @@ import { visibleIntegration } from '../aws-integrations/visible-integration';
 import { IntegrationsConfig } from '../integrations.config';
 import { Attachment } from '../storage/attachment.entity';
 import { SpaceTree } from '../spaces/space-tree';
+import { Account } from '../storage/account.entity';
 import { Caller } from '../storage/caller.entity';
 import { UnitOfWork } from '../unit-of-work';
 import { AttachmentWrites } from './attachment-writes.usecase';
@@ -127,9 +128,13 @@ export class AttachmentsController {
       caller: { type: caller.type, id: caller.id, slug: caller.slug, spaceId: caller.spaceId },
       ...externalIdsView(
         integration,
-        { account: caller.account, callerSlug: caller.slug },
+        { account: caller.account, callerSlug: caller.slug, type: caller.type, spaceId: caller.spaceId },
         scopes,
         this.config.platformAccountId,
+        this.config.oidc && {
+          ...this.config.oidc,
+          accountAudience: (await em.findOne(Account, { slug: p.account }))?.oidcAudience ?? null,
+        },
       ),
     };
   }

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { VerifyRoleReply } from '@runtrail/contracts';
 import { autoattachLabels, integrationSnapshot } from '../aws-integrations/integration.view';
+import type { ChangeActor } from '../outbox/admin-event';
 import type { SpaceTree } from '../spaces/space-tree';
 import { Attachment } from '../storage/attachment.entity';
 import { Caller } from '../storage/caller.entity';
@@ -12,7 +13,8 @@ import { verifiedCaller } from './verified-attachments';
 // Autoattach: an integration labelled `autoattach:<label>` is attached (read and write) to every
 // caller carrying `<label>` in the integration's space or below it, once the verifier found the
 // role safe for that caller; when either side loses the label, the attachments autoattach made go
-// away again. Manual attachments are never touched.
+// away again. Manual attachments are never touched. Each change is recorded against the key whose
+// change (a caller's or an integration's labels or space) caused it.
 //
 // Verification talks to AWS, so it runs before the transaction: `planAutoattach` verifies the pairs
 // a change would attach, and the reconcile functions inside the transaction attach only those.
@@ -93,6 +95,7 @@ export async function planAutoattach(
 /** Brings `caller`'s autoattach attachments in line with the account's integrations. */
 export async function reconcileCaller(
   em: EntityManager,
+  actor: ChangeActor,
   caller: Caller,
   tree: SpaceTree,
   plan: AutoattachPlan,
@@ -101,13 +104,14 @@ export async function reconcileCaller(
   const existing = await em.find(Attachment, { callerId: caller.id });
   for (const integration of integrations) {
     const current = existing.find((a) => a.integrationId === integration.id);
-    reconcilePair(em, integration, caller, tree, current, plan);
+    reconcilePair(em, actor, integration, caller, tree, current, plan);
   }
 }
 
 /** Brings `integration`'s autoattach attachments in line with the account's callers. */
 export async function reconcileIntegration(
   em: EntityManager,
+  actor: ChangeActor,
   integration: AwsIntegration,
   tree: SpaceTree,
   plan: AutoattachPlan,
@@ -116,12 +120,13 @@ export async function reconcileIntegration(
   const existing = await em.find(Attachment, { integrationId: integration.id });
   for (const caller of callers) {
     const current = existing.find((a) => a.callerId === caller.id);
-    reconcilePair(em, integration, caller, tree, current, plan);
+    reconcilePair(em, actor, integration, caller, tree, current, plan);
   }
 }
 
 function reconcilePair(
   em: EntityManager,
+  actor: ChangeActor,
   integration: AwsIntegration,
   caller: Caller,
   tree: SpaceTree,
@@ -130,6 +135,6 @@ function reconcilePair(
 ): void {
   const label = matchingLabel(integration, caller, tree);
   if (!current && label && plan.verified.has(pairKey(integration.id, caller.id)))
-    attach(em, integration.account, integration.id, caller, { read: true, write: true }, label);
-  if (current?.autoattachLabel && !label) detach(em, current);
+    attach(em, actor, integration.id, caller, { read: true, write: true }, label);
+  if (current?.autoattachLabel && !label) detach(em, actor, current, caller.spaceId);
 }

@@ -1,3 +1,4 @@
+import { oidcAudienceOf, oidcIssuerOf } from '@runtrail/aws-identity';
 import { ConfigError } from '@runtrail/config';
 import { decodeKek, type OidcIssuerEnv } from '../oidc-issuer.env';
 import type { SigningAlg } from '../keys/signing-alg';
@@ -48,7 +49,7 @@ export class OidcIssuerConfig {
 
   /** The issuer of `account`: `<OIDC_PUBLIC_URL>/oidc/<account>`. */
   issuerOf(account: string): string {
-    return `${this.publicUrl}/oidc/${account}`;
+    return oidcIssuerOf(this.publicUrl, account);
   }
 
   /** Never print the key-encryption key, whatever serialises this object. */
@@ -79,7 +80,7 @@ export function oidcIssuerConfig(env: OidcIssuerEnv): OidcIssuerConfig {
     kek,
     // Spacelift's tokens carry its host name as `aud` (seed 003), so the AWS console's one audience
     // for a provider is the host the admin already typed in the provider URL.
-    env.OIDC_DEFAULT_AUDIENCE ?? new URL(env.OIDC_PUBLIC_URL).hostname,
+    oidcAudienceOf(env.OIDC_PUBLIC_URL, null, env.OIDC_DEFAULT_AUDIENCE),
     env.OIDC_TOKEN_LIFETIME,
     env.OIDC_MAX_TOKEN_LIFETIME,
     {
