@@ -12,6 +12,7 @@ export * from './integrations/integration-changed.event';
 export * from './integrations/attachment-changed.event';
 export * from './integrations/integration-health-changed.event';
 export * from './integrations/integration-event';
+export * from './integrations/admin-event.event';
 export * from './integrations/resolve-integrations.request';
 export * from './integrations/authenticate-api-key.request';
 export * from './integrations/api-key.format';

@@ -25,6 +25,8 @@ export const STREAMS: Record<StreamName, StreamSpec> = {
       'integrations.v1.attachment_updated',
       'integrations.v1.detached',
       'integrations.v1.health',
+      // Admin changes (integrations.v1.admin.<target>.<verb>), consumed by audit's admin log.
+      'integrations.v1.admin.>',
     ],
     maxAgeSeconds: 30 * DAY,
     duplicateWindowSeconds: 600,

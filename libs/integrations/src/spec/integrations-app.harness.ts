@@ -3,11 +3,14 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { bootstrapService } from '@runtrail/bootstrap';
 import { loadConfig } from '@runtrail/config';
+import type { AdminEvent } from '@runtrail/contracts';
 import { MessageBus } from '@runtrail/messaging';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { integrationsEnv } from '../lib/integrations.env';
 import { IntegrationsModule } from '../lib/integrations.module';
+
+const ADMIN_SUBJECTS = 'integrations.v1.admin.';
 
 export const BOOTSTRAP_TOKEN = 'test-bootstrap-token-0123456789abcdef';
 export const DEMO_ROLE = 'arn:aws:iam::222222222222:role/runtrail-demo';
@@ -135,8 +138,22 @@ export class IntegrationsApp {
     return reply.body.apiKey.key;
   }
 
-  /** Every event in `stream` (INTEGRATIONS unless named) so far, as `[subject, payload]`. */
+  /**
+   * Every event in `stream` (INTEGRATIONS unless named) so far, as `[subject, payload]`, without the
+   * admin log's `integrations.v1.admin.*` (see {@link adminEvents}).
+   */
   async events(stream = 'INTEGRATIONS'): Promise<Array<{ subject: string; data: Record<string, unknown> }>> {
+    return (await this.streamEvents(stream)).filter((e) => !e.subject.startsWith(ADMIN_SUBJECTS));
+  }
+
+  /** The admin log's events (`integrations.v1.admin.<action>`) so far, oldest first. */
+  async adminEvents(): Promise<Array<{ subject: string; data: AdminEvent }>> {
+    return (await this.streamEvents('INTEGRATIONS'))
+      .filter((e) => e.subject.startsWith(ADMIN_SUBJECTS))
+      .map((e) => ({ subject: e.subject, data: e.data as unknown as AdminEvent }));
+  }
+
+  private async streamEvents(stream: string): Promise<Array<{ subject: string; data: Record<string, unknown> }>> {
     const jsm = await jetstreamManager(this.client);
     const info = await jsm.streams.info(stream);
     const out: Array<{ subject: string; data: Record<string, unknown> }> = [];

@@ -20,6 +20,7 @@ import { input, notFound } from '../api/request-input';
 import { mintApiKey } from '../auth/api-key.codec';
 import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
 import { unknownSpace, type Principal } from '../auth/principal';
+import { changedFields, recordAdminEvent, type AdminChange } from '../outbox/admin-event';
 import { SpaceTree } from '../spaces/space-tree';
 import { Account } from '../storage/account.entity';
 import { ApiKey } from '../storage/api-key.entity';
@@ -65,7 +66,14 @@ export class AccountController {
       );
     const account = await this.uow.write(`account ${p.account}`, async (em) => {
       const row = await em.findOneOrFail(Account, { slug: p.account });
+      const changes = changedFields({ oidcAudience: row.oidcAudience ?? null }, spec, ['oidcAudience']);
       row.oidcAudience = spec.oidcAudience;
+      recordAdminEvent(em, p, {
+        action: 'account.settings_updated',
+        target: { type: 'account', id: p.account, name: p.account },
+        spaceId: null,
+        changes,
+      });
       return row;
     });
     return this.accountView(p, account);
@@ -105,6 +113,11 @@ export class AccountController {
         slug: space.id,
         parent: space.parent,
         name: space.name,
+      });
+      recordAdminEvent(em, p, {
+        action: 'space.created',
+        target: { type: 'space', id: space.id, name: space.name },
+        spaceId: space.id,
       });
     });
     return { id: space.id, name: space.name, parent: space.parent };
@@ -147,6 +160,10 @@ export class AccountController {
         spaceSubtree: spec.spaceSubtree,
         secretSha256: minted.secretSha256,
       });
+      recordAdminEvent(em, p, {
+        action: 'api_key.created',
+        ...keyTarget(minted.id, spec.name, spec.spaceSubtree),
+      });
     });
     return {
       id: minted.id,
@@ -165,9 +182,23 @@ export class AccountController {
       const key = await em.findOne(ApiKey, { id, account: p.account });
       if (!key || (key.spaceSubtree && !p.canSee(key.spaceSubtree)) || (!key.spaceSubtree && p.spaceSubtree))
         notFound(`API key ${id}`);
-      key.revokedAt ??= new Date();
+      if (key.revokedAt) return;
+      key.revokedAt = new Date();
+      recordAdminEvent(em, p, {
+        action: 'api_key.revoked',
+        ...keyTarget(key.id, key.name, key.spaceSubtree ?? null),
+      });
     });
   }
+}
+
+/** An API key as admin records name it: seen in its subtree, account-level when account-wide. */
+function keyTarget(
+  id: string,
+  name: string,
+  spaceSubtree: string | null,
+): Pick<AdminChange, 'target' | 'spaceId'> {
+  return { target: { type: 'api_key', id, name }, spaceId: spaceSubtree };
 }
 
 function keyView(k: ApiKey) {

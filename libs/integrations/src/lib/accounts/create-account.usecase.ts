@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { createAccountBody } from '../api/api.schemas';
 import { mintApiKey, sameDigest, sha256Hex } from '../auth/api-key.codec';
 import { IntegrationsConfig } from '../integrations.config';
+import { bootstrapActor, recordAdminEvent } from '../outbox/admin-event';
 import { Account } from '../storage/account.entity';
 import { ApiKey } from '../storage/api-key.entity';
 import { Space } from '../storage/space.entity';
@@ -13,6 +14,7 @@ import { UnitOfWork } from '../unit-of-work';
 /**
  * Bootstrapping: whoever holds `INTEGRATIONS_BOOTSTRAP_TOKEN` may create an account, which gets its
  * `root` space and a first admin key, returned once. Without the variable the route is closed.
+ * Both are recorded as admin changes made by the bootstrap token.
  */
 @Injectable()
 export class CreateAccountUseCase {
@@ -34,6 +36,17 @@ export class CreateAccountUseCase {
         role: 'admin',
         spaceSubtree: null,
         secretSha256: minted.secretSha256,
+      });
+      const actor = bootstrapActor(body.slug);
+      recordAdminEvent(em, actor, {
+        action: 'account.created',
+        target: { type: 'account', id: body.slug, name: body.slug },
+        spaceId: null,
+      });
+      recordAdminEvent(em, actor, {
+        action: 'api_key.created',
+        target: { type: 'api_key', id: minted.id, name: body.adminKeyName },
+        spaceId: null,
       });
     });
     return {

@@ -1,6 +1,12 @@
 import type { Attachment as AttachmentPayload, IntegrationSnapshot } from '@runtrail/contracts';
+import type { AdminChange } from '../outbox/admin-event';
 import type { Attachment } from '../storage/attachment.entity';
 import type { AwsIntegration } from '../storage/integration.entity';
+
+/** An integration as admin records name it: seen in its own space. */
+export function integrationTarget(i: AwsIntegration): Pick<AdminChange, 'target' | 'spaceId'> {
+  return { target: { type: 'integration', id: i.id, name: i.name }, spaceId: i.spaceId };
+}
 
 /** The integration as events, `resolve` and the REST API show it. */
 export function integrationSnapshot(row: AwsIntegration): IntegrationSnapshot {

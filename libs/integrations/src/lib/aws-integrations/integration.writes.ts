@@ -13,6 +13,7 @@ import { unknownSpace, type Principal } from '../auth/principal';
 import { detach } from '../attachments/attachment.writes';
 import { planAutoattach, reconcileIntegration } from '../attachments/autoattach';
 import { attachmentsToVerify } from '../attachments/verified-attachments';
+import { changedFields, recordAdminEvent } from '../outbox/admin-event';
 import { enqueue } from '../outbox/outbox';
 import { SpaceTree } from '../spaces/space-tree';
 import { Attachment } from '../storage/attachment.entity';
@@ -23,7 +24,7 @@ import { reasonsOf } from '../verification/apply-verdict';
 import { reverifyIntegration } from '../verification/reverify-integration';
 import { VerificationClient } from '../verification/verification.client';
 import { checkIntegrationRules } from './integration.rules';
-import { integrationSnapshot, integrationView } from './integration.view';
+import { integrationSnapshot, integrationTarget, integrationView } from './integration.view';
 import { visibleIntegration } from './visible-integration';
 
 /** Fields whose change can make a verified role unsafe or unusable, so attachments are verified again. */
@@ -78,7 +79,8 @@ export class IntegrationWrites {
         kind: 'integration',
         payload: { type: 'created', integration: integrationSnapshot(created) },
       });
-      await reconcileIntegration(tx, created, fresh, plan);
+      recordAdminEvent(tx, p, { action: 'integration.created', ...integrationTarget(created) });
+      await reconcileIntegration(tx, p, created, fresh, plan);
       return created;
     });
     return { ...integrationView(row), autoattachRefused: plan.refused };
@@ -132,7 +134,12 @@ export class IntegrationWrites {
         kind: 'integration',
         payload: { type: 'updated', integration: integrationSnapshot(target) },
       });
-      await reconcileIntegration(tx, target, fresh, plan);
+      recordAdminEvent(tx, p, {
+        action: 'integration.updated',
+        ...integrationTarget(target),
+        changes: changedFields(stored, fields, Object.keys(fields) as Array<keyof IntegrationFields>),
+      });
+      await reconcileIntegration(tx, p, target, fresh, plan);
       return target;
     });
     return {
@@ -154,12 +161,16 @@ export class IntegrationWrites {
           `integration ${id} is attached to ${attachments.length} caller(s); detach them first or delete with ?force=true`,
         );
       }
-      for (const attachment of attachments) detach(em, attachment);
+      const callers = await em.find(Caller, { id: { $in: attachments.map((a) => a.callerId) } });
+      const spaceOf = new Map(callers.map((c) => [c.id, c.spaceId]));
+      for (const attachment of attachments)
+        detach(em, p, attachment, spaceOf.get(attachment.callerId) ?? row.spaceId);
       row.version += 1;
       enqueue(em, {
         kind: 'integration',
         payload: { type: 'deleted', integration: integrationSnapshot(row) },
       });
+      recordAdminEvent(em, p, { action: 'integration.deleted', ...integrationTarget(row) });
       em.remove(row);
     });
   }
@@ -168,7 +179,7 @@ export class IntegrationWrites {
   async reverify(p: Principal, id: string) {
     p.requireAdmin();
     const current = await visibleIntegration(this.uow.read(), p, id);
-    const result = await reverifyIntegration(this.uow, this.verification, current);
+    const result = await reverifyIntegration(this.uow, this.verification, current, p);
     if (!result) notFound(`integration ${id}`);
     return {
       integration: integrationView(result.row),

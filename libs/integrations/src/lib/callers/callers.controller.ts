@@ -23,6 +23,7 @@ import { detach } from '../attachments/attachment.writes';
 import { planAutoattach, reconcileCaller } from '../attachments/autoattach';
 import { verifiedCaller } from '../attachments/verified-attachments';
 import { integrationSnapshot } from '../aws-integrations/integration.view';
+import { changedFields, recordAdminEvent, type AdminChange } from '../outbox/admin-event';
 import { SpaceTree } from '../spaces/space-tree';
 import { Attachment } from '../storage/attachment.entity';
 import { Caller } from '../storage/caller.entity';
@@ -53,7 +54,8 @@ export class CallersController {
       const tree = await SpaceTree.load(em, p.account);
       if (!tree.has(spec.spaceId)) unknownSpace(spec.spaceId);
       const row = em.create(Caller, { id, account: p.account, ...spec });
-      await reconcileCaller(em, row, tree, plan);
+      recordAdminEvent(em, p, { action: 'caller.registered', ...callerTarget(row) });
+      await reconcileCaller(em, p, row, tree, plan);
       return row;
     });
     return { ...callerView(caller), autoattachRefused: plan.refused };
@@ -99,11 +101,17 @@ export class CallersController {
         throw new RuntrailError('CONFLICT', `caller ${id} moved meanwhile; read it again and retry`);
       const tree = await SpaceTree.load(tx, p.account);
       if (spec.spaceId !== undefined && !tree.has(spec.spaceId)) unknownSpace(spec.spaceId);
+      const before = { spaceId: row.spaceId, labels: [...row.labels] };
       tx.assign(row, {
         ...(spec.spaceId !== undefined ? { spaceId: spec.spaceId } : {}),
         ...(spec.labels !== undefined ? { labels: spec.labels } : {}),
       });
-      await reconcileCaller(tx, row, tree, plan);
+      const changes = changedFields(before, { spaceId: row.spaceId, labels: row.labels }, [
+        'spaceId',
+        'labels',
+      ]);
+      recordAdminEvent(tx, p, { action: 'caller.updated', ...callerTarget(row), changes });
+      await reconcileCaller(tx, p, row, tree, plan);
       return row;
     });
     return { ...callerView(caller), autoattachRefused: plan.refused };
@@ -161,7 +169,9 @@ export class CallersController {
     p.requireAdmin();
     await this.uow.write(`caller ${id}`, async (em) => {
       const row = await visibleCaller(em, p, id);
-      for (const attachment of await em.find(Attachment, { callerId: row.id })) detach(em, attachment);
+      for (const attachment of await em.find(Attachment, { callerId: row.id }))
+        detach(em, p, attachment, row.spaceId);
+      recordAdminEvent(em, p, { action: 'caller.removed', ...callerTarget(row) });
       em.remove(row);
     });
   }
@@ -171,6 +181,11 @@ async function visibleCaller(em: EntityManager, p: Principal, id: string): Promi
   const row = await em.findOne(Caller, { id, account: p.account });
   if (!row || !p.canSee(row.spaceId)) notFound(`caller ${id}`);
   return row;
+}
+
+/** A caller as admin records name it. */
+function callerTarget(c: Caller): Pick<AdminChange, 'target' | 'spaceId'> {
+  return { target: { type: 'caller', id: c.id, name: c.slug }, spaceId: c.spaceId };
 }
 
 export function callerView(c: Caller) {

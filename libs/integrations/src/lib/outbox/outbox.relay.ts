@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
 import {
+  AdminEventRecorded,
   AttachmentChangedEvent,
   IntegrationChangedEvent,
   IntegrationHealthChangedEvent,
@@ -25,6 +26,7 @@ const CONTRACTS: Record<string, EventContract> = {
   attachment: AttachmentChangedEvent,
   health: IntegrationHealthChangedEvent,
   run: RunPhaseChangedEvent,
+  admin: AdminEventRecorded,
 };
 const BATCH = 100;
 

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type {
+  AdminEvent,
   AttachmentChanged,
   IntegrationChanged,
   IntegrationHealthChanged,
@@ -15,7 +16,8 @@ export type PendingEvent =
   | { kind: 'integration'; payload: IntegrationChanged }
   | { kind: 'attachment'; payload: AttachmentChanged }
   | { kind: 'health'; payload: IntegrationHealthChanged }
-  | { kind: 'run'; payload: RunPhaseChanged };
+  | { kind: 'run'; payload: RunPhaseChanged }
+  | { kind: 'admin'; payload: AdminEvent };
 
 /** Adds `event` to the outbox inside the caller's transaction, so it exists if and only if the change does. */
 export function enqueue(em: EntityManager, event: PendingEvent): void {
