@@ -316,11 +316,13 @@ async function main() {
   await expectDenied(worker, 'publish', '$JS.API.STREAM.MSG.GET.DELIVERIES', async () => worker.nc.publish('$JS.API.STREAM.MSG.GET.DELIVERIES', '{}'));
 
   // ---- no service user administers streams: no create, update (sources, republish), delete ------
-  const users = { integrations, verifier, 'credential-broker': broker, 'oidc-issuer': oidc, audit };
+  // standalone (npm start's single process) holds the union of the five: no stream admin either.
+  const standalone = await login('standalone', '_INBOX_standalone');
+  const users = { integrations, verifier, 'credential-broker': broker, 'oidc-issuer': oidc, audit, standalone };
   const snoop = { name: 'SNOOP', subjects: ['snoop.>'], sources: [{ name: 'DELIVERIES' }] };
   const republish = { ...C.STREAMS.DELIVERIES, name: 'DELIVERIES', subjects: ['deliveries.v1.>'], republish: { src: '>', dest: 'snoop.>' } };
   const sources = { name: 'RUNS', subjects: ['runs.v1.>'], sources: [{ name: 'AUDIT' }] };
-  for (const name of SERVICES) {
+  for (const name of [...SERVICES, 'standalone']) {
     const u = users[name];
     const ask = (subject, body) => () => u.nc.request(subject, JSON.stringify(body), { timeout: 1_000 });
     await expectDenied(u, 'publish', '$JS.API.STREAM.CREATE.SNOOP', ask('$JS.API.STREAM.CREATE.SNOOP', snoop));
@@ -329,7 +331,7 @@ async function main() {
     await expectDenied(u, 'publish', '$JS.API.STREAM.DELETE.RUNS', ask('$JS.API.STREAM.DELETE.RUNS', {}));
     await expectDenied(u, 'publish', '$JS.API.STREAM.PURGE.DELIVERIES', ask('$JS.API.STREAM.PURGE.DELIVERIES', {}));
     await expectDenied(u, 'publish', '$JS.API.CONSUMER.CREATE.DELIVERIES.snoop.deliveries.v1.>', ask('$JS.API.CONSUMER.CREATE.DELIVERIES.snoop.deliveries.v1.>', {}));
-    if (name !== 'integrations') await expectDenied(u, 'publish', 'runs.v1.phase.x', async () => u.nc.publish('runs.v1.phase.x', '{}'));
+    if (name !== 'integrations' && name !== 'standalone') await expectDenied(u, 'publish', 'runs.v1.phase.x', async () => u.nc.publish('runs.v1.phase.x', '{}'));
   }
   await expectDenied(audit, 'publish', '$JS.API.STREAM.UPDATE.KV_audit_poller_leases', async () => audit.nc.publish('$JS.API.STREAM.UPDATE.KV_audit_poller_leases', '{}'));
   // A pinned durable name: audit cannot pull the broker's consumer, nor make one under another name.

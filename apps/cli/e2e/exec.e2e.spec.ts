@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ulid } from 'ulid';
-import { E2eStack, CUSTOMER, CUSTOMER_ADMIN } from './support/stack.harness';
+import { E2eStack, CUSTOMER, CUSTOMER_ADMIN, WORKER_ID, WORKER_POOL } from './support/stack.harness';
 import { ROOT } from './support/service.process';
 
 // `runtrail exec` against the real stack: nats-server, the aws-emulator, and oidc-issuer, the
@@ -25,7 +25,7 @@ function publishArgs(runId: string, callerId: string, slug = 'network', runType 
     '--run',
     runId,
     '--worker',
-    'worker-e2e',
+    WORKER_ID,
     '--publish-phases',
     '--account',
     'acme',
@@ -71,6 +71,8 @@ describe('runtrail exec on the real stack', () => {
       code: 0,
       stderr: expect.stringContaining('APPLYING: running the command as'),
     });
+    // As the harness runs every exec: the pool user of the shipped auth.conf, on its pinned consumer.
+    expect(result.stderr).not.toMatch(/no authentication|Permissions Violation/);
     const identity = JSON.parse(result.stdout) as { Arn: string; Account: string };
     expect(identity.Arn).toBe(`arn:aws:sts::${CUSTOMER}:assumed-role/runtrail-demo/${runId}@network@acme`);
     const params = await trailParams(runId);
@@ -120,7 +122,7 @@ describe('runtrail exec on the real stack', () => {
     // What a chained Terraform provider needs for session_name = var.runtrail_run_id (README).
     expect(result.stdout).toContain(`run=${runId} id=${runId} caller=stack/${slug} space=root type=TASK\n`);
     // exec knew the run from its flags here; a scheduler-driven exec reads it from the delivery.
-    const [delivery] = (await stack.streamMessages('DELIVERIES', `deliveries.v1.worker-e2e.${runId}`)).map(
+    const [delivery] = (await stack.streamMessages('DELIVERIES', `deliveries.v1.${WORKER_ID}.${runId}`)).map(
       (m) => JSON.parse(m.data) as Record<string, unknown>,
     );
     expect(delivery).toMatchObject({ caller: { type: 'stack', slug }, spaceId: 'root', runType: 'TASK' });
@@ -338,6 +340,7 @@ describe('runtrail exec on the real stack', () => {
     expect(env.filter((line) => /^(NATS_|RUNTRAIL_API_KEY=)/.test(line))).toEqual([]);
     expect(section('env')).not.toContain(workerCredentials);
     expect(section('env')).not.toContain('worker-nats-secret');
+    expect(section('env')).not.toContain(stack.nats.login(WORKER_POOL).NATS_PASSWORD);
     expect(section('profile')).toContain('The config profile (worker) could not be found');
     expect(section('bare')).toContain('Unable to locate credentials');
     expect(result.stdout).not.toContain(CUSTOMER_ADMIN.accessKeyId.slice(-4));

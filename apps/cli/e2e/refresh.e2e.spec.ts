@@ -13,7 +13,7 @@ import {
 } from '@runtrail/contracts';
 import { generateSealingKeyPair, open, type SealingKeyPair } from '@runtrail/sealing';
 import { ulid } from 'ulid';
-import { E2eStack } from './support/stack.harness';
+import { E2eStack, WORKER_ID, WORKER_POOL } from './support/stack.harness';
 import { ROOT } from './support/service.process';
 
 // Long runs: refresh through the broker, the container endpoint across an expiry, and refusal
@@ -70,7 +70,7 @@ describe('refreshing credentials', () => {
           '--run',
           runId,
           '--worker',
-          'worker-e2e',
+          WORKER_ID,
           '--publish-phases',
           '--account',
           'acme',
@@ -119,8 +119,10 @@ describe('refreshing credentials', () => {
     let integrationId: string;
     let callerId: string;
 
-    const enter = (phase: Phase) =>
-      stack.bus.publish(RunPhaseChangedEvent, {
+    // The run event as the runs API's service user (the only one that may publish it); the
+    // refresh request as the worker pool's user, as `runtrail exec` asks.
+    const enter = async (phase: Phase) =>
+      (await stack.busAs('integrations')).publish(RunPhaseChangedEvent, {
         runId,
         account: 'acme',
         spaceId: 'root',
@@ -131,8 +133,8 @@ describe('refreshing credentials', () => {
         workerPublicKey: keys.publicJwk,
         at: new Date().toISOString(),
       });
-    const refresh = (workerPublicKey = keys.publicJwk) =>
-      stack.bus.request(CredentialsRefreshRequest, {
+    const refresh = async (workerPublicKey = keys.publicJwk) =>
+      (await stack.busAs(WORKER_POOL)).request(CredentialsRefreshRequest, {
         runId,
         workerId: 'worker-refresh',
         integrationId,

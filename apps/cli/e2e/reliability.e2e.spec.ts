@@ -36,12 +36,14 @@ afterAll(async () => {
   await database?.drop();
 });
 
+/** Run events as the integrations service's user, the only one that may publish them (the runs API's stand-in). */
 async function publishRuns(workerId: string, count: number): Promise<string[]> {
+  const bus = await stack.busAs('integrations');
   const runIds = Array.from({ length: count }, () => ulid());
   for (let i = 0; i < runIds.length; i += 50) {
     await Promise.all(
       runIds.slice(i, i + 50).map((runId) =>
-        stack.bus.publish(RunPhaseChangedEvent, {
+        bus.publish(RunPhaseChangedEvent, {
           runId,
           account: 'acme',
           spaceId: 'root',
@@ -145,7 +147,7 @@ describe('credential-broker reliability', () => {
     const sub = stack.nc.subscribe(deadLetterSubject('RUNS', 'credential-broker'), {
       callback: (_e, msg) => void letters.push(deadLetterSchema.parse(msg.json())),
     });
-    await jetstream(stack.nc).publish(
+    await jetstream(await stack.connectAs('integrations')).publish(
       'runs.v1.phase.not-a-run',
       JSON.stringify({ runId: 'not-a-ulid', phase: 'APPLYING' }),
     );

@@ -33,7 +33,8 @@ export class IntegrationsResponder {
   private sub?: Subscription;
   requests = 0;
 
-  constructor(private readonly nc: NatsConnection) {}
+  /** Its connection (the `integrations` user in the e2e stack), drained by the stack. */
+  constructor(readonly nc: NatsConnection) {}
 
   register(callerId: string, entry: CallerEntry): void {
     this.callers.set(callerId, entry);

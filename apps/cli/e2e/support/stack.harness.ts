@@ -11,11 +11,11 @@ import { MessageBus } from '@runtrail/messaging';
 import {
   DEFAULT_EMULATOR_SEED,
   freePort,
-  startNatsServer,
+  startShippedNatsServer,
   startTestEmulator,
   type AwsEmulator,
-  type RunningNatsServer,
   type Seed,
+  type ShippedNatsServer,
 } from '@runtrail/testing';
 import { ulid } from 'ulid';
 import { CustomerIam, IntegrationsApi, type CreatedIntegration } from './integrations.api';
@@ -39,6 +39,15 @@ export const PLATFORM_ACCOUNT = '111111111111';
 /** A sub no token has: the OIDC role trusts no caller until `register` names one. */
 const NO_CALLER_YET = 'space:root:stack:no-caller-registered-yet:*';
 const BOOTSTRAP_TOKEN = randomBytes(24).toString('hex');
+/** The worker pool `runtrail exec` logs in as (deploy/nats/auth.conf). */
+export const WORKER_POOL = 'worker-pool-default';
+/**
+ * The worker ids auth.conf pins for that pool: its user may read only their delivery consumers,
+ * which the setup step makes. Worker ids of no pool work only where no `exec` reads them.
+ */
+export const POOL_WORKERS = ['worker-01', 'worker-02', 'worker-03'] as const;
+/** The worker id `execRun` and the suites' `runtrail exec` run as. */
+export const WORKER_ID = POOL_WORKERS[0];
 
 /** The default seed plus a role the customer's own workers assume (worker mode). */
 function seed(): Seed {
@@ -105,9 +114,15 @@ export interface ScheduledRun {
  * The real stack for end-to-end tests: nats-server, the aws-emulator, oidc-issuer and N
  * credential-broker replicas as processes of the build, and either the integrations and verifier
  * services (also processes of the build) or a contract-level integrations responder.
+ *
+ * NATS runs the shipped deploy/nats/auth.conf with fresh passwords: the setup step is the real
+ * `runtrail nats setup` as `runtrail-admin` (with the pool's workers `POOL_WORKERS`), every service
+ * logs in as its own user, the responder as `integrations`, `runtrail exec` as `WORKER_POOL`.
  */
 export class E2eStack {
   brokers: ServiceProcess[] = [];
+  /** Connections per user (`connectAs`), closed by `stop`. */
+  private readonly connections = new Map<string, Promise<NatsConnection>>();
   /** integrations and verifier, in `real` mode. */
   readonly services: ServiceProcess[] = [];
   readonly execOutputs: string[] = [];
@@ -116,9 +131,10 @@ export class E2eStack {
   private runsApiEnv: Record<string, string> = {};
 
   private constructor(
-    readonly nats: RunningNatsServer,
+    readonly nats: ShippedNatsServer,
     readonly emulator: AwsEmulator,
     readonly issuer: ServiceProcess,
+    /** The operator's view (`runtrail-admin`): reads every stream and subject. */
     readonly nc: NatsConnection,
     readonly responder: IntegrationsResponder,
     readonly dataDir: string,
@@ -129,7 +145,8 @@ export class E2eStack {
   ) {}
 
   static async start(options: StackOptions = {}): Promise<E2eStack> {
-    const nats = await startNatsServer();
+    const nats = await startShippedNatsServer();
+    await natsSetup(nats);
     const dataDir = mkdtempSync(join(tmpdir(), 'runtrail-exec-e2e-'));
     const clock = { offsetMs: 0 };
     const emulator = await startTestEmulator({
@@ -139,12 +156,14 @@ export class E2eStack {
     const issuerPort = await freePort();
     const issuer = await ServiceProcess.start('oidc-issuer', issuerPort, {
       NATS_URL: nats.url,
+      ...nats.login('oidc-issuer'),
       DATABASE_URL: `sqlite:${join(dataDir, 'oidc-issuer.sqlite')}`,
       OIDC_PUBLIC_URL: `http://127.0.0.1:${issuerPort}`,
       OIDC_KEK: randomBytes(32).toString('base64'),
     });
-    const nc = await connect({ servers: nats.url });
-    const responder = new IntegrationsResponder(nc);
+    const nc = await connect({ servers: nats.url, name: 'e2e-operator', ...userPass(nats, 'runtrail-admin') });
+    // Stands in for integrations at its contract, so it logs in as integrations.
+    const responder = new IntegrationsResponder(await connectUser(nats, 'integrations'));
     const real = options.integrations === 'real';
     if (!real) responder.start();
     const brokerDatabaseUrl = options.brokerDatabaseUrl ?? `sqlite:${join(dataDir, 'broker.sqlite')}`;
@@ -160,13 +179,34 @@ export class E2eStack {
     return stack;
   }
 
+  /** A bus on the operator's connection (`nc`). Publish run events with `busAs('integrations')`. */
   get bus(): MessageBus {
     return new MessageBus(this.nc);
+  }
+
+  /**
+   * A connection as `user` of auth.conf (inbox prefix `_INBOX_<user>`), one per user. Tests stand
+   * in for a party with its own user: run events as `integrations` (the only one that may publish
+   * them), refresh requests as the worker pool.
+   */
+  connectAs(user: string): Promise<NatsConnection> {
+    let connection = this.connections.get(user);
+    if (!connection) {
+      connection = connectUser(this.nats, user);
+      this.connections.set(user, connection);
+    }
+    return connection;
+  }
+
+  /** A typed bus on `connectAs(user)`. */
+  async busAs(user: string): Promise<MessageBus> {
+    return new MessageBus(await this.connectAs(user));
   }
 
   async startBroker(): Promise<ServiceProcess> {
     const broker = await ServiceProcess.start('credential-broker', await freePort(), {
       NATS_URL: this.nats.url,
+      ...this.nats.login('credential-broker'),
       DATABASE_URL: this.brokerDatabaseUrl,
       AWS_ENDPOINT_URL: this.emulator.endpoint,
       AWS_ACCESS_KEY_ID: PLATFORM_KEY.accessKeyId,
@@ -221,7 +261,7 @@ export class E2eStack {
   /** `runtrail exec --publish-phases` as the scheduler of an acme run of `run`, running `command`. */
   execRun(run: ScheduledRun, command: string[]): Promise<ExecResult> {
     return this.exec([
-      ...['--run', run.runId, '--worker', 'worker-e2e', '--publish-phases', '--account', 'acme'],
+      ...['--run', run.runId, '--worker', WORKER_ID, '--publish-phases', '--account', 'acme'],
       ...['--stack', run.callerId, '--caller-slug', run.slug, '--run-type', run.runType ?? 'TRACKED'],
       ...(run.spaceId ? ['--space', run.spaceId] : []),
       ...(run.integrationId ? ['--integration', run.integrationId] : []),
@@ -243,6 +283,7 @@ export class E2eStack {
     this.services.push(
       await ServiceProcess.start('verifier', await freePort(), {
         NATS_URL: this.nats.url,
+        ...this.nats.login('verifier'),
         DATABASE_URL: 'sqlite::memory:',
         AWS_ENDPOINT_URL: this.emulator.endpoint,
         AWS_ACCESS_KEY_ID: PLATFORM_KEY.accessKeyId,
@@ -256,6 +297,7 @@ export class E2eStack {
     );
     const integrations = await ServiceProcess.start('integrations', await freePort(), {
       NATS_URL: this.nats.url,
+      ...this.nats.login('integrations'),
       DATABASE_URL: `sqlite:${this.integrationsDatabasePath}`,
       INTEGRATIONS_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
       PLATFORM_AWS_ACCOUNT_ID: PLATFORM_ACCOUNT,
@@ -326,7 +368,10 @@ export class E2eStack {
     return { callerId, slug, integrations };
   }
 
-  /** `runtrail exec` from the build, with the worker's own AWS identity (used in worker mode only). */
+  /**
+   * `runtrail exec` from the build as a worker of `WORKER_POOL` (NATS_USER + NATS_PASSWORD), with
+   * the worker's own AWS identity (used in worker mode only).
+   */
   async exec(args: string[], env: Record<string, string> = {}): Promise<ExecResult> {
     const result = await collect(
       spawn(process.execPath, [join(ROOT, 'dist/apps/cli/src/main.js'), 'exec', ...args], {
@@ -335,6 +380,7 @@ export class E2eStack {
           PATH: process.env['PATH'] ?? '/usr/bin:/bin',
           HOME: process.env['HOME'] ?? '/tmp',
           NATS_URL: this.nats.url,
+          ...this.nats.login(WORKER_POOL),
           AWS_ENDPOINT_URL: this.emulator.endpoint,
           AWS_ACCESS_KEY_ID: CUSTOMER_ADMIN.accessKeyId,
           AWS_SECRET_ACCESS_KEY: CUSTOMER_ADMIN.secretAccessKey,
@@ -374,10 +420,41 @@ export class E2eStack {
     await this.issuer.stop();
     this.responder.stop();
     this.iam.destroy();
+    for (const connection of this.connections.values())
+      await connection.then((c) => c.drain()).catch(() => undefined);
+    await this.responder.nc.drain().catch(() => undefined);
     await this.nc.drain().catch(() => undefined);
     await this.emulator.stop();
     await this.nats.stop();
     rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+function userPass(nats: ShippedNatsServer, user: string): { user: string; pass: string } {
+  const { NATS_USER, NATS_PASSWORD } = nats.login(user);
+  return { user: NATS_USER, pass: NATS_PASSWORD };
+}
+
+function connectUser(nats: ShippedNatsServer, user: string): Promise<NatsConnection> {
+  return connect({ servers: nats.url, name: `e2e-${user}`, inboxPrefix: `_INBOX_${user}`, ...userPass(nats, user) });
+}
+
+/** The operator's step: `runtrail nats setup` from the build as `runtrail-admin`, with the pool's workers. */
+async function natsSetup(nats: ShippedNatsServer): Promise<void> {
+  const setup = await collect(
+    spawn(
+      process.execPath,
+      [join(ROOT, 'dist/apps/cli/src/main.js'), 'nats', 'setup', ...POOL_WORKERS.flatMap((w) => ['--worker', w])],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', NATS_URL: nats.url, ...nats.login('runtrail-admin') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    ),
+  );
+  if (setup.code !== 0) {
+    await nats.stop();
+    throw new Error(`runtrail nats setup failed (${setup.code}):\n${setup.stdout}${setup.stderr}`);
   }
 }
 
