@@ -1,6 +1,7 @@
 import { ApiRateLimits, RateLimiter } from '@runtrail/bootstrap';
 import { Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { PersistenceModule } from '@runtrail/persistence';
+import { AdminEventsController } from './admin-log/admin-events.controller';
 import { ActivityController } from './api/activity.controller';
 import { ApiKeyGuard } from './api/api-key.guard';
 import { FindingsController } from './api/findings.controller';
@@ -34,7 +35,7 @@ export interface AuditModuleOptions {
 /**
  * The audit service: ingestion (LookupEvents pollers, NATS push; file import is the CLI's), run
  * knowledge from `runs.v1.>` and `credentials.v1.>`, correlation, findings on `audit.v1.finding`,
- * and the query API under `/v1/audit`.
+ * the admin log from `integrations.v1.admin.>`, and the query API under `/v1/audit`.
  */
 @Module({})
 export class AuditModule {
@@ -48,6 +49,7 @@ export class AuditModule {
         WhoChangedController,
         ActivityController,
         FindingsController,
+        AdminEventsController,
         OpenApiController,
       ],
       providers: [

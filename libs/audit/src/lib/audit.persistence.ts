@@ -3,6 +3,8 @@ import * as pg1 from './storage/migrations/postgres/20261122060000-create-audit-
 import * as lite1 from './storage/migrations/sqlite/20261122060000-create-audit-store.migration';
 import * as pg2 from './storage/migrations/postgres/20261203090000-optional-issuance-source-identity.migration';
 import * as lite2 from './storage/migrations/sqlite/20261203090000-optional-issuance-source-identity.migration';
+import * as pg3 from './storage/migrations/postgres/20261204090000-admin-event.migration';
+import * as lite3 from './storage/migrations/sqlite/20261204090000-admin-event.migration';
 
 /**
  * The audit service's own database (a SQLite file or a PostgreSQL schema named after it). No ORM
@@ -12,5 +14,5 @@ import * as lite2 from './storage/migrations/sqlite/20261203090000-optional-issu
 export const auditPersistence = definePersistence({
   service: 'audit',
   entities: [],
-  migrations: { sqlite: migrationList(lite1, lite2), postgres: migrationList(pg1, pg2) },
+  migrations: { sqlite: migrationList(lite1, lite2, lite3), postgres: migrationList(pg1, pg2, pg3) },
 });

@@ -1,4 +1,4 @@
-import { FINDING_KINDS } from '@runtrail/contracts';
+import { ADMIN_ACTIONS, ADMIN_TARGET_TYPES, FINDING_KINDS } from '@runtrail/contracts';
 
 const page = (item: string) => ({
   type: 'object',
@@ -68,6 +68,20 @@ export const AUDIT_OPENAPI = {
         responses: listResponse('Finding'),
       },
     },
+    '/v1/audit/admin-events': {
+      get: {
+        summary: "Admin changes to the account's accounts, API keys, spaces, callers, integrations and attachments, with their actor, newest first",
+        description: 'A key limited to some spaces sees only the changes in them, never account-level ones (spaceId null). Unknown parameters are refused.',
+        parameters: [
+          { name: 'action', in: 'query', schema: { type: 'string', enum: [...ADMIN_ACTIONS] } },
+          { name: 'actorKeyId', in: 'query', schema: str, description: 'the id of the API key that made the change' },
+          { name: 'targetType', in: 'query', schema: { type: 'string', enum: [...ADMIN_TARGET_TYPES] } },
+          { name: 'targetId', in: 'query', schema: str },
+          ...timeRange, ...paging, format,
+        ],
+        responses: listResponse('AdminEvent'),
+      },
+    },
   },
   components: {
     securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'rtk.<id>.<secret>, an API key of the integrations service' } },
@@ -90,6 +104,25 @@ export const AUDIT_OPENAPI = {
           id: str, kind: { type: 'string', enum: [...FINDING_KINDS] }, severity: { type: 'string', enum: ['low', 'medium', 'high'] },
           account: strOrNull, runId: strOrNull, roleArn: strOrNull, awsAccountId: strOrNull, eventId: strOrNull, message: str,
           detectedAt: { type: 'string', format: 'date-time' }, details: { type: 'object' },
+        },
+      },
+      AdminEvent: {
+        type: 'object',
+        required: ['id', 'account', 'actor', 'action', 'target', 'spaceId', 'at'],
+        properties: {
+          id: str, account: str,
+          actor: {
+            oneOf: [
+              { type: 'object', required: ['keyId', 'role'], properties: { keyId: str, role: { type: 'string', enum: ['admin', 'reader', 'scheduler'] } } },
+              { type: 'object', required: ['bootstrap'], properties: { bootstrap: { const: true } }, description: 'account creation with the bootstrap token' },
+            ],
+          },
+          action: { type: 'string', enum: [...ADMIN_ACTIONS] },
+          target: { type: 'object', required: ['type', 'id'], properties: { type: { type: 'string', enum: [...ADMIN_TARGET_TYPES] }, id: str, name: str } },
+          spaceId: { type: ['string', 'null'], description: 'null: an account-level change' },
+          at: { type: 'string', format: 'date-time' },
+          changes: { type: 'array', items: str, description: 'names of the changed fields, never their values' },
+          autoattachLabel: { type: 'string', description: 'set on attachments autoattach made' },
         },
       },
       Timeline: {

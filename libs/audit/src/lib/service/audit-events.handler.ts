@@ -2,16 +2,19 @@ import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { parseCloudTrailRecord, type NormalizedEvent } from '@runtrail/cloudtrail';
 import {
+  AdminEventRecorded,
   CloudTrailPushedEvent,
   CredentialsFailedEvent,
   CredentialsIssuedEvent,
   RunPhaseChangedEvent,
+  type AdminEvent,
   type CloudTrailPushed,
   type CredentialsFailed,
   type CredentialsIssued,
   type RunPhaseChanged,
 } from '@runtrail/contracts';
 import { OnEvent } from '@runtrail/messaging';
+import { storeAdminEvent } from '../admin-log/store-admin-event';
 import { keepBadRecords, type BadRecord } from '../ingest/bad-record';
 import { IngestEvents } from '../ingest/ingest-events.usecase';
 import { RecordIssuance } from '../runs/record-issuance.usecase';
@@ -44,6 +47,12 @@ export class AuditEventsHandler {
   @OnEvent(CredentialsFailedEvent, { durable: 'audit-credentials-failed', concurrency: 8 })
   async onFailed(@Payload() event: CredentialsFailed): Promise<void> {
     await this.issuances.failed(event);
+  }
+
+  /** Admin changes integrations made (`integrations.v1.admin.>`), for the admin log. */
+  @OnEvent(AdminEventRecorded, { durable: 'audit-admin-events', concurrency: 8 })
+  async onAdminEvent(@Payload() event: AdminEvent): Promise<void> {
+    await storeAdminEvent(this.db, event);
   }
 
   /** Records pushed by a bridge: each is validated alone, so one bad record never rejects the batch. */

@@ -151,6 +151,36 @@ export function auditTables(driver: 'sqlite' | 'postgres'): string[] {
   ];
 }
 
+/**
+ * The admin log (`integrations.v1.admin.*`, later audit's own trail-source changes), added by
+ * migration 20261204090000. Listed newest first per account, by actor, by target, and (for keys
+ * limited to some spaces) per space.
+ */
+export function adminEventTables(driver: 'sqlite' | 'postgres'): string[] {
+  const json = driver === 'postgres' ? 'jsonb' : 'text';
+  const big = driver === 'postgres' ? 'bigint' : 'integer';
+  return [
+    `create table "admin_event" (
+      "id" varchar(26) not null primary key,
+      "account" varchar(64) not null,
+      "at" ${big} not null,
+      "action" varchar(64) not null,
+      "actor_key_id" varchar(26) null,
+      "actor_role" varchar(16) null,
+      "target_type" varchar(32) not null,
+      "target_id" varchar(128) not null,
+      "target_name" varchar(256) null,
+      "space_id" varchar(128) null,
+      "changes" ${json} null,
+      "autoattach_label" varchar(128) null
+    )`,
+    `create index "admin_event_account_idx" on "admin_event" ("account", "at", "id")`,
+    `create index "admin_event_actor_idx" on "admin_event" ("account", "actor_key_id", "at", "id") where "actor_key_id" is not null`,
+    `create index "admin_event_target_idx" on "admin_event" ("account", "target_type", "target_id", "at", "id")`,
+    `create index "admin_event_space_idx" on "admin_event" ("account", "space_id", "at", "id") where "space_id" is not null`,
+  ];
+}
+
 /** Every table of the audit schema, children first (for `down`). */
 export const AUDIT_TABLES = [
   'event_resource', 'cloudtrail_event', 'bad_record', 'run_phase', 'run', 'issuance',
