@@ -50,14 +50,20 @@ export async function platformChecks(
   return results;
 }
 
+/** One short assume of the role with `externalId` (none: without one), for the checks that expect a refusal. */
+function assumeWith(sts: StsGateway, subject: Subject, externalId?: string): Promise<AssumeOutcome> {
+  const { roleArn, region } = subject.integration;
+  return sts.assumeRole({ roleArn, region, sessionName: sessionName(), durationSeconds: 900, externalId });
+}
+
 /** Confused deputy: runtrail's identity without any external id must be refused. */
 export async function confusedDeputyCheck(
   sts: StsGateway,
   subject: Subject,
   platformRoot: string,
 ): Promise<VerifyCheck> {
-  const { roleArn, region } = subject.integration;
-  const outcome = await sts.assumeRole({ roleArn, region, sessionName: sessionName(), durationSeconds: 900 });
+  const { roleArn } = subject.integration;
+  const outcome = await assumeWith(sts, subject);
   if (!outcome.ok) return pass('confused-deputy', 'assuming the role without an external id is refused');
   return fail(
     'confused-deputy',
@@ -79,13 +85,7 @@ async function foreignTenantCheck(
     callerSlug: caller?.slug ?? ANY_CALLER_SLUG,
     scope: subject.scopes[0] ?? 'read',
   });
-  const outcome = await sts.assumeRole({
-    roleArn: integration.roleArn,
-    region: integration.region,
-    sessionName: sessionName(),
-    durationSeconds: 900,
-    externalId: id,
-  });
+  const outcome = await assumeWith(sts, subject, id);
   if (!outcome.ok) return pass('foreign-external-id', "another runtrail account's external id is refused");
   return fail(
     'foreign-external-id',
@@ -197,13 +197,7 @@ async function separationCheck(
     callerSlug: caller.slug,
     scope: other,
   });
-  const outcome = await sts.assumeRole({
-    roleArn: integration.roleArn,
-    region: integration.region,
-    sessionName: sessionName(),
-    durationSeconds: 900,
-    externalId: id,
-  });
+  const outcome = await assumeWith(sts, subject, id);
   if (!outcome.ok)
     return pass('scope-separation', `the ${other} external id is refused, so read and write are separated`);
   return warn(
