@@ -111,6 +111,7 @@ describe('NATS with the shipped deploy/nats config', () => {
     }
     expect(services[1].text).toContain('consuming runs.v1.phase.* from RUNS as credential-broker');
     expect(services[2].text).toContain('consuming audit.v1.cloudtrail from AUDIT as audit-cloudtrail-push');
+    expect(services[2].text).toContain('consuming integrations.v1.admin.> from INTEGRATIONS as audit-admin-events');
     // The script below takes over their durable consumers, as a replica would: stop them first.
     for (const s of services.splice(0)) await s.stop();
   }, 120_000);
