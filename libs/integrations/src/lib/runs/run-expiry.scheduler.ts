@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { IntegrationsConfig } from '../integrations.config';
+import { PeriodicPass } from '../periodic-pass';
 import { Run } from '../storage/run.entity';
 import { UnitOfWork } from '../unit-of-work';
 import { moveTo } from './run-writes.usecase';
@@ -14,33 +15,26 @@ const BATCH = 100;
 @Injectable()
 export class RunExpiryScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('IntegrationsRuns');
-  private timer?: NodeJS.Timeout;
-  private running: Promise<number> | null = null;
+  private readonly job: PeriodicPass;
 
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly config: IntegrationsConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(
-      () => void this.runOnce().catch(() => undefined),
-      this.config.runSweepIntervalMs,
-    );
-    this.timer.unref();
+    config: IntegrationsConfig,
+  ) {
+    this.job = new PeriodicPass(config.runSweepIntervalMs, () => this.sweep());
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+  onApplicationBootstrap(): void {
+    this.job.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   /** One sweep; resolves with how many runs it STOPPED. */
   runOnce(): Promise<number> {
-    this.running ??= this.sweep().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    return this.job.runOnce();
   }
 
   private async sweep(): Promise<number> {

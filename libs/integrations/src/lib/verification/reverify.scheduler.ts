@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { IntegrationsConfig } from '../integrations.config';
+import { PeriodicPass } from '../periodic-pass';
 import { AwsIntegration } from '../storage/integration.entity';
 import { UnitOfWork } from '../unit-of-work';
 import { reverifyIntegration } from './reverify-integration';
@@ -12,35 +13,27 @@ import { VerificationClient } from './verification.client';
 @Injectable()
 export class ReverifyScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('IntegrationsReverify');
-  private timer?: NodeJS.Timeout;
-  private running: Promise<number> | null = null;
+  private readonly job: PeriodicPass;
 
   constructor(
     private readonly uow: UnitOfWork,
     private readonly verification: VerificationClient,
-    private readonly config: IntegrationsConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    if (this.config.reverifyIntervalMs <= 0) return;
-    this.timer = setInterval(
-      () => void this.runOnce().catch(() => undefined),
-      this.config.reverifyIntervalMs,
-    );
-    this.timer.unref();
+    config: IntegrationsConfig,
+  ) {
+    this.job = new PeriodicPass(config.reverifyIntervalMs, () => this.pass());
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+  onApplicationBootstrap(): void {
+    this.job.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   /** One pass over every integration; resolves with how many changed health. */
   runOnce(): Promise<number> {
-    this.running ??= this.pass().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    return this.job.runOnce();
   }
 
   private async pass(): Promise<number> {
