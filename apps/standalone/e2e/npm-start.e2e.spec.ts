@@ -76,6 +76,21 @@ describe('npm start (embedded default)', () => {
     expect(arn).toMatch(/^arn:aws:sts::222222222222:assumed-role\/runtrail-demo\/[0-9A-HJKMNP-TV-Z]{26}@demo-network@acme$/);
     expect(output.join('')).toContain('demo: runtrail exec: PLANNING: read credentials received');
 
+    // Every admin change the demo made through REST is in audit's admin log, with who made it.
+    const demoKey = readFileSync(join(dataDir, 'demo-acme-scheduler-key'), 'utf8').trim();
+    const actions = ['account.created', 'api_key.created', 'caller.registered', 'integration.created', 'attachment.created'];
+    type AdminEvents = { items: Array<{ action: string; actor: { keyId?: string; role?: string; bootstrap?: true }; target: { id: string } }> };
+    let log: AdminEvents = { items: [] };
+    for (let tries = 0; tries < 50 && !actions.every((a) => log.items.some((e) => e.action === a)); tries++) {
+      if (tries) await new Promise((resolve) => setTimeout(resolve, 100));
+      const answer = await fetch(`http://127.0.0.1:${appPort}/v1/audit/admin-events?limit=1000`, { headers: { authorization: `Bearer ${demoKey}` } });
+      log = (await answer.json()) as AdminEvents;
+    }
+    expect(log.items.find((e) => e.action === 'account.created')?.actor).toEqual({ bootstrap: true });
+    const byKey = log.items.filter((e) => e.action !== 'account.created' && e.actor.keyId);
+    expect(new Set(byKey.map((e) => e.action))).toEqual(new Set(actions.slice(1)));
+    expect(byKey.find((e) => e.target.id === demoKey.split('.')[1])?.action).toBe('api_key.created');
+
     // NATS runs deploy/nats/auth.conf with this start's passwords: nobody gets in without one, every
     // process logged in (the services as standalone, the demo's exec as worker-pool-default), and
     // no password is printed. They are kept for this start only to the file's owner.
