@@ -38,9 +38,18 @@ describeEachDatabase('integrations: admin events', (db) => {
 
   it('records account creation and its first key as made by the bootstrap token', async () => {
     const [created] = await eventsOf('acme', 1);
-    expect(created).toMatchObject({ account: 'acme', action: 'account.created', actor: { bootstrap: true }, spaceId: null });
+    expect(created).toMatchObject({
+      account: 'acme',
+      action: 'account.created',
+      actor: { bootstrap: true },
+      spaceId: null,
+    });
     const [key] = await eventsOf(keyIdOf(admin), 1);
-    expect(key).toMatchObject({ action: 'api_key.created', actor: { bootstrap: true }, target: { type: 'api_key' } });
+    expect(key).toMatchObject({
+      action: 'api_key.created',
+      actor: { bootstrap: true },
+      target: { type: 'api_key' },
+    });
     const subjects = (await api.adminEvents()).filter((e) => e.data.id === created?.id).map((e) => e.subject);
     expect(subjects).toEqual(['integrations.v1.admin.account.created']);
   });
@@ -56,18 +65,26 @@ describeEachDatabase('integrations: admin events', (db) => {
     secrets.push(devAdmin.split('.')[2] ?? '');
     expect((await call('DELETE', `/v1/api-keys/${made.body.id}`)).status).toBe(204);
     expect((await call('DELETE', `/v1/api-keys/${made.body.id}`)).status).toBe(204); // already revoked: no change
-    expect(await eventsOf('dev', 1)).toEqual([expect.objectContaining({ action: 'space.created', actor: byAdmin(), spaceId: 'dev' })]);
+    expect(await eventsOf('dev', 1)).toEqual([
+      expect.objectContaining({ action: 'space.created', actor: byAdmin(), spaceId: 'dev' }),
+    ]);
     const keyEvents = await eventsOf(made.body.id, 2);
     expect(keyEvents.map((e) => [e.action, e.spaceId, e.target.name])).toEqual([
       ['api_key.created', 'dev', 'dev-admin'],
       ['api_key.revoked', 'dev', 'dev-admin'],
     ]);
-    expect(keyEvents.every((e) => e.actor && 'keyId' in e.actor && e.actor.keyId === keyIdOf(admin))).toBe(true);
+    expect(keyEvents.every((e) => e.actor && 'keyId' in e.actor && e.actor.keyId === keyIdOf(admin))).toBe(
+      true,
+    );
   });
 
   it('records integrations, autoattach and caller changes against the key that caused them', async () => {
     devAdmin = (
-      await call<{ key: string }>('POST', '/v1/api-keys', { name: 'dev-admin-2', role: 'admin', spaceSubtree: 'dev' })
+      await call<{ key: string }>('POST', '/v1/api-keys', {
+        name: 'dev-admin-2',
+        role: 'admin',
+        spaceSubtree: 'dev',
+      })
     ).body.key;
     secrets.push(devAdmin.split('.')[2] ?? '');
     const integration = await call<{ id: string }>('POST', '/v1/integrations', {
@@ -76,22 +93,41 @@ describeEachDatabase('integrations: admin events', (db) => {
       spaceId: 'dev',
       labels: ['autoattach:deploy'],
     });
-    expect((await call('PATCH', `/v1/integrations/${integration.body.id}`, { durationSeconds: 1800, labels: ['autoattach:deploy', 'x'] })).status).toBe(200);
+    expect(
+      (
+        await call('PATCH', `/v1/integrations/${integration.body.id}`, {
+          durationSeconds: 1800,
+          labels: ['autoattach:deploy', 'x'],
+        })
+      ).status,
+    ).toBe(200);
     expect((await call('POST', `/v1/integrations/${integration.body.id}/verify`)).status).toBe(200);
     // A dev-limited key registers a caller the integration autoattaches to: that key is the actor.
-    const caller = await call<{ id: string }>('POST', '/v1/callers', { type: 'stack', slug: 'app', spaceId: 'dev', labels: ['deploy'] }, devAdmin);
+    const caller = await call<{ id: string }>(
+      'POST',
+      '/v1/callers',
+      { type: 'stack', slug: 'app', spaceId: 'dev', labels: ['deploy'] },
+      devAdmin,
+    );
     expect(caller.status).toBe(201);
-    const attachments = await call<{ items: Array<{ id: string }> }>('GET', `/v1/attachments?callerId=${caller.body.id}`);
+    const attachments = await call<{ items: Array<{ id: string }> }>(
+      'GET',
+      `/v1/attachments?callerId=${caller.body.id}`,
+    );
     const attachmentId = attachments.body.items[0]?.id ?? '';
     expect((await call('PATCH', `/v1/callers/${caller.body.id}`, { labels: [] }, devAdmin)).status).toBe(200);
 
     const devKey = { keyId: keyIdOf(devAdmin), role: 'admin' };
-    expect((await eventsOf(integration.body.id, 3)).map((e) => [e.action, e.actor, e.spaceId, e.changes])).toEqual([
+    expect(
+      (await eventsOf(integration.body.id, 3)).map((e) => [e.action, e.actor, e.spaceId, e.changes]),
+    ).toEqual([
       ['integration.created', byAdmin(), 'dev', undefined],
       ['integration.updated', byAdmin(), 'dev', ['durationSeconds', 'labels']],
       ['integration.verified', byAdmin(), 'dev', []],
     ]);
-    expect((await eventsOf(attachmentId, 2)).map((e) => [e.action, e.actor, e.spaceId, e.autoattachLabel])).toEqual([
+    expect(
+      (await eventsOf(attachmentId, 2)).map((e) => [e.action, e.actor, e.spaceId, e.autoattachLabel]),
+    ).toEqual([
       ['attachment.created', devKey, 'dev', 'deploy'],
       ['attachment.removed', devKey, 'dev', 'deploy'],
     ]);
@@ -103,11 +139,18 @@ describeEachDatabase('integrations: admin events', (db) => {
 
   it('records a forced delete as each attachment removed, then the integration deleted', async () => {
     const caller = await call<{ id: string }>('POST', '/v1/callers', { type: 'stack', slug: 'net' });
-    const integration = await call<{ id: string }>('POST', '/v1/integrations', { name: 'root-net', roleArn: DEMO_ROLE });
-    const attached = await call<{ id: string }>('POST', `/v1/integrations/${integration.body.id}/attachments`, {
-      callerId: caller.body.id,
-      write: false,
+    const integration = await call<{ id: string }>('POST', '/v1/integrations', {
+      name: 'root-net',
+      roleArn: DEMO_ROLE,
     });
+    const attached = await call<{ id: string }>(
+      'POST',
+      `/v1/integrations/${integration.body.id}/attachments`,
+      {
+        callerId: caller.body.id,
+        write: false,
+      },
+    );
     expect(attached.status).toBe(201);
     expect((await call('PATCH', `/v1/attachments/${attached.body.id}`, { write: true })).status).toBe(200);
     expect((await call('DELETE', `/v1/integrations/${integration.body.id}?force=true`)).status).toBe(204);
@@ -117,16 +160,28 @@ describeEachDatabase('integrations: admin events', (db) => {
       ['attachment.updated', ['write'], 'net'],
       ['attachment.removed', undefined, 'net'],
     ]);
-    expect((await eventsOf(integration.body.id, 2)).map((e) => e.action)).toEqual(['integration.created', 'integration.deleted']);
-    expect((await eventsOf(caller.body.id, 2)).map((e) => e.action)).toEqual(['caller.registered', 'caller.removed']);
+    expect((await eventsOf(integration.body.id, 2)).map((e) => e.action)).toEqual([
+      'integration.created',
+      'integration.deleted',
+    ]);
+    expect((await eventsOf(caller.body.id, 2)).map((e) => e.action)).toEqual([
+      'caller.registered',
+      'caller.removed',
+    ]);
   });
 
   it('records account settings as account-level, and nothing for a refused change', async () => {
     expect((await call('PATCH', '/v1/account', { oidcAudience: 'sts.amazonaws.com' })).status).toBe(200);
-    expect((await call('PATCH', '/v1/account', { oidcAudience: 'sts.amazonaws.com' }, devAdmin)).status).toBe(403);
-    expect((await call('POST', '/v1/spaces', { id: 'nowhere', name: 'x', parent: 'missing' })).status).toBe(400);
+    expect((await call('PATCH', '/v1/account', { oidcAudience: 'sts.amazonaws.com' }, devAdmin)).status).toBe(
+      403,
+    );
+    expect((await call('POST', '/v1/spaces', { id: 'nowhere', name: 'x', parent: 'missing' })).status).toBe(
+      400,
+    );
     const settings = (await eventsOf('acme', 2)).filter((e) => e.action === 'account.settings_updated');
-    expect(settings).toEqual([expect.objectContaining({ actor: byAdmin(), spaceId: null, changes: ['oidcAudience'] })]);
+    expect(settings).toEqual([
+      expect.objectContaining({ actor: byAdmin(), spaceId: null, changes: ['oidcAudience'] }),
+    ]);
     expect((await api.adminEvents()).some((e) => e.data.target.id === 'nowhere')).toBe(false);
   });
 
