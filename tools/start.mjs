@@ -132,7 +132,7 @@ const POOL_USER = 'worker-pool-default';
 function natsPasswords() {
   const auth = readFileSync(join(root, 'deploy/nats/auth.conf'), 'utf8');
   const names = [...new Set(auth.match(/\$NATS_PASSWORD_[A-Z0-9_]+/g) ?? [])].map((v) => v.slice(1));
-  const passwords = Object.fromEntries(names.map((n) => [n, randomBytes(18).toString('base64url')]));
+  const passwords = Object.fromEntries(names.map((n) => [n, natsSafePassword()]));
   const file = join(dataDir, 'nats-passwords.env');
   rmSync(file, { force: true });
   writeFileSync(file, Object.entries(passwords).map(([n, p]) => `${n}=${p}\n`).join(''), { mode: 0o600 });
@@ -312,4 +312,12 @@ if (process.env.RUNTRAIL_DEMO !== 'false') {
     () => log('demo: done'),
     (error) => log(`demo: failed: ${error.message} (runtrail keeps running; RUNTRAIL_DEMO=false skips the demo)`),
   );
+}
+
+/**
+ * nats-server reads a `$VARIABLE` in its config as a config value: one starting with a digit or `-`
+ * parses as a number (and fails), `true`/`no`/… as a boolean. A letter, then hex, is always a string.
+ */
+function natsSafePassword() {
+  return `p${randomBytes(24).toString('hex')}`;
 }

@@ -85,6 +85,8 @@ describe('baseServiceEnv', () => {
     expect(loadConfig(baseServiceEnv, { SERVICE_NAME: 'verifier' })).toEqual({
       NATS_URL: 'nats://127.0.0.1:4222',
       NATS_STREAM_REPLICAS: 1,
+      API_RATE_LIMIT_PER_KEY: 600,
+      API_RATE_LIMIT_PER_ACCOUNT: 3000,
       HOST: '127.0.0.1',
       LOG_LEVEL: 'log',
       SERVICE_NAME: 'verifier',

@@ -35,6 +35,8 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       NATS_URL: 'nats://127.0.0.1:4222',
       NATS_STREAM_REPLICAS: 1,
+      API_RATE_LIMIT_PER_KEY: 600,
+      API_RATE_LIMIT_PER_ACCOUNT: 3000,
       HOST: '127.0.0.1',
       LOG_LEVEL: 'log',
       SERVICE_NAME: 'oidc-issuer',

@@ -26,7 +26,7 @@ export function passwordVariable(user: string): string {
 export async function startShippedNatsServer(): Promise<ShippedNatsServer> {
   const auth = readFileSync(AUTH_CONF, 'utf8');
   const variables = [...new Set(auth.match(/\$NATS_PASSWORD_[A-Z0-9_]+/g) ?? [])].map((v) => v.slice(1));
-  const passwords = Object.fromEntries(variables.map((v) => [v, randomBytes(18).toString('base64url')]));
+  const passwords = Object.fromEntries(variables.map((v) => [v, natsSafePassword()]));
   const dir = mkdtempSync(join(tmpdir(), 'runtrail-nats-conf-'));
   const configFile = join(dir, 'nats.conf');
   // Only the accounts and users come from the shipped files; nats.conf's cluster needs three hosts.
@@ -45,4 +45,12 @@ export async function startShippedNatsServer(): Promise<ShippedNatsServer> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * nats-server reads a `$VARIABLE` in its config as a config value: one starting with a digit or `-`
+ * parses as a number (and fails), `true`/`no`/… as a boolean. A letter, then hex, is always a string.
+ */
+function natsSafePassword(): string {
+  return `p${randomBytes(24).toString('hex')}`;
 }
