@@ -12,7 +12,14 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { ulid } from 'ulid';
 import type { IntegrationsApi } from './support/integrations.api';
 import { ROOT } from './support/service.process';
-import { CUSTOMER, DEMO_ROLE, E2eStack, PLATFORM_ACCOUNT, type ScheduledRun } from './support/stack.harness';
+import {
+  CUSTOMER,
+  DEMO_ROLE,
+  E2eStack,
+  PLATFORM_ACCOUNT,
+  WORKER_POOL,
+  type ScheduledRun,
+} from './support/stack.harness';
 
 // Attacks at a tenant or space boundary, tried black box with what an attacker there holds: an API
 // key of the REST API, `runtrail exec` on a worker, write access to a service's database. Every one
@@ -278,8 +285,10 @@ describe('after the run ends', () => {
 
   it('refresh, as runtrail exec asks for it, is granted while the run is active and refused once it FINISHED', async () => {
     const runId = await planningRun();
+    // As a worker asks: the pool's own NATS user, not the operator's connection.
+    const worker = await stack.busAs(WORKER_POOL);
     const refresh = () =>
-      stack.bus.request(CredentialsRefreshRequest, {
+      worker.request(CredentialsRefreshRequest, {
         runId,
         workerId: 'worker-attacker',
         integrationId,
