@@ -8,3 +8,4 @@ export * from './lib/arn.parser';
 export * from './lib/partition.endpoints';
 export * from './lib/trust-statement.format';
 export * from './lib/oidc-trust.format';
+export * from './lib/trail-source.format';
