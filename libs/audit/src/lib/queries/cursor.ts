@@ -1,4 +1,4 @@
-import { RuntrailError } from '@runtrail/contracts';
+import { RuntrailError, type Page } from '@runtrail/contracts';
 
 /** Position after the last row of a page: (time, id), the order every list is sorted in. */
 export interface Cursor {
@@ -23,11 +23,7 @@ export function decodeCursor(value: string | undefined): Cursor | null {
   throw new RuntrailError('VALIDATION_FAILED', 'cursor: not a cursor this API returned; pass nextCursor unchanged');
 }
 
-/** A page of a list, with the cursor of the next page (null on the last). */
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+export type { Page };
 
 /** Cuts the one extra row a query fetched to know whether another page exists. */
 export function toPage<T>(rows: T[], limit: number, position: (row: T) => Cursor): Page<T> {

@@ -1,32 +1,7 @@
+import type { EventView } from '@runtrail/contracts';
 import { json, num, str, type SqlRow } from '../storage/audit-db';
 
-/** An AWS call as the query API shows it. */
-export interface EventView {
-  eventId: string;
-  eventTime: string;
-  eventName: string;
-  eventSource: string;
-  awsRegion: string | null;
-  awsAccountId: string | null;
-  principalArn: string | null;
-  principalType: string | null;
-  accessKeyId: string | null;
-  sourceIdentity: string | null;
-  sourceIp: string | null;
-  userAgent: string | null;
-  errorCode: string | null;
-  /** True for a refused call (an `errorCode` is present); denied AssumeRoles are denied attempts. */
-  denied: boolean;
-  roleArn: string | null;
-  resources: string[];
-  requestParameters: Record<string, unknown> | null;
-  runId: string | null;
-  account: string | null;
-  spaceId: string | null;
-  callerId: string | null;
-  /** How the call was tied to its session or run (`access_key`, `assumed_role_arn`, `chained`, ...). */
-  link: string | null;
-}
+export type { EventView };
 
 /** Columns the views read (never `response_elements`: it is only kept for forensics). */
 export const EVENT_VIEW_COLUMNS = [

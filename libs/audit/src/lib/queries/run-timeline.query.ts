@@ -1,22 +1,10 @@
-import { RuntrailError } from '@runtrail/contracts';
+import { RuntrailError, type RunTimeline } from '@runtrail/contracts';
 import { num, numOrNull, str, type AuditDb } from '../storage/audit-db';
 import { scopeSql, type AuditScope } from './audit-scope';
-import { after, decodeCursor, toPage, type Page } from './cursor';
-import { EVENT_VIEW_COLUMNS, eventPosition, toEventView, type EventView } from './event-view';
+import { after, decodeCursor, toPage } from './cursor';
+import { EVENT_VIEW_COLUMNS, eventPosition, toEventView } from './event-view';
 
-export interface RunTimeline {
-  run: {
-    runId: string; account: string; spaceId: string; callerType: string; callerId: string; callerSlug: string;
-    runType: string; endedAt: string | null; endPhase: string | null;
-  };
-  phases: Array<{ phase: string; at: string }>;
-  issuances: Array<{
-    integrationId: string; roleArn: string; phase: string; scope: string; mode: string; accessKeyId: string | null;
-    sessionName: string; issuedAt: string; expiresAt: string; seenInTrail: boolean;
-  }>;
-  /** Every AWS call of the run, its own sessions' and chained ones', oldest first. */
-  events: Page<EventView>;
-}
+export type { RunTimeline };
 
 /**
  * A run's timeline: phases, issuances and every AWS call linked to it, in time order. Events are
