@@ -8,16 +8,25 @@ import {
   NatsSetupUsageError,
   parseNatsSetupOptions,
 } from './nats/nats-setup.command';
+import { AUDIT_USAGE, auditCommand } from './audit/audit.command';
+import { CommandUsageError, processIo, type CliIo } from './output/cli-io';
+import { TRAIL_SOURCES_USAGE, trailSourcesCommand } from './trail-sources/trail-sources.command';
 
 const USAGE = `runtrail <command>
 
 commands:
   exec          run a command with a run's short-lived AWS credentials
   nats setup    create runtrail's streams and consumers (the operator's step)
+  audit         a run's timeline, who changed a resource, findings (audit's query API)
+  trail-sources the AWS accounts whose CloudTrail audit reads (add, list, rm)
 
 ${EXEC_USAGE}
 
-${NATS_SETUP_USAGE}`;
+${NATS_SETUP_USAGE}
+
+${AUDIT_USAGE}
+
+${TRAIL_SOURCES_USAGE}`;
 
 async function exec(rest: string[]): Promise<number> {
   try {
@@ -51,6 +60,29 @@ async function natsSetup(rest: string[]): Promise<number> {
   }
 }
 
+/** The REST commands: usage mistakes exit 2 with the usage, the API's refusals 1 with its detail. */
+async function apiCommand(
+  name: string,
+  usage: string,
+  command: (args: string[], env: NodeJS.ProcessEnv, io: CliIo) => Promise<number>,
+  rest: string[],
+): Promise<number> {
+  if (rest[0] === '--help' || rest[0] === '-h') {
+    console.log(usage);
+    return 0;
+  }
+  try {
+    return await command(rest, process.env, processIo());
+  } catch (error) {
+    if (error instanceof CommandUsageError) {
+      console.error(`runtrail ${name}: ${error.message}\n\n${usage}`);
+      return 2;
+    }
+    console.error(`runtrail ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -59,6 +91,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'exec') return exec(rest);
   if (command === 'nats' && rest[0] === 'setup') return natsSetup(rest.slice(1));
+  if (command === 'audit') return apiCommand('audit', AUDIT_USAGE, auditCommand, rest);
+  if (command === 'trail-sources')
+    return apiCommand('trail-sources', TRAIL_SOURCES_USAGE, trailSourcesCommand, rest);
   console.error(`runtrail: unknown command "${[command, ...rest.slice(0, 1)].join(' ')}"\n\n${USAGE}`);
   return 2;
 }

@@ -14,6 +14,7 @@ import {
 } from '@runtrail/contracts';
 import { envUrl } from '@runtrail/config';
 import { z } from 'zod';
+import { apiConnectionOf } from '../api/runtrail-api.client';
 import { NATS_FLAGS, NATS_USAGE, natsLoginOf, type NatsLogin } from '../nats/nats-login';
 
 /** `runtrail exec` once its flags and environment are validated. */
@@ -120,18 +121,14 @@ export function parseExecOptions(args: string[], env: NodeJS.ProcessEnv): ExecOp
   if (values['publish-phases']) {
     if (!values.stack === !values.module)
       throw new UsageError('--publish-phases needs exactly one of --stack <id> or --module <id>');
-    const apiKey = env['RUNTRAIL_API_KEY'];
-    if (!apiKey)
-      throw new UsageError(
-        '--publish-phases needs RUNTRAIL_API_KEY: a scheduler (or admin) API key of the account (POST /v1/api-keys {"role":"scheduler"})',
-      );
-    options.publish = {
-      apiUrl: field(
-        envUrl({ protocols: ['http', 'https'] }),
-        env['RUNTRAIL_URL'] || 'http://127.0.0.1:8080',
-        'RUNTRAIL_URL',
+    const connection = usage(() =>
+      apiConnectionOf(
+        env,
+        '--publish-phases needs a scheduler (or admin) API key of the account (POST /v1/api-keys {"role":"scheduler"})',
       ),
-      apiKey,
+    );
+    options.publish = {
+      ...connection,
       account: values.account === undefined ? undefined : field(accountSlug, values.account, '--account'),
       spaceId: values.space === undefined ? undefined : field(spaceId, values.space, '--space'),
       caller: {

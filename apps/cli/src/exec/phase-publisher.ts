@@ -18,7 +18,7 @@ export class PhasePublisher {
     private readonly workerPublicKey: PublicEcJwk,
     private readonly log: (line: string) => void = () => undefined,
   ) {
-    this.api = new RunsApiClient(options.publish.apiUrl, options.publish.apiKey);
+    this.api = new RunsApiClient(options.publish);
   }
 
   /** The run as the API last answered it (null before the first phase). */
