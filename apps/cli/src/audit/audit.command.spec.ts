@@ -95,6 +95,14 @@ describe('runtrail audit (against a local HTTP stand-in for the API)', () => {
     await auditCommand(['timeline', RUN], env, all);
     expect(all.out()).toMatch(/iam:CreateRole.*role\/app-2/);
     expect(all.out()).toContain('AWS calls (3)');
+
+    route = (request) => ({
+      status: 200,
+      body: { ...timeline(request), events: { items: [], nextCursor: null } },
+    });
+    const none = capturedIo();
+    await auditCommand(['timeline', RUN], env, none);
+    expect(none.out()).toMatch(/IN TRAIL\n.*yes\n\nAWS calls: none in the trail yet\n$/);
   });
 
   it('--json prints the API JSON with every page of events merged, and nothing else', async () => {

@@ -136,6 +136,11 @@ async function timeline(api: RuntrailApiClient, runId: string, o: AuditOptions, 
       ]),
     ),
   );
+  if (!events.items.length) {
+    // The trail reaches audit after the calls (poller, log files, pushes): say so rather than print an empty table.
+    io.stdout('\nAWS calls: none in the trail yet\n');
+    return 0;
+  }
   io.stdout(
     `\nAWS calls (${events.items.length}${events.nextCursor ? ', more with a higher --limit' : ''})\n`,
   );
