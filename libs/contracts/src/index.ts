@@ -32,3 +32,4 @@ export * from './deliveries/worker-consumer';
 export * from './audit/finding-raised.event';
 export * from './audit/cloudtrail-pushed.event';
 export * from './audit/audit-query.views';
+export * from './audit/trail-source.views';

@@ -31,7 +31,17 @@ export const auditEnv = baseServiceEnv.extend({
   SERVICE_NAME: serviceName.default('audit'),
   /** CloudTrail endpoint override (the aws-emulator in development); the poller signs with the default AWS credential chain. */
   AWS_ENDPOINT_URL: envUrl({ protocols: ['http', 'https'] }).optional(),
+  /**
+   * Deprecated: `<account>:<region>` polled with runtrail's own identity (the default chain). Trail
+   * sources (`POST /v1/audit/trail-sources`) replace it: they poll a customer account with its reader role.
+   */
   AUDIT_POLL_TARGETS: pollTargets,
+  /**
+   * runtrail's own AWS account, the principal of the trail-source trust statement: integrations'
+   * variable, same rule and default (the emulator seed's platform account), so that the standalone
+   * app reads one value for both.
+   */
+  PLATFORM_AWS_ACCOUNT_ID: z.string().regex(AWS_ACCOUNT, 'must be a 12-digit AWS account id').default('111111111111'),
   /** Pause between two polls of one target once it is caught up. */
   AUDIT_POLL_INTERVAL_MS: envInt({ min: 1000, max: 3_600_000 }).default(60_000),
   /** How far back each poll reaches before the checkpoint: CloudTrail delivers events 5-15 min late. */

@@ -16,6 +16,8 @@ import { AuditEventsHandler } from './service/audit-events.handler';
 import { auditProviders } from './service/audit.providers';
 import { FindingsSweeper } from './service/findings-sweeper.service';
 import { LOOKUP_EVENTS_SOURCE, PollerService } from './service/poller.service';
+import { trailSourceProviders, type TrailSourceOptions } from './trail-sources/trail-source.providers';
+import { TrailSourcesController } from './trail-sources/trail-sources.controller';
 
 /** Closes the store's own SQLite connection (the ORM closes its own pool). */
 @Injectable()
@@ -28,14 +30,15 @@ class AuditDbCloser implements OnApplicationShutdown {
 }
 
 /** What a test (or another host) may swap. */
-export interface AuditModuleOptions {
+export interface AuditModuleOptions extends TrailSourceOptions {
   lookupEvents?: LookupEventsSource;
 }
 
 /**
  * The audit service: ingestion (LookupEvents pollers, NATS push; file import is the CLI's), run
  * knowledge from `runs.v1.>` and `credentials.v1.>`, correlation, findings on `audit.v1.finding`,
- * the admin log from `integrations.v1.admin.>`, and the query API under `/v1/audit`.
+ * the admin log from `integrations.v1.admin.>`, trail sources (reader roles in customers' AWS
+ * accounts, polled with LookupEvents), and the query API under `/v1/audit`.
  */
 @Module({})
 export class AuditModule {
@@ -50,10 +53,12 @@ export class AuditModule {
         ActivityController,
         FindingsController,
         AdminEventsController,
+        TrailSourcesController,
         OpenApiController,
       ],
       providers: [
         ...auditProviders(env),
+        ...trailSourceProviders(env, options),
         ApiKeyGuard,
         { provide: RateLimiter, useFactory: () => new RateLimiter() },
         {

@@ -5,6 +5,8 @@ import * as pg2 from './storage/migrations/postgres/20261203090000-optional-issu
 import * as lite2 from './storage/migrations/sqlite/20261203090000-optional-issuance-source-identity.migration';
 import * as pg3 from './storage/migrations/postgres/20261204090000-admin-event.migration';
 import * as lite3 from './storage/migrations/sqlite/20261204090000-admin-event.migration';
+import * as pg4 from './storage/migrations/postgres/20261205090000-trail-source.migration';
+import * as lite4 from './storage/migrations/sqlite/20261205090000-trail-source.migration';
 
 /**
  * The audit service's own database (a SQLite file or a PostgreSQL schema named after it). No ORM
@@ -14,5 +16,5 @@ import * as lite3 from './storage/migrations/sqlite/20261204090000-admin-event.m
 export const auditPersistence = definePersistence({
   service: 'audit',
   entities: [],
-  migrations: { sqlite: migrationList(lite1, lite2, lite3), postgres: migrationList(pg1, pg2, pg3) },
+  migrations: { sqlite: migrationList(lite1, lite2, lite3, lite4), postgres: migrationList(pg1, pg2, pg3, pg4) },
 });

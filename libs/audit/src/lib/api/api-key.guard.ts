@@ -13,7 +13,7 @@ import type { AuditScope } from '../queries/audit-scope';
 const CACHE_MS = 30_000;
 const CACHE_MAX = 10_000;
 
-type WithScope = Request & { auditScope?: AuditScope; auditRole?: AuthenticatedKey['role'] };
+type WithScope = Request & { auditScope?: AuditScope; auditRole?: AuthenticatedKey['role']; auditKeyId?: string };
 
 /**
  * Bearer API keys of integrations' model (`rtk.<keyId>.<secret>`), checked with integrations over
@@ -41,6 +41,7 @@ export class ApiKeyGuard implements CanActivate {
       visibleSpaces: key.spaceSubtree === null ? null : (key.visibleSpaces ?? [key.spaceSubtree]),
     };
     request.auditRole = key.role;
+    request.auditKeyId = id;
     return true;
   }
 
@@ -71,3 +72,18 @@ export const KeyRole = createParamDecorator(
   (_: unknown, context: ExecutionContext): AuthenticatedKey['role'] | null =>
     context.switchToHttp().getRequest<WithScope>().auditRole ?? null,
 );
+
+/** The key that made the request, as the admin log records its actor. */
+export interface RequestKey {
+  keyId: string;
+  role: AuthenticatedKey['role'];
+  scope: AuditScope;
+}
+
+/** The {@link ApiKeyGuard}'s key id, role and scope for this request. */
+export const RequestKeyOf = createParamDecorator((_: unknown, context: ExecutionContext): RequestKey => {
+  const request = context.switchToHttp().getRequest<WithScope>();
+  if (!request.auditScope || !request.auditRole || !request.auditKeyId)
+    throw new RuntrailError('UNAUTHENTICATED', 'no API key was checked for this route');
+  return { keyId: request.auditKeyId, role: request.auditRole, scope: request.auditScope };
+});

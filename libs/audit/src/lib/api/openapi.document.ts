@@ -1,4 +1,5 @@
 import { ADMIN_ACTIONS, ADMIN_TARGET_TYPES, FINDING_KINDS } from '@runtrail/contracts';
+import { TRAIL_SOURCE_PATHS, TRAIL_SOURCE_SCHEMAS } from '../trail-sources/trail-sources.openapi';
 
 const page = (item: string) => ({
   type: 'object',
@@ -82,10 +83,12 @@ export const AUDIT_OPENAPI = {
         responses: listResponse('AdminEvent'),
       },
     },
+    ...TRAIL_SOURCE_PATHS,
   },
   components: {
     securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'rtk.<id>.<secret>, an API key of the integrations service' } },
     schemas: {
+      ...TRAIL_SOURCE_SCHEMAS,
       Problem: { type: 'object', properties: { type: str, title: str, status: { type: 'integer' }, detail: str, code: str, instance: str } },
       Event: {
         type: 'object',

@@ -6,7 +6,7 @@ import { batchFindings, type BatchFindingRules } from '../findings/batch-finding
 import type { FindingStore, NewFinding } from '../findings/finding.store';
 import { findUsedAfterEnd } from '../findings/used-after-end.check';
 import { AuditDb, type SqlParam } from '../storage/audit-db';
-import { EVENT_COLUMNS, eventRowValues, resourceKeys } from './event-row';
+import { EVENT_COLUMNS, eventRowValues, NO_LINK, resourceKeys } from './event-row';
 
 export interface IngestResult {
   /** Events stored by this call. */
@@ -34,7 +34,12 @@ export class IngestEvents {
     private readonly rules: BatchFindingRules,
   ) {}
 
-  async ingest(batch: NormalizedEvent[], source: string): Promise<IngestResult> {
+  /**
+   * @param owner the runtrail account the batch belongs to (a trail source's): its events are
+   *   linked only to that account's runs. Undefined: any account's (file import, NATS push, the
+   *   platform identity's poller).
+   */
+  async ingest(batch: NormalizedEvent[], source: string, owner?: string): Promise<IngestResult> {
     const unique = new Map<string, NormalizedEvent>();
     for (const e of batch) if (!unique.has(e.eventId)) unique.set(e.eventId, e);
     const stored = await this.storedIds([...unique.keys()]);
@@ -42,7 +47,7 @@ export class IngestEvents {
     if (!fresh.length) return { inserted: 0, duplicates: batch.length, findings: 0 };
 
     const ctx = await CorrelationContext.load(this.db, fresh);
-    const result = correlateBatch(fresh, ctx);
+    const result = owner === undefined ? correlateBatch(fresh, ctx) : ownedBy(correlateBatch(fresh, ctx), owner);
     const linkedRuns = await this.db.transaction(async (tx) => {
       await insertEvents(tx, result, source);
       await insertSessions(tx, result.newSessions);
@@ -66,6 +71,24 @@ export class IngestEvents {
     }
     return found;
   }
+}
+
+/**
+ * Drops every link of the batch to another runtrail account's runs: a trail source reads one
+ * customer AWS account for one runtrail account, so what it brings may name only that account's runs.
+ */
+function ownedBy(result: BatchCorrelation, owner: string): BatchCorrelation {
+  const foreign = (account: string | null) => account !== null && account !== owner;
+  const stripped = new Set<string>();
+  const events = result.events.map((e) => {
+    if (!foreign(e.link.account)) return e;
+    stripped.add(e.event.eventId);
+    return { event: e.event, link: NO_LINK };
+  });
+  const newSessions = result.newSessions.map((s) =>
+    foreign(s.account) ? { ...s, runId: null, account: null, spaceId: null, callerId: null, link: null } : s);
+  const issuanceMatches = new Map([...result.issuanceMatches].filter(([, eventId]) => !stripped.has(eventId)));
+  return { events, newSessions, issuanceMatches };
 }
 
 async function insertEvents(db: AuditDb, result: BatchCorrelation, source: string): Promise<void> {

@@ -20,6 +20,31 @@ export interface AccountPollerSettings {
   leaseTtlMs: number;
   /** Where the very first poll of a target starts, before now (default: the overlap). */
   initialLookbackMs?: number;
+  /** In logs and bad-record sources (default `<accountId>:<region>`). */
+  label?: string;
+  /** The runtrail account every event read belongs to (a trail source's); undefined: any. */
+  owner?: string;
+}
+
+/**
+ * Where a target's checkpoint lives and how its outcome is recorded. The default keeps the
+ * `poll_checkpoint` row of (AWS account, region); a trail source keeps it on its region's row with
+ * its health (last success, last error, events ingested).
+ */
+export interface PollProgress {
+  load(): Promise<number | null>;
+  /** The window up to `endMs` was read completely; `inserted` events were new. */
+  complete(endMs: number, inserted: number): Promise<void>;
+  /** The window failed; `inserted` events were stored before it did. */
+  failed(message: string, inserted: number): Promise<void>;
+}
+
+function checkpointProgress(db: AuditDb, accountId: string, region: string): PollProgress {
+  return {
+    load: () => loadCheckpoint(db, accountId, region),
+    complete: (endMs) => saveCheckpoint(db, accountId, region, endMs),
+    failed: async () => undefined,
+  };
 }
 
 /** One window read: for tests and logs. */
@@ -46,6 +71,9 @@ export class AccountPoller {
   private stopped = false;
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
+  private current: PollWindow | null = null;
+  private readonly progress: PollProgress;
+  private readonly label: string;
   readonly windows: PollWindow[] = [];
 
   constructor(
@@ -54,8 +82,11 @@ export class AccountPoller {
     private readonly source: LookupEventsSource,
     private readonly db: AuditDb,
     private readonly ingest: IngestEvents,
+    progress?: PollProgress,
   ) {
-    this.log = new Logger(`Poller:${settings.accountId}:${settings.region}`);
+    this.label = settings.label ?? `${settings.accountId}:${settings.region}`;
+    this.log = new Logger(`Poller:${this.label}`);
+    this.progress = progress ?? checkpointProgress(db, settings.accountId, settings.region);
     this.budget = new RateBudget(settings.maxRps);
   }
 
@@ -96,19 +127,23 @@ export class AccountPoller {
         leading = held;
         if (held && !this.stopped) await this.pollWindow();
       } catch (error) {
-        this.log.warn(`poll failed, retrying after the interval: ${error instanceof Error ? error.message : String(error)}`);
+        const message = error instanceof Error ? error.message : String(error);
+        this.log.warn(`poll failed, retrying after the interval: ${message}`);
+        await this.progress.failed(message, this.current?.inserted ?? 0).catch(() => undefined);
       }
+      this.current = null;
       // A standby checks the lease more often than the TTL, so a takeover is quick.
       await this.pause(this.lease.held ? this.settings.intervalMs : Math.max(200, this.settings.leaseTtlMs / 3));
     }
   }
 
   private async pollWindow(): Promise<void> {
-    const { accountId, region } = this.settings;
+    const { region } = this.settings;
     const end = new Date();
-    const checkpoint = await loadCheckpoint(this.db, accountId, region);
+    const checkpoint = await this.progress.load();
     const start = new Date((checkpoint ?? end.getTime() - (this.settings.initialLookbackMs ?? 0)) - this.settings.overlapMs);
     const window: PollWindow = { start, end, requests: 0, events: 0, inserted: 0 };
+    this.current = window;
     let nextToken: string | null = null;
     let renewedAt = Date.now();
     do {
@@ -121,15 +156,15 @@ export class AccountPoller {
       const page: LookupPage = await this.budget.spend(() => this.source.lookup({ region, start, end, nextToken: token }));
       window.requests++;
       nextToken = page.nextToken;
-      const { events, bad } = normalise(page.records, `lookup:${accountId}:${region}`);
-      bad.push(...page.unreadable.map((u, i) => ({ source: `lookup:${accountId}:${region}:${u.eventId ?? i}`, index: i, reason: u.reason, excerpt: null })));
+      const { events, bad } = normalise(page.records, `lookup:${this.label}`);
+      bad.push(...page.unreadable.map((u, i) => ({ source: `lookup:${this.label}:${u.eventId ?? i}`, index: i, reason: u.reason, excerpt: null })));
       if (bad.length) await keepBadRecords(this.db, bad);
-      const result = await this.ingest.ingest(events, `lookup:${accountId}:${region}`);
+      const result = await this.ingest.ingest(events, `lookup:${this.label}`, this.settings.owner);
       window.events += events.length;
       window.inserted += result.inserted;
     } while (nextToken);
     if (!(await this.lease.renew())) return;
-    await saveCheckpoint(this.db, accountId, region, end.getTime());
+    await this.progress.complete(end.getTime(), window.inserted);
     this.windows.push(window);
   }
 

@@ -10,7 +10,16 @@ export interface LookupPage {
 
 /** The CloudTrail API as the poller uses it (an adapter, so tests and other sources can stand in). */
 export interface LookupEventsSource {
-  lookup(input: { region: string; start: Date; end: Date; nextToken: string | null }): Promise<LookupPage>;
+  lookup(input: LookupInput): Promise<LookupPage>;
+}
+
+/** One LookupEvents request; `maxResults` defaults to 50 (the API's maximum). */
+export interface LookupInput {
+  region: string;
+  start: Date;
+  end: Date;
+  nextToken: string | null;
+  maxResults?: number;
 }
 
 /**
@@ -26,9 +35,9 @@ export class AwsLookupEvents implements LookupEventsSource {
     private readonly credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string },
   ) {}
 
-  async lookup(input: { region: string; start: Date; end: Date; nextToken: string | null }): Promise<LookupPage> {
+  async lookup(input: LookupInput): Promise<LookupPage> {
     const out = await this.client(input.region).send(
-      new LookupEventsCommand({ StartTime: input.start, EndTime: input.end, MaxResults: 50, NextToken: input.nextToken ?? undefined }),
+      new LookupEventsCommand({ StartTime: input.start, EndTime: input.end, MaxResults: input.maxResults ?? 50, NextToken: input.nextToken ?? undefined }),
     );
     const page: LookupPage = { records: [], unreadable: [], nextToken: out.NextToken ?? null };
     for (const e of out.Events ?? []) {

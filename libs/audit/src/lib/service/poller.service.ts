@@ -1,27 +1,39 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { NATS_CONNECTION } from '@runtrail/messaging';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AuditEnv } from '../audit.env';
 import { IngestEvents } from '../ingest/ingest-events.usecase';
-import { AccountPoller } from '../poller/account-poller';
+import { AccountPoller, type AccountPollerSettings, type PollProgress } from '../poller/account-poller';
 import { AwsLookupEvents, type LookupEventsSource } from '../poller/lookup-events.client';
 import { PollerLease } from '../poller/poller-lease';
 import { AuditDb } from '../storage/audit-db';
+import { ReaderSessions } from '../trail-sources/reader-sessions';
+import { listTrailSources, loadTrailCheckpoint, recordTrailError, recordTrailPoll, type TrailSource } from '../trail-sources/trail-source.store';
 import { AUDIT_ENV } from './audit.providers';
 
 /** Where LookupEvents requests go; the module binds the AWS SDK adapter unless a test binds another. */
 export const LOOKUP_EVENTS_SOURCE = Symbol('LOOKUP_EVENTS_SOURCE');
 
+/** How often every replica re-reads the trail sources (a write on this replica syncs at once). */
+const SOURCE_SYNC_MS = 15_000;
+
 /**
- * Starts one poller per configured (account, region). Every replica starts them all; the lease
- * decides which replica actually polls, the others stand by to take over.
+ * Starts one poller per (trail source, region), signing with the source's reader role, and one per
+ * deprecated `AUDIT_POLL_TARGETS` entry (runtrail's own identity). Every replica starts them all;
+ * the lease decides which replica actually polls, the others stand by to take over.
  */
 @Injectable()
 export class PollerService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly log = new Logger('PollerService');
   readonly pollers: AccountPoller[] = [];
+  /** `<sourceId>:<region>` -> its poller. */
+  readonly trailPollers = new Map<string, AccountPoller>();
   private readonly holder = `${hostname()}:${process.pid}:${randomUUID()}`;
+  private syncTimer: NodeJS.Timeout | null = null;
+  private syncing: Promise<void> = Promise.resolve();
+  private stopped = false;
 
   constructor(
     @Inject(AUDIT_ENV) private readonly env: AuditEnv,
@@ -29,29 +41,81 @@ export class PollerService implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(LOOKUP_EVENTS_SOURCE) private readonly source: LookupEventsSource,
     private readonly db: AuditDb,
     private readonly ingest: IngestEvents,
+    private readonly readers: ReaderSessions,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     for (const target of this.env.AUDIT_POLL_TARGETS) {
-      const lease = await PollerLease.open(this.nc, `${target.accountId}.${target.region}`, this.holder, this.env.AUDIT_LEASE_TTL_MS,
-        this.env.NATS_STREAM_REPLICAS);
-      const poller = new AccountPoller(
-        {
-          ...target,
-          intervalMs: this.env.AUDIT_POLL_INTERVAL_MS,
-          overlapMs: this.env.AUDIT_POLL_OVERLAP_SECONDS * 1000,
-          maxRps: this.env.AUDIT_POLL_MAX_RPS,
-          leaseTtlMs: this.env.AUDIT_LEASE_TTL_MS,
-        },
-        lease, this.source, this.db, this.ingest,
-      );
+      const poller = await this.poller(`${target.accountId}.${target.region}`, target, this.source);
       this.pollers.push(poller);
+      poller.start();
+    }
+    await this.syncSources();
+    this.syncTimer = setInterval(() => void this.syncSources().catch((e: unknown) => this.log.warn(`trail source sync failed: ${String(e)}`)),
+      SOURCE_SYNC_MS);
+  }
+
+  /** Starts pollers for new (source, region) pairs and stops those of removed ones. */
+  syncSources(): Promise<void> {
+    this.syncing = this.syncing.catch(() => undefined).then(() => this.sync());
+    return this.syncing;
+  }
+
+  private async sync(): Promise<void> {
+    if (this.stopped) return;
+    const sources = await listTrailSources(this.db, null);
+    const wanted = new Map<string, TrailSource>();
+    for (const s of sources) for (const region of s.regions) wanted.set(`${s.id}:${region}`, s);
+    for (const [key, poller] of this.trailPollers) {
+      if (wanted.has(key)) continue;
+      this.trailPollers.delete(key);
+      await poller.stop();
+      const id = key.split(':')[0] ?? '';
+      if (!sources.some((s) => s.id === id)) this.readers.drop(id);
+    }
+    for (const [key, s] of wanted) {
+      if (this.trailPollers.has(key)) continue;
+      const region = key.slice(s.id.length + 1);
+      const poller = await this.poller(`trail.${s.id}.${region}`, { accountId: s.awsAccountId, region, label: `trail:${s.id}:${region}`, owner: s.account },
+        this.readers.sourceFor(s), sourceProgress(this.db, s.id, region));
+      this.trailPollers.set(key, poller);
       poller.start();
     }
   }
 
+  private async poller(
+    leaseKey: string,
+    target: Pick<AccountPollerSettings, 'accountId' | 'region' | 'label' | 'owner'>,
+    source: LookupEventsSource,
+    progress?: PollProgress,
+  ): Promise<AccountPoller> {
+    const lease = await PollerLease.open(this.nc, leaseKey, this.holder, this.env.AUDIT_LEASE_TTL_MS, this.env.NATS_STREAM_REPLICAS);
+    return new AccountPoller(
+      {
+        ...target,
+        intervalMs: this.env.AUDIT_POLL_INTERVAL_MS,
+        overlapMs: this.env.AUDIT_POLL_OVERLAP_SECONDS * 1000,
+        maxRps: this.env.AUDIT_POLL_MAX_RPS,
+        leaseTtlMs: this.env.AUDIT_LEASE_TTL_MS,
+      },
+      lease, source, this.db, this.ingest, progress,
+    );
+  }
+
   async onModuleDestroy(): Promise<void> {
-    await Promise.all(this.pollers.map((p) => p.stop()));
+    this.stopped = true;
+    if (this.syncTimer) clearInterval(this.syncTimer);
+    await this.syncing.catch(() => undefined);
+    await Promise.all([...this.pollers, ...this.trailPollers.values()].map((p) => p.stop()));
+    this.readers.close();
     if (this.source instanceof AwsLookupEvents) this.source.close();
   }
+}
+
+function sourceProgress(db: AuditDb, sourceId: string, region: string): PollProgress {
+  return {
+    load: () => loadTrailCheckpoint(db, sourceId, region),
+    complete: (endMs, inserted) => recordTrailPoll(db, sourceId, region, endMs, inserted),
+    failed: (message, inserted) => recordTrailError(db, sourceId, region, message, inserted),
+  };
 }

@@ -181,6 +181,41 @@ export function adminEventTables(driver: 'sqlite' | 'postgres'): string[] {
   ];
 }
 
+/**
+ * Trail sources (issue 12), added by migration 20261205090000: a reader role in a customer's AWS
+ * account, per runtrail account (no credentials: the role is assumed on demand), and per region its
+ * poll checkpoint and health. One source per (runtrail account, AWS account).
+ */
+export function trailSourceTables(driver: 'sqlite' | 'postgres'): string[] {
+  const json = driver === 'postgres' ? 'jsonb' : 'text';
+  const big = driver === 'postgres' ? 'bigint' : 'integer';
+  return [
+    `create table "trail_source" (
+      "id" varchar(26) not null primary key,
+      "account" varchar(64) not null,
+      "aws_account_id" varchar(12) not null,
+      "regions" ${json} not null,
+      "role_arn" varchar(2048) not null,
+      "bucket" varchar(63) null,
+      "prefix" varchar(1024) null,
+      "created_at" ${big} not null,
+      "updated_at" ${big} not null,
+      "verified_at" ${big} not null
+    )`,
+    `create unique index "trail_source_account_aws_idx" on "trail_source" ("account", "aws_account_id")`,
+    `create table "trail_source_region" (
+      "source_id" varchar(26) not null,
+      "region" varchar(64) not null,
+      "checkpoint_ms" ${big} null,
+      "last_success_at" ${big} null,
+      "last_error" varchar(2048) null,
+      "last_error_at" ${big} null,
+      "events_ingested" ${big} not null default 0,
+      primary key ("source_id", "region")
+    )`,
+  ];
+}
+
 /** Every table of the audit schema, children first (for `down`). */
 export const AUDIT_TABLES = [
   'event_resource', 'cloudtrail_event', 'bad_record', 'run_phase', 'run', 'issuance',

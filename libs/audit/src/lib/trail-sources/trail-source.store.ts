@@ -1,0 +1,124 @@
+import { json, num, numOrNull, str, type AuditDb, type SqlRow } from '../storage/audit-db';
+
+/** A stored trail source (never a credential: the role is assumed when needed). */
+export interface TrailSource {
+  id: string;
+  account: string;
+  awsAccountId: string;
+  regions: string[];
+  roleArn: string;
+  bucket: string | null;
+  prefix: string | null;
+  createdAt: number;
+  updatedAt: number;
+  verifiedAt: number;
+}
+
+/** One (source, region) row: the poller's checkpoint and what the API shows as health. */
+export interface TrailRegionRow {
+  sourceId: string;
+  region: string;
+  checkpointMs: number | null;
+  lastSuccessAt: number | null;
+  lastError: string | null;
+  lastErrorAt: number | null;
+  eventsIngested: number;
+}
+
+const toSource = (r: SqlRow): TrailSource => ({
+  id: String(r['id']),
+  account: String(r['account']),
+  awsAccountId: String(r['aws_account_id']),
+  regions: json<string[]>(r['regions']) ?? [],
+  roleArn: String(r['role_arn']),
+  bucket: str(r['bucket']),
+  prefix: str(r['prefix']),
+  createdAt: num(r['created_at']),
+  updatedAt: num(r['updated_at']),
+  verifiedAt: num(r['verified_at']),
+});
+
+const toRegion = (r: SqlRow): TrailRegionRow => ({
+  sourceId: String(r['source_id']),
+  region: String(r['region']),
+  checkpointMs: numOrNull(r['checkpoint_ms']),
+  lastSuccessAt: numOrNull(r['last_success_at']),
+  lastError: str(r['last_error']),
+  lastErrorAt: numOrNull(r['last_error_at']),
+  eventsIngested: num(r['events_ingested']),
+});
+
+/** Trail sources in audit's store. `account` null: every account's (the poller). */
+export async function listTrailSources(db: AuditDb, account: string | null): Promise<TrailSource[]> {
+  const rows = account === null
+    ? await db.all(`select * from "trail_source" order by "id"`)
+    : await db.all(`select * from "trail_source" where "account" = ? order by "id"`, [account]);
+  return rows.map(toSource);
+}
+
+export async function getTrailSource(db: AuditDb, account: string, id: string): Promise<TrailSource | null> {
+  const [row] = await db.all(`select * from "trail_source" where "account" = ? and "id" = ?`, [account, id]);
+  return row ? toSource(row) : null;
+}
+
+export async function findTrailSourceByAwsAccount(db: AuditDb, account: string, awsAccountId: string): Promise<TrailSource | null> {
+  const [row] = await db.all(`select * from "trail_source" where "account" = ? and "aws_account_id" = ?`, [account, awsAccountId]);
+  return row ? toSource(row) : null;
+}
+
+/** Inserts or replaces a source and keeps exactly its regions' rows (a region's checkpoint and health survive an update). */
+export async function saveTrailSource(db: AuditDb, s: TrailSource): Promise<void> {
+  await db.run(
+    `insert into "trail_source" ("id", "account", "aws_account_id", "regions", "role_arn", "bucket", "prefix", "created_at", "updated_at", "verified_at")
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     on conflict ("id") do update set "regions" = excluded."regions", "role_arn" = excluded."role_arn", "bucket" = excluded."bucket",
+       "prefix" = excluded."prefix", "updated_at" = excluded."updated_at", "verified_at" = excluded."verified_at"`,
+    [s.id, s.account, s.awsAccountId, JSON.stringify(s.regions), s.roleArn, s.bucket, s.prefix, s.createdAt, s.updatedAt, s.verifiedAt],
+  );
+  const keep = s.regions.map(() => '?').join(', ');
+  await db.run(`delete from "trail_source_region" where "source_id" = ? and "region" not in (${keep})`, [s.id, ...s.regions]);
+  for (const region of s.regions) {
+    await db.run(
+      `insert into "trail_source_region" ("source_id", "region", "events_ingested") values (?, ?, 0) on conflict ("source_id", "region") do nothing`,
+      [s.id, region],
+    );
+  }
+}
+
+export async function deleteTrailSource(db: AuditDb, id: string): Promise<void> {
+  await db.run(`delete from "trail_source_region" where "source_id" = ?`, [id]);
+  await db.run(`delete from "trail_source" where "id" = ?`, [id]);
+}
+
+export async function trailRegions(db: AuditDb, sourceIds: string[]): Promise<TrailRegionRow[]> {
+  if (!sourceIds.length) return [];
+  const rows = await db.all(`select * from "trail_source_region" where "source_id" in (${sourceIds.map(() => '?').join(', ')})`, sourceIds);
+  return rows.map(toRegion);
+}
+
+/** The end of the last window of (source, region) that was read completely, or null. */
+export async function loadTrailCheckpoint(db: AuditDb, sourceId: string, region: string): Promise<number | null> {
+  const [row] = await db.all(`select "checkpoint_ms" from "trail_source_region" where "source_id" = ? and "region" = ?`, [sourceId, region]);
+  return row ? numOrNull(row['checkpoint_ms']) : null;
+}
+
+/**
+ * A complete window: moves the checkpoint forward only (a slow former holder can never move it
+ * back), records the success and counts the events it stored; clears the last error.
+ */
+export async function recordTrailPoll(db: AuditDb, sourceId: string, region: string, checkpointMs: number, inserted: number, now = Date.now()): Promise<void> {
+  await db.run(
+    `update "trail_source_region" set "checkpoint_ms" = case when "checkpoint_ms" is null or "checkpoint_ms" < ? then ? else "checkpoint_ms" end,
+       "last_success_at" = ?, "last_error" = null, "last_error_at" = null, "events_ingested" = "events_ingested" + ?
+     where "source_id" = ? and "region" = ?`,
+    [checkpointMs, checkpointMs, now, inserted, sourceId, region],
+  );
+}
+
+/** Events stored from a window that did not complete still count as ingested. */
+export async function recordTrailError(db: AuditDb, sourceId: string, region: string, message: string, inserted: number, now = Date.now()): Promise<void> {
+  await db.run(
+    `update "trail_source_region" set "last_error" = ?, "last_error_at" = ?, "events_ingested" = "events_ingested" + ? where "source_id" = ? and "region" = ?`,
+    [message.slice(0, 2048), now, inserted, sourceId, region],
+  );
+}
