@@ -42,7 +42,10 @@ export class TrailAws {
 export class ReaderSessions {
   private readonly sessions = new Map<string, { roleArn: string; expiresAt: number; client: AwsLookupEvents }>();
 
-  constructor(private readonly aws: TrailAws, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly aws: Pick<TrailAws, 'sts' | 'lookupWith'>,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** A {@link LookupEventsSource} that always signs with a fresh session of `source`'s reader role. */
   sourceFor(source: TrailSource): LookupEventsSource {
