@@ -1,4 +1,4 @@
-import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, DeleteRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import type { TemporaryCredentials } from '@runtrail/aws-sts';
 import { trailSourceExternalId } from '@runtrail/aws-identity';
 import { CredentialsIssuedEvent, RunPhaseChangedEvent, type AdminEvent, type TrailSourceView, type VerifyCheck } from '@runtrail/contracts';
@@ -243,6 +243,27 @@ describeEachDatabase('audit: trail sources on the aws-emulator', (db) => {
     for (const secret of secrets) {
       expect(rows).not.toContain(secret);
       expect(logged).not.toContain(secret);
+    }
+  });
+
+  it("shows a region's last error when the role loses LookupEvents, and clears it once polling works again", async () => {
+    const roleName = source.roleArn.split('/').pop() ?? '';
+    const customer = iam(emulator.endpoint, CUSTOMER_ADMIN);
+    try {
+      await customer.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: 'trail-read' }));
+      const broken = await eventually(async () => {
+        const h = (await send<TrailSourceView>('GET', `/v1/audit/trail-sources/${source.id}`, admin)).body.health[0];
+        return h?.lastError ? h : undefined;
+      }, 30_000);
+      expect(broken.lastError).toContain('cloudtrail:LookupEvents');
+      expect(broken.lastErrorAt).not.toBeNull();
+      await customer.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: 'trail-read', PolicyDocument: JSON.stringify(LOOKUP) }));
+      await eventually(async () => {
+        const h = (await send<TrailSourceView>('GET', `/v1/audit/trail-sources/${source.id}`, admin)).body.health[0];
+        return h && h.lastError === null && h.lastSuccessfulPollAt !== null && Date.parse(h.lastSuccessfulPollAt) > Date.parse(broken.lastErrorAt ?? '') ? h : undefined;
+      }, 30_000);
+    } finally {
+      customer.destroy();
     }
   });
 
