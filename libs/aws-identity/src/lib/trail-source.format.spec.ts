@@ -38,6 +38,12 @@ describe('trail source identity formats', () => {
     });
   });
 
+  it("before the source is saved, trusts any of the account's trail-source ids (a retried POST gets a new id)", () => {
+    expect(trailSourceTrustStatement({ source, platformAccountId: '111111111111', anySourceOfAccount: true })['Condition']).toEqual({
+      StringLike: { 'sts:ExternalId': 'acme@trail-source@*' },
+    });
+  });
+
   it('asks for LookupEvents, and S3 read on the prefix only when a bucket is given', () => {
     expect(trailSourcePermissionStatements({ source }).map((s) => s['Action'])).toEqual(['cloudtrail:LookupEvents']);
     const s3 = trailSourcePermissionStatements({ source: { ...source, bucket: 'trails', prefix: 'org/' } });

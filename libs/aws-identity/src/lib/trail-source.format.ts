@@ -37,17 +37,26 @@ export function trailReaderSessionName(account: string): string {
 export interface TrailSourceStatementInput {
   source: { id: string; account: string; roleArn: string; bucket?: string | null; prefix?: string | null };
   platformAccountId: string;
+  /**
+   * Match any trail source of the account (`<account>@trail-source@*`) instead of this one's id:
+   * for a source not saved yet, whose id a retried POST would not reuse. Still refuses every other
+   * tenant's ids, since they start with another account slug.
+   */
+  anySourceOfAccount?: boolean;
 }
 
-/** The trust statement: runtrail's platform account may assume the reader role with exactly this source's external id. */
+/** The trust statement: runtrail's platform account may assume the reader role with this source's external id. */
 export function trailSourceTrustStatement(input: TrailSourceStatementInput): TrustStatement {
   const { source } = input;
+  const condition = input.anySourceOfAccount
+    ? { StringLike: { 'sts:ExternalId': `${parseOrThrow(accountSlug, source.account, 'account')}@${TRAIL_SOURCE_MARK}@*` } }
+    : { StringEquals: { 'sts:ExternalId': trailSourceExternalId({ account: source.account, sourceId: source.id }) } };
   return {
     Sid: `RuntrailTrail${source.id}`,
     Effect: 'Allow',
     Principal: { AWS: `arn:${partitionOf(source.roleArn)}:iam::${input.platformAccountId}:root` },
     Action: 'sts:AssumeRole',
-    Condition: { StringEquals: { 'sts:ExternalId': trailSourceExternalId({ account: source.account, sourceId: source.id }) } },
+    Condition: condition,
   };
 }
 

@@ -65,7 +65,8 @@ export const TRAIL_SOURCE_SCHEMAS = {
   TrailSourceRefusal: {
     type: 'object',
     properties: {
-      code: { const: 'UNSAFE_TRUST_POLICY' }, detail: str, externalId: str,
+      code: { const: 'UNSAFE_TRUST_POLICY' }, detail: str,
+      externalId: { ...str, description: 'on PATCH only: a refused POST stores nothing, so its trustStatement matches <account>@trail-source@*' },
       checks: { type: 'array', items: { type: 'object', properties: { check: str, status: { type: 'string', enum: ['pass', 'fail', 'warn'] }, message: str } } },
       trustStatement: statement, permissionStatements: { type: 'array', items: statement },
     },

@@ -18,7 +18,7 @@ import {
   type TrailRegionRow,
   type TrailSource,
 } from './trail-source.store';
-import { TRAIL_VERIFY_RETRY, verifyTrailSource } from './verify-trail-source';
+import { verifyTrailSource } from './verify-trail-source';
 
 /** What the trail-source use cases need besides the store. */
 export interface TrailSourceDeps {
@@ -60,7 +60,7 @@ export class TrailSources {
       id: ulid(), account, awsAccountId: body.awsAccountId, regions: body.regions, roleArn: body.roleArn,
       bucket: body.bucket ?? null, prefix: body.prefix ?? null, createdAt: now, updatedAt: now, verifiedAt: now,
     };
-    await this.verified(source);
+    await this.verified(source, false);
     await this.deps.db.transaction(async (tx) => {
       await saveTrailSource(tx, source);
       await storeAdminEvent(tx, adminEvent(key, 'trail_source.created', source));
@@ -85,7 +85,7 @@ export class TrailSources {
       throw new RuntrailError('VALIDATION_FAILED', 'invalid trail source: roleArn: must be a role in awsAccountId', [{ path: 'roleArn', rule: 'must be a role in awsAccountId' }]);
     if (after.prefix !== null && after.bucket === null)
       throw new RuntrailError('VALIDATION_FAILED', 'invalid trail source: prefix: needs a bucket', [{ path: 'prefix', rule: 'needs a bucket' }]);
-    await this.verified(after);
+    await this.verified(after, true);
     const changes = (['regions', 'roleArn', 'bucket', 'prefix'] as const).filter((f) => JSON.stringify(before[f]) !== JSON.stringify(after[f]));
     await this.deps.db.transaction(async (tx) => {
       await saveTrailSource(tx, after);
@@ -111,13 +111,14 @@ export class TrailSources {
   }
 
   /** @throws ProblemError `UNSAFE_TRUST_POLICY` (422) with every check and the statements to paste. */
-  private async verified(source: TrailSource): Promise<void> {
-    const verdict = await verifyTrailSource(this.deps.aws, source, this.deps.platformAccountId, this.deps.retry ?? TRAIL_VERIFY_RETRY);
+  private async verified(source: TrailSource, saved: boolean): Promise<void> {
+    const verdict = await verifyTrailSource(this.deps.aws, source, this.deps.platformAccountId, { policy: this.deps.retry, saved });
     if (verdict.ok) return;
     const failing = verdict.checks.filter((c) => c.status === 'fail').map((c) => c.check);
     throw new ProblemError('UNSAFE_TRUST_POLICY', `the reader role ${source.roleArn} failed ${failing.join(', ')}; nothing was saved`, {
       checks: verdict.checks,
-      externalId: trailSourceExternalId({ account: source.account, sourceId: source.id }),
+      // A refused new source is not stored, so its id is not kept: the statement matches any of the account's.
+      ...(saved ? { externalId: trailSourceExternalId({ account: source.account, sourceId: source.id }) } : {}),
       trustStatement: verdict.trustStatement,
       permissionStatements: verdict.permissionStatements,
     });

@@ -47,8 +47,9 @@ export async function verifyTrailSource(
   aws: TrailAws,
   source: TrailSourceCandidate,
   platformAccountId: string,
-  policy: RetryPolicy = TRAIL_VERIFY_RETRY,
+  options: { policy?: RetryPolicy; saved: boolean },
 ): Promise<TrailSourceVerdict> {
+  const policy = options.policy ?? TRAIL_VERIFY_RETRY;
   const region = source.regions[0] ?? null;
   const principal = `arn:${partitionOf(source.roleArn)}:iam::${platformAccountId}:root`;
   const assume = (externalId?: string) =>
@@ -74,7 +75,7 @@ export async function verifyTrailSource(
   return {
     ok: checks.every((c) => c.status !== 'fail'),
     checks,
-    trustStatement: trailSourceTrustStatement({ source, platformAccountId }),
+    trustStatement: trailSourceTrustStatement({ source, platformAccountId, anySourceOfAccount: !options.saved }),
     permissionStatements: trailSourcePermissionStatements({ source }),
   };
 }
