@@ -4,7 +4,7 @@
 // separate step (`npm run typecheck`). Unchanged files are skipped, so a rebuild is near-instant.
 import { transformFile } from '@swc/core';
 import { createRequire } from 'node:module';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -52,6 +52,8 @@ for (const top of ['apps', 'libs', 'bench']) {
         } else {
           const { code, map } = await transformFile(src, { ...options, filename: src, sourceFileName: relative(dirname(out), src) });
           await writeFile(out, `${code}\n//# sourceMappingURL=${out.split('/').pop()}.map\n`);
+          // Entry points with a shebang (the CLI, package.json's bin) run as commands: `npx runtrail`.
+          if (code.startsWith('#!')) await chmod(out, 0o755);
           if (map) await writeFile(`${out}.map`, map);
         }
         built++;

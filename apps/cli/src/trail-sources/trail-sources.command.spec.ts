@@ -35,8 +35,8 @@ const SOURCE = {
   ],
 };
 
-// The trail-sources REST API (libs/audit) was being built alongside this CLI; this stand-in answers its
-// shapes (TrailSourceView, `{items}`, 204, 422 UNSAFE_TRUST_POLICY with checks and statements).
+// The stand-in answers the shapes of audit's trail-sources API (TrailSourceView, `{items}`, 204, 422
+// UNSAFE_TRUST_POLICY with checks and statements), so the CLI's own behaviour is tested without AWS.
 describe('runtrail trail-sources (against a local HTTP stand-in for the API)', () => {
   let stub: Awaited<ReturnType<typeof startApiStub>>;
   let route: (request: StubRequest) => { status: number; body?: unknown; type?: string };
@@ -112,12 +112,10 @@ describe('runtrail trail-sources (against a local HTTP stand-in for the API)', (
     expect(
       await refused([...base.slice(0, 4), '--role-arn', 'arn:aws:iam::333333333333:role/reader']),
     ).toEqual(
-      new CommandUsageError(
-        '--role-arn: the reader role must be in the account whose trail it reads (--aws-account)',
-      ),
+      new CommandUsageError('--role-arn: must be a role in awsAccountId (the account whose trail it reads)'),
     );
     expect(await refused([...base, '--prefix', 'org/'])).toEqual(
-      new CommandUsageError('--prefix: only with --bucket (S3 delivery)'),
+      new CommandUsageError('--prefix: needs a bucket (S3 delivery)'),
     );
     expect(await refused([...base, '--bucket', 'Bad_Bucket'])).toBeInstanceOf(CommandUsageError);
     expect(await refused([...base, '--bucket', 'trails', '--prefix', 'org/*'])).toEqual(

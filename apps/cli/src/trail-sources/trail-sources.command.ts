@@ -1,6 +1,10 @@
 import { parseArgs } from 'node:util';
-import { awsRegion, roleArn, type Page } from '@runtrail/contracts';
-import { z } from 'zod';
+import {
+  createTrailSourceBody,
+  type CreateTrailSource,
+  type Page,
+  type TrailSourceView,
+} from '@runtrail/contracts';
 import { fetchAll } from '../api/pages';
 import { ApiError, apiConnectionOf, RuntrailApiClient } from '../api/runtrail-api.client';
 import { CommandUsageError, type CliIo } from '../output/cli-io';
@@ -15,57 +19,14 @@ export const TRAIL_SOURCES_USAGE = `usage: runtrail trail-sources add --aws-acco
 
 const PATH = '/v1/audit/trail-sources';
 
-/** The body of `POST /v1/audit/trail-sources`, checked before it is sent. */
-export const newTrailSource = z
-  .object({
-    awsAccountId: z.string().regex(/^\d{12}$/, '--aws-account: must be a 12-digit AWS account id'),
-    regions: z
-      .array(awsRegion)
-      .min(1, '--region: give at least one region')
-      .max(32, '--region: at most 32 regions'),
-    roleArn,
-    bucket: z
-      .string()
-      .regex(
-        /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
-        '--bucket: must be an S3 bucket name (3-63 lower-case letters, digits, dots, dashes)',
-      )
-      .optional(),
-    prefix: z
-      .string()
-      .min(1)
-      .max(1024)
-      .regex(/^[^*?]*$/, '--prefix: must be a key prefix without wildcards')
-      .optional(),
-  })
-  .refine((s) => s.roleArn.split(':')[4] === s.awsAccountId, {
-    message: '--role-arn: the reader role must be in the account whose trail it reads (--aws-account)',
-  })
-  .refine((s) => s.prefix === undefined || s.bucket !== undefined, {
-    message: '--prefix: only with --bucket (S3 delivery)',
-  });
-
-/** A region's poll health, as the API reports it. */
-interface RegionHealth {
-  region: string;
-  lastSuccessfulPollAt: string | null;
-  lagSeconds: number | null;
-  lastError: string | null;
-  eventsIngested: number;
-}
-
-/** A trail source as `/v1/audit/trail-sources` answers it (the fields the CLI shows). */
-interface TrailSource {
-  id: string;
-  awsAccountId: string;
-  regions: string[];
-  roleArn: string;
-  bucket: string | null;
-  prefix: string | null;
-  externalId: string;
-  verifiedAt: string;
-  health?: RegionHealth[];
-}
+/** The flag each field of the body comes from, to name it in a complaint. */
+const FLAG_OF: Record<string, string> = {
+  awsAccountId: '--aws-account',
+  regions: '--region',
+  roleArn: '--role-arn',
+  bucket: '--bucket',
+  prefix: '--prefix',
+};
 
 const flags = {
   json: { type: 'boolean' },
@@ -96,7 +57,7 @@ export async function trailSourcesCommand(
     const missing = (['aws-account', 'region', 'role-arn'] as const).filter((f) => values[f] === undefined);
     if (missing.length)
       throw new CommandUsageError(`trail-sources add needs ${missing.map((f) => `--${f}`).join(', ')}`);
-    const body = newTrailSource.safeParse({
+    const body = createTrailSourceBody.safeParse({
       awsAccountId: values['aws-account'],
       regions: [
         ...new Set(
@@ -112,13 +73,8 @@ export async function trailSourcesCommand(
     });
     if (!body.success) {
       const issue = body.error.issues[0];
-      const name =
-        issue?.path[0] === 'roleArn'
-          ? '--role-arn: '
-          : issue?.path[0] === 'regions' && issue.path.length > 1
-            ? '--region: '
-            : '';
-      throw new CommandUsageError(`${name}${issue?.message ?? 'invalid'}`);
+      const flag = FLAG_OF[String(issue?.path[0])];
+      throw new CommandUsageError(`${flag ? `${flag}: ` : ''}${issue?.message ?? 'invalid'}`);
     }
     return add(client(env), body.data, json, io);
   }
@@ -153,13 +109,13 @@ function client(env: NodeJS.ProcessEnv): RuntrailApiClient {
 
 async function add(
   api: RuntrailApiClient,
-  body: z.infer<typeof newTrailSource>,
+  body: CreateTrailSource,
   json: boolean,
   io: CliIo,
 ): Promise<number> {
-  let source: TrailSource;
+  let source: TrailSourceView;
   try {
-    source = await api.post<TrailSource>(PATH, body);
+    source = await api.post<TrailSourceView>(PATH, body);
   } catch (error) {
     if (error instanceof ApiError && error.status === 422 && error.problem)
       return refused(error, error.problem, json, io);
@@ -203,7 +159,7 @@ function refused(error: ApiError, problem: Record<string, unknown>, json: boolea
 
 async function list(api: RuntrailApiClient, json: boolean, io: CliIo): Promise<number> {
   // The list is short and unpaged today; a nextCursor, should it come, is followed.
-  const page = await fetchAll<TrailSource>((cursor) => api.get<Page<TrailSource>>(PATH, { cursor }), {
+  const page = await fetchAll<TrailSourceView>((cursor) => api.get<Page<TrailSourceView>>(PATH, { cursor }), {
     noun: 'trail sources',
     io,
   });
