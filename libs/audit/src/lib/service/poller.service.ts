@@ -30,6 +30,8 @@ export class PollerService implements OnApplicationBootstrap, OnModuleDestroy {
   readonly pollers: AccountPoller[] = [];
   /** `<sourceId>:<region>` -> its poller. */
   readonly trailPollers = new Map<string, AccountPoller>();
+  /** The sources as last read: a running poller signs with its source's current role. */
+  private readonly sources = new Map<string, TrailSource>();
   private readonly holder = `${hostname()}:${process.pid}:${randomUUID()}`;
   private syncTimer: NodeJS.Timeout | null = null;
   private syncing: Promise<void> = Promise.resolve();
@@ -64,6 +66,8 @@ export class PollerService implements OnApplicationBootstrap, OnModuleDestroy {
   private async sync(): Promise<void> {
     if (this.stopped) return;
     const sources = await listTrailSources(this.db, null);
+    this.sources.clear();
+    for (const s of sources) this.sources.set(s.id, s);
     const wanted = new Map<string, TrailSource>();
     for (const s of sources) for (const region of s.regions) wanted.set(`${s.id}:${region}`, s);
     for (const [key, poller] of this.trailPollers) {
@@ -77,7 +81,7 @@ export class PollerService implements OnApplicationBootstrap, OnModuleDestroy {
       if (this.trailPollers.has(key)) continue;
       const region = key.slice(s.id.length + 1);
       const poller = await this.poller(`trail.${s.id}.${region}`, { accountId: s.awsAccountId, region, label: `trail:${s.id}:${region}`, owner: s.account },
-        this.readers.sourceFor(s), sourceProgress(this.db, s.id, region));
+        this.readers.sourceFor(() => this.sources.get(s.id) ?? s), sourceProgress(this.db, s.id, region));
       this.trailPollers.set(key, poller);
       poller.start();
     }

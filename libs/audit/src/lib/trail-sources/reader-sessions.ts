@@ -47,9 +47,13 @@ export class ReaderSessions {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** A {@link LookupEventsSource} that always signs with a fresh session of `source`'s reader role. */
-  sourceFor(source: TrailSource): LookupEventsSource {
-    return { lookup: async (input): Promise<LookupPage> => (await this.clientFor(source, input.region)).lookup(input) };
+  /**
+   * A {@link LookupEventsSource} that always signs with a fresh session of the source's reader role;
+   * `source` is read at every request, so a PATCHed role is used from the next request on.
+   */
+  sourceFor(source: TrailSource | (() => TrailSource)): LookupEventsSource {
+    const current = typeof source === 'function' ? source : () => source;
+    return { lookup: async (input): Promise<LookupPage> => (await this.clientFor(current(), input.region)).lookup(input) };
   }
 
   private async clientFor(source: TrailSource, region: string): Promise<AwsLookupEvents> {

@@ -268,6 +268,14 @@ describeEachDatabase('audit: trail sources on the aws-emulator', (db) => {
     }
   });
 
+  it('polls with the new role once a PATCH changes it', async () => {
+    const roleArn = await readerRole(emulator.endpoint, `reader-next-${tag()}`, { StringEquals: { 'sts:ExternalId': source.externalId } });
+    const patched = await send<TrailSourceView>('PATCH', `/v1/audit/trail-sources/${source.id}`, admin, { roleArn });
+    expect(patched.status).toBe(200);
+    const name = roleArn.split('/').pop() ?? '';
+    await eventually(async () => (issuedToAudit.some((c) => c.assumedRoleArn.includes(`:assumed-role/${name}/runtrail-audit@acme`)) ? true : undefined), 30_000);
+  });
+
   it('removes a source: 204, gone, its poller stopped, the removal logged', async () => {
     expect((await send('DELETE', `/v1/audit/trail-sources/${source.id}`, reader)).status).toBe(403);
     expect((await send('DELETE', `/v1/audit/trail-sources/${source.id}`, admin)).status).toBe(204);
