@@ -18,7 +18,8 @@ import { loadSeed } from './lib/seed/load-seed';
 import { IamStore, SeedPolicyError } from './lib/state/iam-store';
 import { SessionStore } from './lib/state/session-store';
 import { readSnapshot, restoreSnapshot, writeSnapshot } from './lib/state/snapshot';
-import { LogFileWriter } from './lib/trail/log-file-writer';
+import { TrailBucketStore } from './lib/s3/trail-bucket-store';
+import { folderSink, LogFileWriter, type LogFileSink } from './lib/trail/log-file-writer';
 import { LookupThrottle } from './lib/trail/lookup-throttle';
 import { TrailRecorder } from './lib/trail/trail-recorder';
 import { TrailStore } from './lib/trail/trail-store';
@@ -50,7 +51,10 @@ export interface AwsEmulator {
   /** Every CloudTrail record of an account, oldest first (delivery delay ignored). */
   events(accountId: string): CloudTrailRecord[];
   seededCredentials(): SeededCredential[];
-  /** Writes pending CloudTrail log files now; resolves with their paths ([] without trailDir). */
+  /**
+   * Delivers pending CloudTrail log files now, to the trail buckets and `trailDir`; resolves with
+   * the paths written under `trailDir` ([] without it).
+   */
   flushLogs(): Promise<string[]>;
   /** Writes the snapshot file now (no-op without snapshotFile). */
   saveSnapshot(): void;
@@ -72,7 +76,12 @@ export async function startAwsEmulator(options: AwsEmulatorOptions): Promise<Aws
   const iam = buildIam(snapshot?.seed ?? opts.seed, clock());
   const sessions = new SessionStore(snapshot ? Buffer.from(snapshot.tokenKey, 'base64') : undefined);
   const trail = new TrailStore(opts.maxEventsPerAccount);
-  const writer = opts.trailDir ? new LogFileWriter(opts.trailDir, clock) : null;
+  const buckets = new TrailBucketStore(iam.accounts.values());
+  const sinks: LogFileSink[] = [
+    ...(opts.trailDir ? [folderSink(opts.trailDir)] : []),
+    ...(buckets.size ? [buckets] : []),
+  ];
+  const writer = sinks.length ? new LogFileWriter(sinks, clock) : null;
   if (snapshot) restoreSnapshot(snapshot, sessions, trail, clock());
 
   const core: EmulatorCore = {
@@ -98,6 +107,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions): Promise<Aws
       recorder: new TrailRecorder(trail, writer, opts.deliveryDelayMs),
       faults,
       counter,
+      buckets,
       defaultRegion: opts.defaultRegion,
       log: opts.log ?? (() => undefined),
       admin: {

@@ -1,20 +1,20 @@
 // The emulator as Debian's AWS CLI v2 (/usr/bin/aws) sees it: an independent client, run as a
 // subprocess with only its environment and --endpoint-url pointing at the emulator.
-import { execFile } from 'node:child_process';
 import { parseCloudTrailRecord } from '@runtrail/cloudtrail';
 import { startAwsEmulator, type AwsEmulator } from '../start-aws-emulator';
 import {
-  clientEnv,
+  awsCli,
+  cliJson,
   CUSTOMER,
   CUSTOMER_ADMIN,
   PLATFORM,
   RUNTRAIL,
   SEED_FILE,
   trustPolicy,
+  type CliRun,
   type StaticCredentials,
 } from './emulator.fixture';
 
-const AWS = '/usr/bin/aws';
 let emulator: AwsEmulator;
 
 beforeAll(async () => {
@@ -22,33 +22,11 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.stop());
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
+function aws(credentials: StaticCredentials, ...args: string[]): Promise<CliRun> {
+  return awsCli(emulator.endpoint, credentials, ...args);
 }
 
-function aws(credentials: StaticCredentials, ...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      AWS,
-      ['--endpoint-url', emulator.endpoint, '--output', 'json', ...args],
-      { env: clientEnv(credentials) },
-      (error, stdout, stderr) => {
-        resolve({
-          code: error ? Number((error as NodeJS.ErrnoException & { code?: unknown }).code ?? 1) : 0,
-          stdout,
-          stderr,
-        });
-      },
-    );
-  });
-}
-
-function json<T>(run: Run): T {
-  if (run.code !== 0) throw new Error(`aws exited ${run.code}: ${run.stderr}`);
-  return JSON.parse(run.stdout) as T;
-}
+const json = cliJson;
 
 const ROLE = `arn:aws:iam::${CUSTOMER}:role/cli-role`;
 const EXTERNAL_ID = 'acme@01CLI@stack-cli@read';

@@ -1,11 +1,15 @@
 // The emulator as Debian's Python boto3 (and PyJWT for a web identity token) sees it: an
 // independent client, run as a subprocess with endpoint_url pointing at the emulator.
-import { execFile } from 'node:child_process';
 import { startAwsEmulator, type AwsEmulator } from '../start-aws-emulator';
-import { CUSTOMER, CUSTOMER_ADMIN, PLATFORM, RUNTRAIL, SEED_FILE } from './emulator.fixture';
+import {
+  CUSTOMER,
+  CUSTOMER_ADMIN,
+  PLATFORM,
+  RUNTRAIL,
+  runPythonScenario,
+  SEED_FILE,
+} from './emulator.fixture';
 import { startLocalIssuer, type LocalIssuer } from './oidc-issuer.fixture';
-
-const PYTHON = '/usr/bin/python3';
 
 // One Python process runs the whole scenario and prints what it saw as JSON.
 const SCRIPT = String.raw`
@@ -81,21 +85,7 @@ afterAll(async () => {
 });
 
 function runPython(scenario: object): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const env = {
-      PATH: process.env['PATH'],
-      HOME: '/nonexistent',
-      AWS_CONFIG_FILE: '/nonexistent/c',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/s',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_MAX_ATTEMPTS: '1',
-      SCENARIO: JSON.stringify(scenario),
-    };
-    execFile(PYTHON, ['-c', SCRIPT], { env }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`python failed: ${stderr}`));
-      else resolve(JSON.parse(stdout) as Record<string, unknown>);
-    });
-  });
+  return runPythonScenario(SCRIPT, scenario);
 }
 
 describe('boto3 (Debian python3-boto3) against the emulator', () => {

@@ -1,5 +1,6 @@
 // Shared by the emulator's integration tests: the embedded-default seed, its credentials, a
 // controllable clock and subprocess environments for independent clients.
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Seed } from '../lib/seed/seed.schema';
@@ -83,5 +84,58 @@ export function trustPolicy(principal: object, actions: string[], condition?: ob
         ...(condition ? { Condition: condition } : {}),
       },
     ],
+  });
+}
+
+/** The AWS CLI v2 this machine has (Debian's), as users run it. */
+export const AWS_CLI = '/usr/bin/aws';
+
+/** One finished AWS CLI run. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `/usr/bin/aws --endpoint-url <endpoint> --output json ...args` with only these credentials. */
+export function awsCli(endpoint: string, credentials: StaticCredentials, ...args: string[]): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(
+      AWS_CLI,
+      ['--endpoint-url', endpoint, '--output', 'json', ...args],
+      { env: clientEnv(credentials) },
+      (error, stdout, stderr) => {
+        resolve({
+          code: error ? Number((error as NodeJS.ErrnoException & { code?: unknown }).code ?? 1) : 0,
+          stdout,
+          stderr,
+        });
+      },
+    );
+  });
+}
+
+/** The JSON a successful CLI run printed; throws with its stderr otherwise. */
+export function cliJson<T>(run: CliRun): T {
+  if (run.code !== 0) throw new Error(`aws exited ${run.code}: ${run.stderr}`);
+  return JSON.parse(run.stdout) as T;
+}
+
+/** Runs a Python script (Debian's python3 with boto3) that reads `SCENARIO` (JSON) and prints JSON. */
+export function runPythonScenario<T>(script: string, scenario: object): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const env = {
+      PATH: process.env['PATH'],
+      HOME: '/nonexistent',
+      AWS_CONFIG_FILE: '/nonexistent/c',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/s',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_MAX_ATTEMPTS: '1',
+      SCENARIO: JSON.stringify(scenario),
+    };
+    execFile('/usr/bin/python3', ['-c', script], { env }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`python failed: ${stderr}`));
+      else resolve(JSON.parse(stdout) as T);
+    });
   });
 }

@@ -13,7 +13,13 @@ export class AwsApiError extends Error {
     readonly code: string,
     message: string,
     readonly status = 400,
-    readonly options: { trail?: TrailOverrides; recorded?: boolean; sender?: boolean } = {},
+    readonly options: {
+      trail?: TrailOverrides;
+      recorded?: boolean;
+      sender?: boolean;
+      /** S3 errors name what they concern (`<Key>`, `<BucketName>`...) next to Code and Message. */
+      s3Resource?: [string, string][];
+    } = {},
   ) {
     super(message);
   }

@@ -5,6 +5,8 @@ import { findAction } from '../actions/action-registry';
 import type { Caller } from '../actions/caller.types';
 import { requestParametersOf } from '../actions/request-parameters';
 import type { FaultInjector } from '../faults/fault-injector';
+import { handleS3, isS3Request } from '../s3/s3-router';
+import type { TrailBucketStore } from '../s3/trail-bucket-store';
 import { authenticate } from '../sigv4/authenticate-request';
 import { parseAuthorization } from '../sigv4/authorization-header';
 import type { TrailOverrides } from '../trail/trail-event.types';
@@ -24,6 +26,8 @@ export interface ServerDeps {
   faults: FaultInjector;
   counter: RequestCounter;
   admin: AdminApi;
+  /** The trail buckets S3 requests read. */
+  buckets: TrailBucketStore;
   defaultRegion: string;
   /** Receives one line per unexpected failure (never a secret). */
   log: (line: string) => void;
@@ -37,7 +41,7 @@ interface Parsed {
   claimedAccount: string;
 }
 
-/** The emulator's HTTP entry point: admin routes, then STS/IAM (Query) and CloudTrail (JSON 1.1). */
+/** The emulator's HTTP entry point: admin routes, S3 (REST), then STS/IAM (Query) and CloudTrail (JSON 1.1). */
 export function createRequestListener(deps: ServerDeps): RequestListener {
   return (req, res) => {
     readBody(req)
@@ -57,6 +61,8 @@ async function route(
 ): Promise<void> {
   const [path, rawQuery = ''] = (req.url ?? '/').split('?', 2);
   if (path.startsWith('/_emulator/')) return handleAdmin(req, res, path, body ?? Buffer.alloc(0), deps.admin);
+  if (isS3Request(req, path, rawQuery))
+    return handleS3(deps, req, res, path, rawQuery, body ?? Buffer.alloc(0));
   const requestId = randomUUID();
   const target = jsonTarget(header(req, 'x-amz-target'));
   const fallbackService: Service = target ? 'cloudtrail' : 'sts';

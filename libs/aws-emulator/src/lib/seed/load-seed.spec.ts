@@ -29,6 +29,32 @@ describe('loadSeed', () => {
     });
     expect(customer.id).toBe('222222222222');
     expect(customer.roles[0]).toMatchObject({ name: 'runtrail-demo', maxSessionDuration: 3600 });
+    expect(customer.roles[1]).toMatchObject({
+      name: 'runtrail-trail-reader',
+      assumeRolePolicy: {
+        Statement: [{ Condition: { StringLike: { 'sts:ExternalId': 'acme@trail-source@*' } } }],
+      },
+    });
+    expect(customer.trail).toEqual({ bucket: 'acme-trail', regions: ['us-east-1', 'eu-west-1'] });
+  });
+
+  it('refuses a trail bucket name S3 would refuse, or one already taken by another account', () => {
+    const trail = { bucket: 'acme-trail' };
+    expect(
+      problems({
+        accounts: [
+          { id: '111111111111', trail },
+          { id: '222222222222', trail },
+          { id: '333333333333', trail: { bucket: 'Not_A_Bucket', regions: ['moon'] } },
+        ],
+      }),
+    ).toEqual(
+      expect.arrayContaining([
+        'accounts[1].trail.bucket: duplicates the bucket of accounts[0] (bucket names are global)',
+        expect.stringMatching(/^accounts\[2\]\.trail\.bucket: must be an S3 bucket name/),
+        'accounts[2].trail.regions[0]: must be a region like us-east-1',
+      ]),
+    );
   });
 
   it('names every bad field by its path', () => {

@@ -72,6 +72,18 @@ const oidcProvider = z.object({
   createDate: isoDate,
 });
 
+const trail = z.object({
+  /** The S3 bucket CloudTrail delivers this account's log files to (path-style or virtual-host). */
+  bucket: z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+      'must be an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens',
+    ),
+  /** Regions whose events the trail delivers; absent: every region (a multi-region trail). */
+  regions: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region like us-east-1')).optional(),
+});
+
 const account = z.object({
   id: accountId,
   alias: z.string().optional(),
@@ -79,6 +91,7 @@ const account = z.object({
   roles: z.array(role).default([]),
   policies: z.array(managedPolicy).default([]),
   oidcProviders: z.array(oidcProvider).default([]),
+  trail: trail.optional(),
 });
 
 /**
@@ -94,7 +107,15 @@ export const seedSchema = z
   .superRefine((seed, ctx) => {
     const ids = new Map<string, number>();
     const keys = new Map<string, string>();
+    const buckets = new Map<string, number>();
     seed.accounts.forEach((a, ai) => {
+      if (a.trail && buckets.has(a.trail.bucket))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['accounts', ai, 'trail', 'bucket'],
+          message: `duplicates the bucket of accounts[${buckets.get(a.trail.bucket)}] (bucket names are global)`,
+        });
+      if (a.trail) buckets.set(a.trail.bucket, ai);
       if (ids.has(a.id))
         ctx.addIssue({
           code: 'custom',

@@ -38,7 +38,11 @@ const MAX_SKEW_MS = 5 * 60 * 1000;
  * minutes, recomputes the signature with `@smithy/signature-v4` over exactly the headers the
  * client signed, and refuses expired temporary credentials. Throws the matching AwsApiError.
  */
-export async function authenticate(req: SignedRequest, deps: AuthDeps): Promise<Authenticated> {
+export async function authenticate(
+  req: SignedRequest,
+  deps: AuthDeps,
+  options: { s3?: boolean } = {},
+): Promise<Authenticated> {
   const header = req.headers.authorization;
   if (!header) throw authErrors.missing();
   const auth = parseAuthorization(header);
@@ -58,11 +62,19 @@ export async function authenticate(req: SignedRequest, deps: AuthDeps): Promise<
   if (Math.abs(skew) > MAX_SKEW_MS) throw authErrors.skew(skewMessage(signedAt, now, skew < 0));
   if (auth.scopeDate !== amzDateText.slice(0, 8)) throw authErrors.badSignature();
 
-  const expected = await computeSignature(req, auth.signedHeaders, signedAt, auth.region, auth.service, {
-    accessKeyId: auth.accessKeyId,
-    secretAccessKey: found.secret,
-    sessionToken: auth.signedHeaders.includes('x-amz-security-token') ? token : undefined,
-  });
+  const expected = await computeSignature(
+    req,
+    auth.signedHeaders,
+    signedAt,
+    auth.region,
+    auth.service,
+    {
+      accessKeyId: auth.accessKeyId,
+      secretAccessKey: found.secret,
+      sessionToken: auth.signedHeaders.includes('x-amz-security-token') ? token : undefined,
+    },
+    options.s3 ?? false,
+  );
   if (!timingSafeEqual(Buffer.from(expected), Buffer.from(auth.signature))) throw authErrors.badSignature();
   if (found.caller.kind === 'session' && found.caller.session.expiration <= now)
     throw authErrors.expiredToken();
@@ -101,6 +113,7 @@ async function computeSignature(
   region: string,
   service: string,
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string | undefined },
+  s3: boolean,
 ): Promise<string> {
   const headers: Record<string, string> = {};
   for (const name of signedHeaders) {
@@ -115,13 +128,21 @@ async function computeSignature(
   ) {
     throw authErrors.badSignature();
   }
-  const signer = new SignatureV4({ service, region, credentials, sha256: NodeSha256, applyChecksum: false });
+  // S3 signs the path as sent (no normalising, no second encoding); the other services do both.
+  const signer = new SignatureV4({
+    service,
+    region,
+    credentials,
+    sha256: NodeSha256,
+    applyChecksum: false,
+    uriEscapePath: !s3,
+  });
   const signed = await signer.sign(
     {
       method: req.method,
       protocol: 'http:',
       hostname: headers['host'] ?? '',
-      path: safeDecode(req.path),
+      path: s3 ? req.path : safeDecode(req.path),
       query: parseQuery(req.rawQuery),
       headers,
       body:

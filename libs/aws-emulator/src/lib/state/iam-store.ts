@@ -104,6 +104,7 @@ export class IamStore {
       roles: new Map(),
       policies: new Map(),
       oidcProviders: new Map(),
+      trail: a.trail ? { bucket: a.trail.bucket, regions: a.trail.regions ?? null } : null,
     };
     this.accounts.set(a.id, account);
     const created = (iso: string | undefined) => (iso ? new Date(iso) : now);

@@ -65,4 +65,12 @@ export interface Account {
   roles: Map<string, Role>;
   policies: Map<string, ManagedPolicy>;
   oidcProviders: Map<string, OidcProvider>;
+  /** Where CloudTrail delivers this account's log files; null: no trail. */
+  trail: AccountTrail | null;
+}
+
+/** A trail: its S3 bucket and the regions it delivers (null: every region). */
+export interface AccountTrail {
+  bucket: string;
+  regions: string[] | null;
 }

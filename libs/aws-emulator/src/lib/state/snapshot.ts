@@ -136,6 +136,9 @@ function exportSeed(iam: IamStore): Seed {
         thumbprints: [...p.thumbprints],
         createDate: p.createDate.toISOString(),
       })),
+      ...(a.trail
+        ? { trail: { bucket: a.trail.bucket, ...(a.trail.regions ? { regions: [...a.trail.regions] } : {}) } }
+        : {}),
     })),
   };
 }
