@@ -75,11 +75,14 @@ export async function planAutoattach(
   );
   const verified = new Set<string>();
   const refused: RefusedAutoattach[] = [];
-  for (const { integration, caller } of pairs) {
-    const verdict = await verification.verdict(em, {
-      integration: integrationSnapshot(integration),
-      attachment: { caller: verifiedCaller(caller), read: true, write: true },
-    });
+  const verdicts = await verification.verdictsOf(em, pairs, ({ integration, caller }) => ({
+    integration: integrationSnapshot(integration),
+    attachment: { caller: verifiedCaller(caller), read: true, write: true },
+  }));
+  for (const {
+    item: { integration, caller },
+    verdict,
+  } of verdicts) {
     if (verdict.safe) verified.add(pairKey(integration.id, caller.id));
     else
       refused.push({

@@ -65,6 +65,24 @@ export class VerificationClient {
     return requireSafe(await this.verdict(em, subject), subject.attachment);
   }
 
+  /** A verdict for each item (its subject by `subjectOf`), at most `PARALLEL_VERIFICATIONS` asked at once. */
+  async verdictsOf<T>(
+    em: EntityManager,
+    items: readonly T[],
+    subjectOf: (item: T) => VerificationSubject,
+  ): Promise<Array<{ item: T; verdict: VerifyRoleReply }>> {
+    const results: Array<{ item: T; verdict: VerifyRoleReply }> = [];
+    for (let i = 0; i < items.length; i += PARALLEL_VERIFICATIONS) {
+      const batch = items.slice(i, i + PARALLEL_VERIFICATIONS);
+      results.push(
+        ...(await Promise.all(
+          batch.map(async (item) => ({ item, verdict: await this.verdict(em, subjectOf(item)) })),
+        )),
+      );
+    }
+    return results;
+  }
+
   /** Verifies `integration` for each of its attachments (or alone when it has none). */
   async verdicts(
     em: EntityManager,
@@ -75,18 +93,9 @@ export class VerificationClient {
       const verdict = await this.verdict(em, { integration });
       return { combined: verdict, perAttachment: [] };
     }
-    const perAttachment: IntegrationVerdicts['perAttachment'] = [];
-    for (let i = 0; i < attachments.length; i += PARALLEL_VERIFICATIONS) {
-      const batch = attachments.slice(i, i + PARALLEL_VERIFICATIONS);
-      perAttachment.push(
-        ...(await Promise.all(
-          batch.map(async (attachment) => ({
-            attachment,
-            verdict: await this.verdict(em, { integration, attachment }),
-          })),
-        )),
-      );
-    }
+    const perAttachment = (
+      await this.verdictsOf(em, attachments, (attachment) => ({ integration, attachment }))
+    ).map(({ item, verdict }) => ({ attachment: item, verdict }));
     return { combined: combine(perAttachment), perAttachment };
   }
 
