@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
-import { isTerminalPhase, RuntrailError, type Phase } from '@runtrail/contracts';
+import { isTerminalPhase, RuntrailError, ulid as ulidSchema, type Phase } from '@runtrail/contracts';
 import { ulid } from 'ulid';
 import { createRunBody, enterPhaseBody } from '../api/api.schemas';
 import { input, notFound } from '../api/request-input';
@@ -124,7 +124,7 @@ export async function moveTo(em: EntityManager, run: Run, phase: Phase, now: Dat
 }
 
 async function visibleRun(em: EntityManager, p: Principal, runId: string): Promise<Run> {
-  const run = /^[0-9A-HJKMNP-TV-Z]{26}$/.test(runId)
+  const run = ulidSchema.safeParse(runId).success
     ? await em.findOne(Run, { id: runId, account: p.account })
     : null;
   if (!run || !p.canSee(run.spaceId)) notFound(`run ${runId}`);

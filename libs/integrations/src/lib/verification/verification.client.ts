@@ -47,8 +47,12 @@ export class VerificationClient {
   ) {}
 
   async verdict(em: EntityManager, subject: VerificationSubject): Promise<VerifyRoleReply> {
+    return this.ask(subject, await oidcAudienceOf(em, subject.integration.account));
+  }
+
+  /** One `verifier.v1.verify` request with the account's audience already read. */
+  private ask(subject: VerificationSubject, oidcAudience: string | null): Promise<VerifyRoleReply> {
     const { healthy: _healthy, version: _version, ...integration } = subject.integration;
-    const oidcAudience = await oidcAudienceOf(em, integration.account);
     return this.bus.request(
       VerifyRoleRequest,
       { integration, attachment: subject.attachment, ...(oidcAudience ? { oidcAudience } : {}) },
@@ -71,12 +75,24 @@ export class VerificationClient {
     items: readonly T[],
     subjectOf: (item: T) => VerificationSubject,
   ): Promise<Array<{ item: T; verdict: VerifyRoleReply }>> {
+    // Each account's audience is read once for the whole list, not once per verification.
+    const audiences = new Map<string, Promise<string | null>>();
+    const audienceOf = (account: string) => {
+      let audience = audiences.get(account);
+      if (!audience) audiences.set(account, (audience = oidcAudienceOf(em, account)));
+      return audience;
+    };
     const results: Array<{ item: T; verdict: VerifyRoleReply }> = [];
     for (let i = 0; i < items.length; i += PARALLEL_VERIFICATIONS) {
-      const batch = items.slice(i, i + PARALLEL_VERIFICATIONS);
+      const batch = items
+        .slice(i, i + PARALLEL_VERIFICATIONS)
+        .map((item) => ({ item, subject: subjectOf(item) }));
       results.push(
         ...(await Promise.all(
-          batch.map(async (item) => ({ item, verdict: await this.verdict(em, subjectOf(item)) })),
+          batch.map(async ({ item, subject }) => ({
+            item,
+            verdict: await this.ask(subject, await audienceOf(subject.integration.account)),
+          })),
         )),
       );
     }
