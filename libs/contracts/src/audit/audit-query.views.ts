@@ -64,3 +64,25 @@ export interface RunTimeline {
   /** Every AWS call of the run, its own sessions' and chained ones', oldest first. */
   events: Page<EventView>;
 }
+
+/** One row of `GET /v1/audit/runs`: a run with how much it did. */
+export interface RunSummary {
+  runId: string;
+  account: string;
+  spaceId: string;
+  callerType: string;
+  callerId: string;
+  callerSlug: string;
+  runType: string;
+  /** The latest phase audit knows of (null before the first phase event). */
+  phase: string | null;
+  /** The first phase's time (null before the first phase event). */
+  startedAt: string | null;
+  endedAt: string | null;
+  endPhase: string | null;
+  issuances: number;
+  awsCalls: number;
+  /** Calls refused by AWS (an `errorCode`). */
+  deniedCalls: number;
+  findings: number;
+}
