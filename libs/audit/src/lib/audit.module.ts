@@ -6,6 +6,8 @@ import { ActivityController } from './api/activity.controller';
 import { ApiKeyGuard } from './api/api-key.guard';
 import { FindingsController } from './api/findings.controller';
 import { OpenApiController } from './api/openapi.controller';
+import { DashboardController } from './dashboard/dashboard.controller';
+import { RunsController } from './api/runs.controller';
 import { TimelineController } from './api/timeline.controller';
 import { WhoChangedController } from './api/who-changed.controller';
 import type { AuditEnv } from './audit.env';
@@ -48,6 +50,7 @@ export class AuditModule {
       imports: [PersistenceModule.forService({ ...auditPersistence, databaseUrl: env.DATABASE_URL })],
       controllers: [
         AuditEventsHandler,
+        RunsController,
         TimelineController,
         WhoChangedController,
         ActivityController,
@@ -55,6 +58,7 @@ export class AuditModule {
         AdminEventsController,
         TrailSourcesController,
         OpenApiController,
+        DashboardController,
       ],
       providers: [
         ...auditProviders(env),

@@ -1,4 +1,4 @@
-import { ADMIN_ACTIONS, ADMIN_TARGET_TYPES, FINDING_KINDS } from '@runtrail/contracts';
+import { ADMIN_ACTIONS, ADMIN_TARGET_TYPES, FINDING_KINDS, PHASES, RUN_TYPES } from '@runtrail/contracts';
 import { TRAIL_SOURCE_PATHS, TRAIL_SOURCE_SCHEMAS } from '../trail-sources/trail-sources.openapi';
 
 const page = (item: string) => ({
@@ -37,6 +37,21 @@ export const AUDIT_OPENAPI = {
   info: { title: 'runtrail audit', version: '1.0.0', description: 'Which run made which AWS call, and what looks wrong.' },
   security: [{ apiKey: [] }],
   paths: {
+    '/v1/audit/runs': {
+      get: {
+        summary: "The account's runs (the key's spaces only), newest first, with counts of issuances, AWS calls, refused calls and findings",
+        description: 'from/to bound the run id\'s time (run ids are ULIDs: their creation time); phase is the latest phase audit knows of. Unknown parameters are refused.',
+        parameters: [
+          { name: 'callerId', in: 'query', schema: str, description: 'a stack\'s or module\'s id' },
+          { name: 'callerType', in: 'query', schema: { type: 'string', enum: ['stack', 'module'] } },
+          { name: 'spaceId', in: 'query', schema: str },
+          { name: 'runType', in: 'query', schema: { type: 'string', enum: [...RUN_TYPES] } },
+          { name: 'phase', in: 'query', schema: { type: 'string', enum: [...PHASES] } },
+          ...timeRange, ...paging, format,
+        ],
+        responses: listResponse('Run'),
+      },
+    },
     '/v1/audit/runs/{runId}/timeline': {
       get: {
         summary: "A run's phases, issuances and every AWS call it made (chained sessions included), oldest first",
@@ -99,6 +114,14 @@ export const AUDIT_OPENAPI = {
           resources: { type: 'array', items: str }, requestParameters: { type: ['object', 'null'] }, runId: strOrNull, account: strOrNull,
           spaceId: strOrNull, callerId: strOrNull,
           link: { type: ['string', 'null'], description: 'issuance_access_key, issuance_session_name, issuance_source_identity, access_key, assumed_role_arn, source_identity, chained, chained_source_identity' },
+        },
+      },
+      Run: {
+        type: 'object',
+        properties: {
+          runId: str, account: str, spaceId: str, callerType: { type: 'string', enum: ['stack', 'module'] }, callerId: str, callerSlug: str,
+          runType: str, phase: strOrNull, startedAt: { type: ['string', 'null'], format: 'date-time' }, endedAt: { type: ['string', 'null'], format: 'date-time' },
+          endPhase: strOrNull, issuances: { type: 'integer' }, awsCalls: { type: 'integer' }, deniedCalls: { type: 'integer' }, findings: { type: 'integer' },
         },
       },
       Finding: {
