@@ -95,6 +95,12 @@ export interface StackOptions {
    * provider per URL.
    */
   oidcRole?: boolean;
+  /**
+   * Also start the audit service (needs `integrations: 'real'`: its REST API checks integrations'
+   * API keys), as its NATS user of auth.conf with its shipped variables; `auditUrl` is its API.
+   * `true` polls trail sources every second (`AUDIT_POLL_INTERVAL_MS`); pass variables to override.
+   */
+  audit?: boolean | Record<string, string>;
 }
 
 /** A run `execRun` schedules: its caller, and optionally its type, space and integration. */
@@ -113,7 +119,8 @@ export interface ScheduledRun {
 /**
  * The real stack for end-to-end tests: nats-server, the aws-emulator, oidc-issuer and N
  * credential-broker replicas as processes of the build, and either the integrations and verifier
- * services (also processes of the build) or a contract-level integrations responder.
+ * services (also processes of the build) or a contract-level integrations responder, and optionally
+ * the audit service (`audit`).
  *
  * NATS runs the shipped deploy/nats/auth.conf with fresh passwords: the setup step is the real
  * `runtrail nats setup` as `runtrail-admin` (with the pool's workers `POOL_WORKERS`), every service
@@ -123,7 +130,7 @@ export class E2eStack {
   brokers: ServiceProcess[] = [];
   /** Connections per user (`connectAs`), closed by `stop`. */
   private readonly connections = new Map<string, Promise<NatsConnection>>();
-  /** integrations and verifier, in `real` mode. */
+  /** integrations and verifier, in `real` mode, and audit with `audit`. */
   readonly services: ServiceProcess[] = [];
   readonly execOutputs: string[] = [];
   private integrationsApi?: IntegrationsApi;
@@ -152,6 +159,8 @@ export class E2eStack {
     const emulator = await startTestEmulator({
       seed: seed(),
       clock: () => new Date(Date.now() + clock.offsetMs),
+      // The emulator's own state file: `issuedSessions` reads the credentials STS handed out from it.
+      snapshotFile: join(dataDir, 'aws-emulator.snapshot.json'),
     });
     const issuerPort = await freePort();
     const issuer = await ServiceProcess.start('oidc-issuer', issuerPort, {
@@ -161,7 +170,11 @@ export class E2eStack {
       OIDC_PUBLIC_URL: `http://127.0.0.1:${issuerPort}`,
       OIDC_KEK: randomBytes(32).toString('base64'),
     });
-    const nc = await connect({ servers: nats.url, name: 'e2e-operator', ...userPass(nats, 'runtrail-admin') });
+    const nc = await connect({
+      servers: nats.url,
+      name: 'e2e-operator',
+      ...userPass(nats, 'runtrail-admin'),
+    });
     // Stands in for integrations at its contract, so it logs in as integrations.
     const responder = new IntegrationsResponder(await connectUser(nats, 'integrations'));
     const real = options.integrations === 'real';
@@ -175,6 +188,10 @@ export class E2eStack {
         real ? NO_CALLER_YET : 'space:root:stack:*',
       ]);
     if (real) await stack.startIntegrations();
+    if (options.audit) {
+      if (!real) throw new Error("the audit service needs integrations: 'real' (its API keys)");
+      await stack.startAudit(options.audit === true ? {} : options.audit);
+    }
     for (let i = 0; i < (options.brokers ?? 1); i++) await stack.startBroker();
     return stack;
   }
@@ -269,6 +286,60 @@ export class E2eStack {
     ]);
   }
 
+  get auditDatabasePath(): string {
+    return join(this.dataDir, 'audit.sqlite');
+  }
+
+  /** The audit service (started with `audit`). */
+  get audit(): ServiceProcess {
+    const service = this.services.find((s) => s.name === 'audit');
+    if (!service) throw new Error('the stack was started without the audit service');
+    return service;
+  }
+
+  /** Base URL of the audit service's REST API (`RUNTRAIL_URL` of the CLI's audit commands). */
+  get auditUrl(): string {
+    return `http://127.0.0.1:${this.audit.port}`;
+  }
+
+  /**
+   * `runtrail <args>` from the build, as a user with `RUNTRAIL_URL` (default: audit's API) and
+   * `RUNTRAIL_API_KEY` (`apiKey`) runs it.
+   */
+  async runtrail(args: string[], apiKey: string, env: Record<string, string> = {}): Promise<ExecResult> {
+    return collect(
+      spawn(process.execPath, [join(ROOT, 'dist/apps/cli/src/main.js'), ...args], {
+        cwd: ROOT,
+        env: {
+          PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+          HOME: process.env['HOME'] ?? '/tmp',
+          RUNTRAIL_URL: this.auditUrl,
+          RUNTRAIL_API_KEY: apiKey,
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+  }
+
+  /**
+   * Every live session the emulator's STS issued, with its secret key and session token, from the
+   * emulator's own state file (written now). For leak scans: what no log, row or event may hold.
+   */
+  issuedSessions(): Array<{
+    accessKeyId: string;
+    secretAccessKey: string;
+    sessionToken: string;
+    roleArn: string;
+    sessionName: string;
+  }> {
+    this.emulator.saveSnapshot();
+    const snapshot = JSON.parse(readFileSync(join(this.dataDir, 'aws-emulator.snapshot.json'), 'utf8')) as {
+      sessions: ReturnType<E2eStack['issuedSessions']>;
+    };
+    return snapshot.sessions;
+  }
+
   get integrationsDatabasePath(): string {
     return join(this.dataDir, 'integrations.sqlite');
   }
@@ -316,6 +387,25 @@ export class E2eStack {
       RUNTRAIL_URL: `http://127.0.0.1:${integrations.port}`,
       RUNTRAIL_API_KEY: await this.integrationsApi.createApiKey('e2e-scheduler', 'scheduler'),
     };
+  }
+
+  /** The audit service as compose runs it: its NATS user, its database, runtrail's own AWS identity. */
+  private async startAudit(env: Record<string, string>): Promise<void> {
+    this.services.push(
+      await ServiceProcess.start('audit', await freePort(), {
+        NATS_URL: this.nats.url,
+        ...this.nats.login('audit'),
+        DATABASE_URL: `sqlite:${this.auditDatabasePath}`,
+        AWS_ENDPOINT_URL: this.emulator.endpoint,
+        AWS_ACCESS_KEY_ID: PLATFORM_KEY.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: PLATFORM_KEY.secretAccessKey,
+        AWS_REGION: 'us-east-1',
+        PLATFORM_AWS_ACCOUNT_ID: PLATFORM_ACCOUNT,
+        AUDIT_POLL_INTERVAL_MS: '1000',
+        LOG_LEVEL: 'verbose',
+        ...env,
+      }),
+    );
   }
 
   /**
@@ -436,7 +526,12 @@ function userPass(nats: ShippedNatsServer, user: string): { user: string; pass: 
 }
 
 function connectUser(nats: ShippedNatsServer, user: string): Promise<NatsConnection> {
-  return connect({ servers: nats.url, name: `e2e-${user}`, inboxPrefix: `_INBOX_${user}`, ...userPass(nats, user) });
+  return connect({
+    servers: nats.url,
+    name: `e2e-${user}`,
+    inboxPrefix: `_INBOX_${user}`,
+    ...userPass(nats, user),
+  });
 }
 
 /** The operator's step: `runtrail nats setup` from the build as `runtrail-admin`, with the pool's workers. */
@@ -444,10 +539,19 @@ async function natsSetup(nats: ShippedNatsServer): Promise<void> {
   const setup = await collect(
     spawn(
       process.execPath,
-      [join(ROOT, 'dist/apps/cli/src/main.js'), 'nats', 'setup', ...POOL_WORKERS.flatMap((w) => ['--worker', w])],
+      [
+        join(ROOT, 'dist/apps/cli/src/main.js'),
+        'nats',
+        'setup',
+        ...POOL_WORKERS.flatMap((w) => ['--worker', w]),
+      ],
       {
         cwd: ROOT,
-        env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', NATS_URL: nats.url, ...nats.login('runtrail-admin') },
+        env: {
+          PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+          NATS_URL: nats.url,
+          ...nats.login('runtrail-admin'),
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     ),
