@@ -77,7 +77,7 @@ async function floor(trail: GeneratedTrail, url: string): Promise<number> {
   for (const file of readdirSync(trail.dir).sort()) {
     for await (const raw of readCloudTrailRecords(join(trail.dir, file))) {
       if (!raw.ok) continue;
-      const parsed = parseCloudTrailRecord(raw.record, { rawSize: raw.rawSize });
+      const parsed = parseCloudTrailRecord(raw.record, { rawSize: raw.rawSize, depthChecked: true });
       if (parsed.ok) rows.push(eventRowValues(parsed.event, linkOf(parsed.event.principal.accessKeyId ?? parsed.event.assumeRole?.issuedAccessKeyId), file));
       if (rows.length >= 2000) await write();
     }

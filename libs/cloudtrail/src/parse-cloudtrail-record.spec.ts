@@ -117,4 +117,18 @@ describe('parseCloudTrailRecord', () => {
       reason: 'record e1 has no readable eventTime',
     });
   });
+
+  it('refuses a record nested deeper than 64 levels (NATS push, LookupEvents) without overflowing', () => {
+    let deep: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    expect(parseCloudTrailRecord({ ...denied, requestParameters: deep })).toEqual({
+      ok: false,
+      reason: 'record nests deeper than 64 levels',
+    });
+    let list: unknown[] = [];
+    // record 1, requestParameters 2, then the arrays: 62 wraps put the innermost at level 65.
+    for (let i = 0; i < 62; i++) list = [list];
+    expect(parseCloudTrailRecord({ ...denied, requestParameters: { list } }).ok).toBe(false);
+    expect(parseCloudTrailRecord({ ...denied, requestParameters: { list: list[0] } }).ok).toBe(true);
+  });
 });

@@ -7,6 +7,7 @@ import type {
 } from './lib/normalized-event.types';
 import { bool, isObject, num, obj, str, type Json } from './lib/record-fields';
 import { roleArnFromErrorMessage } from './lib/role-arn-from-error';
+import { MAX_RECORD_DEPTH } from './lib/record-splitter';
 
 const ASSUME_ROLE_EVENTS: ReadonlySet<string> = new Set([
   'AssumeRole',
@@ -20,6 +21,11 @@ const SECRET_CREDENTIAL_MEMBERS = ['sessionToken', 'secretAccessKey'] as const;
 export interface ParseOptions {
   /** Byte size of the record's JSON text when the caller has it (saves a re-serialisation). */
   rawSize?: number;
+  /**
+   * The caller already refused records deeper than `MAX_RECORD_DEPTH` (the file reader does, while
+   * splitting); otherwise (NATS push, LookupEvents) the depth is checked here.
+   */
+  depthChecked?: boolean;
 }
 
 /**
@@ -33,6 +39,9 @@ export interface ParseOptions {
  */
 export function parseCloudTrailRecord(record: unknown, options: ParseOptions = {}): ParseResult {
   if (!isObject(record)) return { ok: false, reason: 'record is not a JSON object' };
+  if (!options.depthChecked && nestsDeeperThan(record, MAX_RECORD_DEPTH)) {
+    return { ok: false, reason: `record nests deeper than ${MAX_RECORD_DEPTH} levels` };
+  }
   const eventId = str(record, 'eventID');
   const eventName = str(record, 'eventName');
   const eventSource = str(record, 'eventSource');
@@ -154,4 +163,20 @@ function withoutSecrets(response: Json | null): Json | null {
   const clean: Json = { ...credentials };
   for (const member of SECRET_CREDENTIAL_MEMBERS) delete clean[member];
   return { ...response, credentials: clean };
+}
+
+/**
+ * Whether a parsed value nests deeper than `max` levels (the value itself being 1). Iterative, so
+ * a hostile 100,000-level value cannot overflow the stack here (JSON.stringify of it would later).
+ */
+function nestsDeeperThan(value: object, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [current, depth] = next;
+    if (depth > max) return true;
+    for (const child of Object.values(current as object)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
 }

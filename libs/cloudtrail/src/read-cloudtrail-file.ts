@@ -23,7 +23,7 @@ export async function* readCloudTrailFile(
       yield { index: raw.index, ok: false, reason: raw.reason };
       continue;
     }
-    const parsed = parseCloudTrailRecord(raw.record, { rawSize: raw.rawSize });
+    const parsed = parseCloudTrailRecord(raw.record, { rawSize: raw.rawSize, depthChecked: true });
     yield parsed.ok
       ? { index: raw.index, ok: true, event: parsed.event }
       : { index: raw.index, ok: false, reason: parsed.reason };

@@ -12,10 +12,17 @@ const tricky = [
   { eventID: 'c', trailing: '\\' },
 ];
 
-async function collect(source: Parameters<typeof readCloudTrailRecords>[0]): Promise<RawCloudTrailRecord[]> {
+async function collectWith(
+  source: Parameters<typeof readCloudTrailRecords>[0],
+  options: Parameters<typeof readCloudTrailRecords>[1] = {},
+): Promise<RawCloudTrailRecord[]> {
   const out: RawCloudTrailRecord[] = [];
-  for await (const r of readCloudTrailRecords(source)) out.push(r);
+  for await (const r of readCloudTrailRecords(source, options)) out.push(r);
   return out;
+}
+
+function collect(source: Parameters<typeof readCloudTrailRecords>[0]): Promise<RawCloudTrailRecord[]> {
+  return collectWith(source, {});
 }
 
 function chunked(text: string | Buffer, sizes: (i: number) => number): Readable {
@@ -93,15 +100,33 @@ describe('readCloudTrailRecords', () => {
     }
   });
 
-  it('refuses a record larger than the limit', async () => {
-    const big = JSON.stringify({ Records: [{ eventID: 'x', pad: 'x'.repeat(5000) }] });
-    const run = async () => {
-      for await (const _ of readCloudTrailRecords(
-        chunked(big, () => 512),
-        { maxRecordBytes: 4096 },
-      ))
-        void _;
-    };
-    await expect(run()).rejects.toMatchObject({ code: 'RECORD_TOO_LARGE' });
+  it('refuses a record larger than the limit and reads the records after it', async () => {
+    const big = JSON.stringify({ Records: [{ eventID: 'x', pad: 'x'.repeat(5000) }, 'y'.repeat(6000), { eventID: 'z' }] });
+    const out = await collectWith(chunked(big, () => 512), { maxRecordBytes: 4096 });
+    expect(out.map((r) => r.ok)).toEqual([false, false, true]);
+    expect(out[0]).toMatchObject({ index: 0, reason: 'record 0 refused: record is larger than 4096 bytes' });
+    expect(out[0].rawSize).toBeGreaterThan(5000);
+    expect(out[2]).toMatchObject({ index: 2, record: { eventID: 'z' } });
+  });
+
+  it('refuses a record nested deeper than the limit, keeping the good records around it', async () => {
+    const depth = 100_000;
+    const deepObject = `{"eventID":"deep","requestParameters":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
+    const deepArray = `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    const text = `{"Records":[{"eventID":"a"},${deepObject},${deepArray},{"eventID":"b"}]}`;
+    const out = await collectWith(chunked(text, () => 65_536), {});
+    expect(out.map((r) => r.ok)).toEqual([true, false, false, true]);
+    expect(out[1]).toMatchObject({ reason: 'record 1 refused: record nests deeper than 64 levels' });
+    expect(out[2]).toMatchObject({ reason: 'record 2 refused: record nests deeper than 64 levels' });
+    expect(out[3]).toMatchObject({ index: 3, record: { eventID: 'b' } });
+  });
+
+  it('skips a top-level member whose name is over the limit without holding it', async () => {
+    const text = `{"${'k'.repeat(5000)}":1,"Records":[{"eventID":"a"}]}`;
+    const out = await collectWith(chunked(text, () => 700), { maxMemberNameBytes: 1024 });
+    expect(out).toEqual([
+      { index: -2, ok: false, rawSize: 0, reason: 'a top-level member name is longer than 1024 bytes (5000); member skipped' },
+      { index: 0, ok: true, record: { eventID: 'a' }, rawSize: 15 },
+    ]);
   });
 });

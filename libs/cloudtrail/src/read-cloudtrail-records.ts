@@ -2,35 +2,49 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { RecordSplitter } from './lib/record-splitter';
+import { RecordSplitter, type SplitterLimits } from './lib/record-splitter';
 
 /** A file path, or a stream of the file's bytes (plain JSON or gzip). */
 export type CloudTrailSource = string | Readable | AsyncIterable<Buffer | Uint8Array>;
 
+/**
+ * One record of the file, parsed or refused with its reason. `index` counts the records array's
+ * elements from 0; a skipped top-level member (not a record) is reported with a negative index
+ * (-2, -3, ...; -1 is left to callers for "the file as a whole").
+ */
 export type RawCloudTrailRecord =
   | { index: number; ok: true; record: unknown; rawSize: number }
   | { index: number; ok: false; reason: string; rawSize: number };
 
-export interface ReadRecordsOptions {
-  /** Refuse (throw `RECORD_TOO_LARGE`) past this many bytes in one record; default 8 MiB. */
-  maxRecordBytes?: number;
-}
+/**
+ * Limits that bound memory whatever the file holds (defaults: 8 MiB per record, 64 nesting levels,
+ * 1 KiB per top-level member name). A record past a limit is refused (`ok: false`), never held.
+ */
+export type ReadRecordsOptions = Partial<SplitterLimits>;
 
 /**
  * Streams the records of a CloudTrail file, `{"Records":[...]}` (S3 delivery) or a bare JSON
  * array, gzip detected from the magic bytes whatever the name. Memory holds one chunk and one
- * record, never the file. A record that is not valid JSON is yielded with `ok: false`; a file that
- * is truncated or holds no records array throws a `CloudTrailFileError` after the good records.
+ * record (at most `maxRecordBytes`), never the file. A record that is not valid JSON, too large or
+ * too deep is yielded with `ok: false` and its reason, and reading goes on; a file that is truncated
+ * or holds no records array throws a `CloudTrailFileError` after the good records.
  */
 export async function* readCloudTrailRecords(
   source: CloudTrailSource,
   options: ReadRecordsOptions = {},
 ): AsyncGenerator<RawCloudTrailRecord> {
-  const splitter = new RecordSplitter(options.maxRecordBytes);
+  const splitter = new RecordSplitter(options);
   let index = 0;
+  let skippedIndex = -1;
   for await (const chunk of decompressed(source)) {
-    for (const raw of splitter.push(chunk)) {
+    const records = splitter.push(chunk);
+    for (const member of splitter.takeSkipped()) yield { index: --skippedIndex, ok: false, reason: member.skipped, rawSize: 0 };
+    for (const raw of records) {
       const at = index++;
+      if ('refused' in raw) {
+        yield { index: at, ok: false, reason: `record ${at} refused: ${raw.refused}`, rawSize: raw.bytes };
+        continue;
+      }
       try {
         yield { index: at, ok: true, record: JSON.parse(raw.text), rawSize: raw.bytes };
       } catch (error) {

@@ -8,17 +8,43 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
 
-/** One element of the records array, as the exact bytes of its JSON text. */
-export interface RawRecordText {
-  text: string;
-  bytes: number;
+/**
+ * One element of the records array: the exact bytes of its JSON text, or, when it broke a limit,
+ * why it was refused (its bytes were skipped, never kept).
+ */
+export type RawRecordText = { text: string; bytes: number } | { refused: string; bytes: number };
+
+/** A top-level member the splitter skipped (its name broke the limit); not a record. */
+export interface SkippedMember {
+  skipped: string;
 }
+
+/** What the splitter keeps at most; anything past a limit is skipped and reported, never held. */
+export interface SplitterLimits {
+  /** Bytes in one record (default 8 MiB). */
+  maxRecordBytes: number;
+  /** Nesting levels inside one record, the record's own object being 1 (default 64). */
+  maxDepth: number;
+  /** Bytes of a top-level member name (default 1 KiB): only "Records" matters. */
+  maxMemberNameBytes: number;
+}
+
+/** Deeper than any CloudTrail record; JSON.stringify of far deeper values overflows the stack. */
+export const MAX_RECORD_DEPTH = 64;
+
+export const DEFAULT_SPLITTER_LIMITS: SplitterLimits = {
+  maxRecordBytes: 8 * 1024 * 1024,
+  maxDepth: MAX_RECORD_DEPTH,
+  maxMemberNameBytes: 1024,
+};
 
 /**
  * Splits a CloudTrail file (`{"Records":[...]}` or a bare `[...]`) into the JSON text of each
  * record while the bytes stream in, so memory holds one record at a time instead of the file.
  * It tracks nesting and strings only; each record is then handed to `JSON.parse`, which does the
  * real validation. Top-level members other than `Records` are skipped without being kept.
+ * Memory is bounded by the limits whatever the input: a record over the size or depth limit is
+ * skipped to its end and reported as refused; an over-long member name is skipped and reported.
  */
 export class RecordSplitter {
   private depth = 0;
@@ -30,15 +56,28 @@ export class RecordSplitter {
   private expectKey = false;
   private capturingKey = false;
   private keyPieces: Buffer[] = [];
+  private keyBytes = 0;
   private lastKey = '';
   private element: 'none' | 'nested' | 'string' | 'scalar' = 'none';
   private pieces: Buffer[] = [];
   private captured = 0;
+  // Why the record being read is refused (its bytes are then counted, not kept).
+  private refusal: string | null = null;
+  private readonly skipped: SkippedMember[] = [];
   // Position of the next backslash in the current chunk (-1: none left), so that finding string
   // ends stays linear in the chunk size.
   private nextSlash = -1;
 
-  constructor(private readonly maxRecordBytes = 8 * 1024 * 1024) {}
+  private readonly limits: SplitterLimits;
+
+  constructor(limits: Partial<SplitterLimits> = {}) {
+    this.limits = { ...DEFAULT_SPLITTER_LIMITS, ...limits };
+  }
+
+  /** Top-level members skipped since the last call (drains them). */
+  takeSkipped(): SkippedMember[] {
+    return this.skipped.splice(0);
+  }
 
   /** Feeds the next chunk; returns the records completed within it. */
   push(chunk: Buffer): RawRecordText[] {
@@ -56,9 +95,13 @@ export class RecordSplitter {
         this.inString = false;
         i = end + 1;
         if (this.capturingKey) {
-          this.keyPieces.push(chunk.subarray(keyStart, end));
-          this.lastKey = Buffer.concat(this.keyPieces).toString('utf8');
+          this.keepKey(chunk.subarray(keyStart, end));
+          this.lastKey = this.keyBytes > this.limits.maxMemberNameBytes ? '' : Buffer.concat(this.keyPieces).toString('utf8');
+          if (!this.lastKey && this.keyBytes > this.limits.maxMemberNameBytes) {
+            this.skipped.push({ skipped: `a top-level member name is longer than ${this.limits.maxMemberNameBytes} bytes (${this.keyBytes}); member skipped` });
+          }
           this.keyPieces = [];
+          this.keyBytes = 0;
           this.capturingKey = false;
           this.expectKey = false;
           keyStart = -1;
@@ -90,7 +133,7 @@ export class RecordSplitter {
       if (this.capturingKey && keyStart === -1) keyStart = i;
     }
     if (this.element !== 'none' && start !== -1) this.keep(chunk.subarray(start));
-    if (this.capturingKey && keyStart !== -1) this.keyPieces.push(chunk.subarray(keyStart));
+    if (this.capturingKey && keyStart !== -1) this.keepKey(chunk.subarray(keyStart));
     return out;
   }
 
@@ -126,6 +169,9 @@ export class RecordSplitter {
         this.sawRecords = true;
       }
       this.depth++;
+      if (this.element === 'nested' && this.depth - this.recordsDepth > this.limits.maxDepth && !this.refusal) {
+        this.refuse(`record nests deeper than ${this.limits.maxDepth} levels`);
+      }
       if (this.mode === 'object' && this.depth === 1) this.expectKey = true;
       return i + 1;
     }
@@ -169,23 +215,36 @@ export class RecordSplitter {
     return -1;
   }
 
+  private keepKey(piece: Buffer): void {
+    this.keyBytes += piece.length;
+    if (this.keyBytes <= this.limits.maxMemberNameBytes) this.keyPieces.push(piece);
+    else this.keyPieces = [];
+  }
+
   private keep(piece: Buffer): void {
     this.captured += piece.length;
-    if (this.captured > this.maxRecordBytes) {
-      throw new CloudTrailFileError(
-        'RECORD_TOO_LARGE',
-        `a record is larger than ${this.maxRecordBytes} bytes`,
-      );
+    if (this.refusal) return;
+    if (this.captured > this.limits.maxRecordBytes) {
+      this.refuse(`record is larger than ${this.limits.maxRecordBytes} bytes`);
+      return;
     }
     this.pieces.push(piece);
   }
 
+  private refuse(reason: string): void {
+    this.refusal = reason;
+    this.pieces = [];
+  }
+
   private finish(chunk: Buffer, start: number, end: number): RawRecordText {
     this.keep(chunk.subarray(start === -1 ? 0 : start, end));
-    const whole = this.pieces.length === 1 ? this.pieces[0] : Buffer.concat(this.pieces);
+    const refusal = this.refusal;
+    const bytes = this.captured;
+    const whole = refusal ? null : this.pieces.length === 1 ? this.pieces[0] : Buffer.concat(this.pieces);
     this.pieces = [];
     this.captured = 0;
+    this.refusal = null;
     this.element = 'none';
-    return { text: whole.toString('utf8'), bytes: whole.length };
+    return whole ? { text: whole.toString('utf8'), bytes } : { refused: refusal ?? 'record refused', bytes };
   }
 }

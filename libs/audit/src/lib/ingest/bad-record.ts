@@ -13,9 +13,29 @@ const MAX_EXCERPT = 8192;
 // A record that failed normalisation was never stripped of its credentials: mask them here.
 const SECRET_MEMBER = /("(?:sessionToken|secretAccessKey|password|privateKey|clientSecret)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi;
 
-/** Masks secret members and caps the size of a bad record before it is stored. */
+// A secret member whose value the cut left open.
+const OPEN_SECRET_MEMBER = /("(?:sessionToken|secretAccessKey|password|privateKey|clientSecret)"\s*:\s*)"(?:[^"\\]|\\.)*\\?$/i;
+
+/**
+ * Masks secret members and caps the size of a bad record before it is stored. Cuts first (a
+ * hostile record may be megabytes), then masks, including a secret value the cut left unterminated.
+ */
 export function redactExcerpt(text: string): string {
-  return text.replace(SECRET_MEMBER, '$1"***"').slice(0, MAX_EXCERPT);
+  const head = text.length > MAX_EXCERPT ? text.slice(0, MAX_EXCERPT) : text;
+  return head.replace(SECRET_MEMBER, '$1"***"').replace(OPEN_SECRET_MEMBER, '$1"***').slice(0, MAX_EXCERPT);
+}
+
+/**
+ * The stored excerpt of a record that parsed but could not be normalised: made when the record is
+ * refused, so a batch holds a few KiB per bad record, never the record itself.
+ */
+export function excerptOf(record: unknown): string {
+  try {
+    return redactExcerpt(JSON.stringify(record) ?? String(record));
+  } catch {
+    // Only a value nested deep enough to overflow the stack gets here (refused for its depth).
+    return '(not shown: nested too deep to serialise)';
+  }
 }
 
 /** Stores bad records (idempotent per source + index), so a re-import does not count them twice. */

@@ -1,7 +1,13 @@
-import { parseCloudTrailRecord, readCloudTrailRecords, type CloudTrailSource, type NormalizedEvent } from '@runtrail/cloudtrail';
+import {
+  parseCloudTrailRecord,
+  readCloudTrailRecords,
+  type CloudTrailSource,
+  type NormalizedEvent,
+  type RawCloudTrailRecord,
+} from '@runtrail/cloudtrail';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { keepBadRecords, type BadRecord } from './bad-record';
+import { excerptOf, keepBadRecords, type BadRecord } from './bad-record';
 import type { IngestEvents } from './ingest-events.usecase';
 import type { AuditDb } from '../storage/audit-db';
 
@@ -22,10 +28,14 @@ export interface ImportProgress {
 export interface ImportOptions {
   /** Events per correlated batch; bigger batches mean fewer queries, more memory. Default 2,000. */
   batchSize?: number;
+  /** A batch is also written once its records' JSON adds up to this many bytes. Default 32 MiB. */
+  batchBytes?: number;
   onProgress?: (progress: ImportProgress) => void;
 }
 
 const LOG_FILE = /\.json(\.gz)?$/i;
+const DEFAULT_BATCH_BYTES = 32 * 1024 * 1024;
+const BAD_RECORDS_PER_WRITE = 100;
 
 /**
  * Imports S3-delivery CloudTrail log files (`.json`/`.json.gz`, `{"Records":[...]}` or a bare
@@ -69,41 +79,90 @@ export class ImportFiles {
 
   private async importOne(source: CloudTrailSource, name: string, options: ImportOptions): Promise<void> {
     const batchSize = options.batchSize ?? 2000;
+    const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
     let events: NormalizedEvent[] = [];
+    // Each event's index in its file, for the bad record of an event the store refuses.
+    let positions: number[] = [];
+    let eventBytes = 0;
     let bad: BadRecord[] = [];
     const flush = async () => {
-      if (events.length) {
-        const result = await this.ingest.ingest(events, name);
-        this.progress.inserted += result.inserted;
-        this.progress.duplicates += result.duplicates;
-        this.progress.findings += result.findings;
-      }
-      if (bad.length) await keepBadRecords(this.db, bad);
+      const batch = events;
+      const at = positions;
+      const refused = bad;
       events = [];
+      positions = [];
+      eventBytes = 0;
       bad = [];
+      if (batch.length) refused.push(...(await this.store(batch, at, name)));
+      if (refused.length) await keepBadRecords(this.db, refused);
       this.report(options);
     };
-    try {
-      for await (const raw of readCloudTrailRecords(source)) {
-        this.progress.events++;
-        if (!raw.ok) {
-          this.progress.bad++;
-          bad.push({ source: name, index: raw.index, reason: raw.reason, excerpt: null });
-          continue;
-        }
-        const parsed = parseCloudTrailRecord(raw.record, { rawSize: raw.rawSize });
-        if (parsed.ok) events.push(parsed.event);
-        else {
-          this.progress.bad++;
-          bad.push({ source: name, index: raw.index, reason: parsed.reason, excerpt: JSON.stringify(raw.record) });
-        }
-        if (events.length >= batchSize) await flush();
-      }
-    } catch (error) {
+    const refuse = async (record: BadRecord) => {
       this.progress.bad++;
-      bad.push({ source: name, index: -1, reason: `file unreadable: ${error instanceof Error ? error.message : String(error)}`, excerpt: null });
+      bad.push(record);
+      // Bad records are streamed to storage, never held: a file of 300 bad 3 MB records holds one.
+      if (bad.length >= BAD_RECORDS_PER_WRITE) await flush();
+    };
+    // Only reading may fail here as the input's fault; a failing store propagates (not a bad record).
+    const records = readCloudTrailRecords(source)[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<RawCloudTrailRecord>;
+      try {
+        next = await records.next();
+      } catch (error) {
+        await refuse({ source: name, index: -1, reason: `file unreadable: ${error instanceof Error ? error.message : String(error)}`, excerpt: null });
+        break;
+      }
+      if (next.done) break;
+      const raw = next.value;
+      if (raw.index >= 0) this.progress.events++;
+      if (!raw.ok) {
+        await refuse({ source: name, index: raw.index, reason: raw.reason, excerpt: null });
+        continue;
+      }
+      const parsed = parseCloudTrailRecord(raw.record, { rawSize: raw.rawSize, depthChecked: true });
+      if (parsed.ok) {
+        events.push(parsed.event);
+        positions.push(raw.index);
+        eventBytes += raw.rawSize;
+      } else {
+        await refuse({ source: name, index: raw.index, reason: parsed.reason, excerpt: excerptOf(raw.record) });
+      }
+      if (events.length >= batchSize || eventBytes >= batchBytes) await flush();
     }
+    // The records read before a file broke off are kept whatever broke it.
     await flush();
+  }
+
+  /**
+   * Ingests a batch; when the batch as a whole cannot be stored, each event is stored alone so one
+   * event the store refuses costs only itself (returned as a bad record). A store that refuses every
+   * event alone (database down) fails the import: that is not the input's fault.
+   */
+  private async store(batch: NormalizedEvent[], positions: number[], name: string): Promise<BadRecord[]> {
+    try {
+      this.count(await this.ingest.ingest(batch, name));
+      return [];
+    } catch (batchError) {
+      if (batch.length === 1) throw batchError;
+      const refused: BadRecord[] = [];
+      for (const [i, event] of batch.entries()) {
+        try {
+          this.count(await this.ingest.ingest([event], name));
+        } catch (error) {
+          refused.push({ source: name, index: positions[i], reason: `event ${event.eventId} could not be stored: ${error instanceof Error ? error.message : String(error)}`, excerpt: null });
+        }
+      }
+      if (refused.length === batch.length) throw batchError;
+      this.progress.bad += refused.length;
+      return refused;
+    }
+  }
+
+  private count(result: { inserted: number; duplicates: number; findings: number }): void {
+    this.progress.inserted += result.inserted;
+    this.progress.duplicates += result.duplicates;
+    this.progress.findings += result.findings;
   }
 
   private report(options: ImportOptions): void {

@@ -15,7 +15,7 @@ import {
 } from '@runtrail/contracts';
 import { OnEvent } from '@runtrail/messaging';
 import { storeAdminEvent } from '../admin-log/store-admin-event';
-import { keepBadRecords, type BadRecord } from '../ingest/bad-record';
+import { excerptOf, keepBadRecords, type BadRecord } from '../ingest/bad-record';
 import { IngestEvents } from '../ingest/ingest-events.usecase';
 import { RecordIssuance } from '../runs/record-issuance.usecase';
 import { RecordRunPhase } from '../runs/record-run-phase.usecase';
@@ -64,7 +64,7 @@ export class AuditEventsHandler {
     batch.records.forEach((record, index) => {
       const parsed = parseCloudTrailRecord(record);
       if (parsed.ok) events.push(parsed.event);
-      else bad.push({ source, index, reason: parsed.reason, excerpt: JSON.stringify(record) });
+      else bad.push({ source, index, reason: parsed.reason, excerpt: excerptOf(record) });
     });
     if (bad.length) await keepBadRecords(this.db, bad);
     if (events.length) await this.ingest.ingest(events, source);
