@@ -17,6 +17,8 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import { hostname } from 'node:os';
 import { HealthController, HealthService } from './health.controller';
+import { ProblemJsonFilter } from './problem-json.filter';
+import { DeferredBodyErrorInterceptor, strictJsonBody } from './strict-json-body';
 
 export interface ServiceDefinition {
   /** `integrations`, `verifier`, ... or `standalone`. */
@@ -36,6 +38,16 @@ const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose']
 /** The levels at and above `level`, the way operators expect LOG_LEVEL to work. */
 export function levelsFrom(level: LogLevel): LogLevel[] {
   return LEVELS.slice(0, LEVELS.indexOf(level) + 1);
+}
+
+/**
+ * The HTTP rules of every runtrail API: JSON bodies only ({@link strictJsonBody}), refused after the
+ * route's authentication, and every error, the framework's included, as problem+json.
+ */
+export function configureHttp(app: INestApplication): void {
+  app.use(strictJsonBody());
+  app.useGlobalInterceptors(new DeferredBodyErrorInterceptor());
+  app.useGlobalFilters(new ProblemJsonFilter());
 }
 
 /**
@@ -64,7 +76,8 @@ export async function bootstrapService(def: ServiceDefinition): Promise<INestApp
     json: def.logFormat === 'json',
     logLevels: levelsFrom(def.logLevel ?? 'log'),
   });
-  const app = await NestFactory.create(ServiceRootModule, { logger, bufferLogs: true });
+  const app = await NestFactory.create(ServiceRootModule, { logger, bufferLogs: true, bodyParser: false });
+  configureHttp(app);
   const nc = app.get<NatsConnection>(NATS_CONNECTION);
   app.connectMicroservice(
     { strategy: new JetStreamServer(nc) },

@@ -9,6 +9,7 @@ import {
 import { RuntrailError, type ErrorCode, type FieldIssue } from '@runtrail/contracts';
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
+import { allowedMethods, routeTableOf } from './route-table';
 
 /** The HTTP status of each stable error code (every code has one, so no error falls back to 500 by accident). */
 const STATUS: Record<ErrorCode, number> = {
@@ -26,6 +27,25 @@ const STATUS: Record<ErrorCode, number> = {
   NO_RESPONDERS: HttpStatus.SERVICE_UNAVAILABLE,
   TIMEOUT: HttpStatus.GATEWAY_TIMEOUT,
   INTERNAL: HttpStatus.INTERNAL_SERVER_ERROR,
+  PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
+  UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  METHOD_NOT_ALLOWED: HttpStatus.METHOD_NOT_ALLOWED,
+};
+
+/** The code of a framework error by its HTTP status; a 4xx without its own code is a bad request. */
+const CODE_OF_STATUS: Record<number, ErrorCode> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'THROTTLED',
+  502: 'UPSTREAM_ERROR',
+  503: 'UNAVAILABLE',
+  504: 'TIMEOUT',
 };
 
 /** An RFC 9457 (formerly 7807) problem body with runtrail's stable error code. */
@@ -55,7 +75,13 @@ export class ProblemError extends RuntrailError {
   }
 }
 
-/** Answers a service's HTTP errors as `application/problem+json` carrying runtrail's error codes. */
+/**
+ * Answers every HTTP error of a service as `application/problem+json` carrying runtrail's error
+ * codes: use-case errors ({@link RuntrailError}), Nest's and Express's own (unknown route, method
+ * not allowed, undecodable percent-encoding in the path) and anything else with an HTTP status,
+ * whose status is kept (a 415 stays a 415). Anything without one is a 500 that names no internals.
+ * Installed globally by `bootstrapService`; an unknown method on a known path is a 405 with `Allow`.
+ */
 @Catch()
 export class ProblemJsonFilter implements ExceptionFilter {
   private readonly log = new Logger('Http');
@@ -64,8 +90,16 @@ export class ProblemJsonFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const response = http.getResponse<Response>();
     const request = http.getRequest<Request>();
-    const error = this.toRuntrailError(exception);
-    const status = STATUS[error.code];
+    if (response.headersSent) {
+      // A streamed answer (CSV export) failed half-way: the status is gone, only closing is left.
+      this.log.error(`error after the answer started: ${nameOf(exception)}`);
+      response.destroy();
+      return;
+    }
+    const error = this.toRuntrailError(exception, request, response);
+    // A framework 4xx without a code of its own (418, 422 from a library) keeps its status.
+    const kept = exception instanceof RuntrailError ? undefined : statusOf(exception);
+    const status = kept !== undefined && kept < 500 && !(kept in CODE_OF_STATUS) ? kept : STATUS[error.code];
     const problem: Problem = {
       ...(error instanceof ProblemError ? error.extensions : {}),
       type: 'about:blank',
@@ -86,25 +120,49 @@ export class ProblemJsonFilter implements ExceptionFilter {
       .send(JSON.stringify(problem));
   }
 
-  private toRuntrailError(exception: unknown): RuntrailError {
+  private toRuntrailError(exception: unknown, request: Request, response: Response): RuntrailError {
     if (exception instanceof RuntrailError) return exception;
-    if (exception instanceof HttpException) return fromHttpException(exception);
-    this.log.error(`unexpected error: ${exception instanceof Error ? exception.name : 'unknown'}`);
-    return new RuntrailError('INTERNAL', 'the service failed unexpectedly; see its logs');
+    if (isUndecodablePath(exception))
+      return new RuntrailError('VALIDATION_FAILED', 'the path is not valid percent-encoded UTF-8', [
+        { path: '(path)', rule: 'must be valid percent-encoded UTF-8' },
+      ]);
+    const status = statusOf(exception);
+    if (status === undefined || status >= 500) {
+      this.log.error(`unexpected error: ${nameOf(exception)}`);
+      return new RuntrailError('INTERNAL', 'the service failed unexpectedly; see its logs');
+    }
+    if (status === 404) {
+      const routes = routeTableOf(request.app);
+      const allow = routes ? allowedMethods(routes, request.path) : [];
+      if (allow.length > 0 && !allow.includes(request.method)) {
+        response.setHeader('Allow', allow.join(', '));
+        return new RuntrailError('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${request.path}; use ${allow.join(', ')}`, [
+          { path: '(method)', rule: `must be one of ${allow.join(', ')}` },
+        ]);
+      }
+      return new RuntrailError('NOT_FOUND', `no such resource: ${request.method} ${request.path}`);
+    }
+    const code = CODE_OF_STATUS[status] ?? 'VALIDATION_FAILED';
+    return new RuntrailError(code, `the request was refused: ${STATUS_CODES[status] ?? status}`);
   }
 }
 
-/** Nest's own errors (unknown route, malformed JSON body, payload too large) in runtrail's terms. */
-function fromHttpException(exception: HttpException): RuntrailError {
-  const status = exception.getStatus();
-  if (status === 404) return new RuntrailError('NOT_FOUND', 'no such resource');
-  if (status === 400)
-    return new RuntrailError('VALIDATION_FAILED', 'the request body is not valid JSON', [
-      { path: '(body)', rule: 'must be JSON' },
-    ]);
-  if (status === 413)
-    return new RuntrailError('VALIDATION_FAILED', 'the request body is too large', [
-      { path: '(body)', rule: 'too large' },
-    ]);
-  return new RuntrailError('INTERNAL', 'the service failed unexpectedly; see its logs');
+/** The HTTP status an error carries: Nest's exceptions, and `http-errors` (Express, body-parser). */
+function statusOf(exception: unknown): number | undefined {
+  if (exception instanceof HttpException) return exception.getStatus();
+  if (typeof exception !== 'object' || exception === null) return undefined;
+  const { status, statusCode, expose } = exception as { status?: unknown; statusCode?: unknown; expose?: unknown };
+  const candidate = typeof status === 'number' ? status : statusCode;
+  // http-errors marks client errors `expose`; a status on any other error is not trusted.
+  return typeof candidate === 'number' && expose === true && candidate >= 400 && candidate <= 599 ? candidate : undefined;
+}
+
+/** Express's router refusing `%E0%A4%A` in a path parameter (Nest turns its URIError into a 400). */
+function isUndecodablePath(exception: unknown): boolean {
+  if (exception instanceof URIError) return true;
+  return exception instanceof HttpException && /^Failed to decode param/.test(exception.message);
+}
+
+function nameOf(exception: unknown): string {
+  return exception instanceof Error ? exception.name : 'unknown';
 }

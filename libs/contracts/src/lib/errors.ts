@@ -17,6 +17,10 @@ export const ERROR_CODES = [
   'NO_RESPONDERS',
   'TIMEOUT',
   'INTERNAL',
+  // HTTP framework refusals (the body or the method, before any use case runs).
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'METHOD_NOT_ALLOWED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,5 +1,4 @@
-import { Controller, Get, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { ProblemJsonFilter } from '@runtrail/bootstrap';
+import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
 import { ulid } from '@runtrail/contracts';
 import type { Response } from 'express';
 import { z } from 'zod';
@@ -23,7 +22,6 @@ const activityQuery = listQuery.extend(timeRange.shape).extend({
 /** `GET /v1/audit/events`: activity by run, stack/module, space, AWS account, action, outcome, time. */
 @Controller('v1/audit/events')
 @UseGuards(ApiKeyGuard)
-@UseFilters(ProblemJsonFilter)
 export class ActivityController {
   constructor(private readonly db: AuditDb) {}
 

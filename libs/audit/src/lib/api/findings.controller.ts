@@ -1,5 +1,4 @@
-import { Controller, Get, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { ProblemJsonFilter } from '@runtrail/bootstrap';
+import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
 import { FINDING_KINDS, ulid, type FindingRaised } from '@runtrail/contracts';
 import type { Response } from 'express';
 import { z } from 'zod';
@@ -15,7 +14,6 @@ const FINDING_CSV: Array<keyof FindingRaised> = ['detectedAt', 'id', 'kind', 'se
 /** `GET /v1/audit/findings`: the account's findings by kind, run and time. */
 @Controller('v1/audit/findings')
 @UseGuards(ApiKeyGuard)
-@UseFilters(ProblemJsonFilter)
 export class FindingsController {
   constructor(private readonly db: AuditDb) {}
 

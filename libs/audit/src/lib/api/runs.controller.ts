@@ -1,5 +1,4 @@
-import { Controller, Get, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { ProblemJsonFilter } from '@runtrail/bootstrap';
+import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
 import { PHASES, RUN_TYPES } from '@runtrail/contracts';
 import type { Response } from 'express';
 import { z } from 'zod';
@@ -29,7 +28,6 @@ const runsQuery = listQuery
 /** `GET /v1/audit/runs`: the account's runs (those the key's spaces allow), newest first, with counts. */
 @Controller('v1/audit/runs')
 @UseGuards(ApiKeyGuard)
-@UseFilters(ProblemJsonFilter)
 export class RunsController {
   constructor(private readonly db: AuditDb) {}
 

@@ -1,5 +1,4 @@
-import { Controller, Get, Param, Query, UseFilters, UseGuards } from '@nestjs/common';
-import { ProblemJsonFilter } from '@runtrail/bootstrap';
+import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { parseOrThrow, ulid } from '@runtrail/contracts';
 import { z } from 'zod';
 import type { AuditScope } from '../queries/audit-scope';
@@ -11,7 +10,6 @@ import { listQuery, parseQuery } from './list-query';
 /** `GET /v1/audit/runs/{runId}/timeline`: phases, issuances and every AWS call of a run. */
 @Controller('v1/audit/runs')
 @UseGuards(ApiKeyGuard)
-@UseFilters(ProblemJsonFilter)
 export class TimelineController {
   constructor(private readonly db: AuditDb) {}
 

@@ -1,5 +1,4 @@
-import { Controller, Get, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { ProblemJsonFilter } from '@runtrail/bootstrap';
+import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { z } from 'zod';
 import type { AuditScope } from '../queries/audit-scope';
@@ -13,7 +12,6 @@ import { listQuery, parseQuery } from './list-query';
 /** `GET /v1/audit/changes?resource=<ARN or name>`: who changed X, newest first, with the run. */
 @Controller('v1/audit/changes')
 @UseGuards(ApiKeyGuard)
-@UseFilters(ProblemJsonFilter)
 export class WhoChangedController {
   constructor(private readonly db: AuditDb) {}
 

@@ -8,10 +8,8 @@ import {
   Patch,
   Post,
   Req,
-  UseFilters,
   UseGuards,
 } from '@nestjs/common';
-import { ProblemJsonFilter } from '@runtrail/bootstrap';
 import { RuntrailError } from '@runtrail/contracts';
 import type { Request } from 'express';
 import { ulid } from 'ulid';
@@ -30,7 +28,6 @@ import { CreateAccountUseCase } from './create-account.usecase';
 
 /** `POST /v1/accounts` (bootstrap token only). */
 @Controller('v1/accounts')
-@UseFilters(ProblemJsonFilter)
 export class AccountsController {
   constructor(private readonly createAccount: CreateAccountUseCase) {}
 
@@ -43,7 +40,6 @@ export class AccountsController {
 
 /** The calling key's account: who am I, spaces, API keys. */
 @Controller('v1')
-@UseFilters(ProblemJsonFilter)
 @UseGuards(ApiKeyGuard)
 export class AccountController {
   constructor(private readonly uow: UnitOfWork) {}

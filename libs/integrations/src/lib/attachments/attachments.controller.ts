@@ -8,10 +8,8 @@ import {
   Patch,
   Post,
   Query,
-  UseFilters,
   UseGuards,
 } from '@nestjs/common';
-import { ProblemJsonFilter } from '@runtrail/bootstrap';
 import { RuntrailError, ulid as ulidSchema } from '@runtrail/contracts';
 import { externalIdsQuery, listQuery } from '../api/api.schemas';
 import { input, notFound } from '../api/request-input';
@@ -37,7 +35,6 @@ const attachmentListQuery = listQuery.extend({
 
 /** Attachments of integrations to stacks/modules, and their external ids. */
 @Controller('v1')
-@UseFilters(ProblemJsonFilter)
 @UseGuards(ApiKeyGuard)
 export class AttachmentsController {
   constructor(

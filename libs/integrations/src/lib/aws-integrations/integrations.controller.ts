@@ -8,10 +8,8 @@ import {
   Patch,
   Post,
   Query,
-  UseFilters,
   UseGuards,
 } from '@nestjs/common';
-import { ProblemJsonFilter } from '@runtrail/bootstrap';
 import { deleteQuery, listQuery } from '../api/api.schemas';
 import { input } from '../api/request-input';
 import { listPage, visibleWithLabels } from '../api/page';
@@ -25,7 +23,6 @@ import { visibleIntegration } from './visible-integration';
 
 /** AWS integrations: CRUD, label filter + paging, re-verification on demand. */
 @Controller('v1/integrations')
-@UseFilters(ProblemJsonFilter)
 @UseGuards(ApiKeyGuard)
 export class IntegrationsController {
   constructor(

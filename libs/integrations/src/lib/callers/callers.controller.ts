@@ -8,11 +8,9 @@ import {
   Patch,
   Post,
   Query,
-  UseFilters,
   UseGuards,
 } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
-import { ProblemJsonFilter } from '@runtrail/bootstrap';
 import { RuntrailError } from '@runtrail/contracts';
 import { ulid } from 'ulid';
 import { listQuery, registerCallerBody, updateCallerBody } from '../api/api.schemas';
@@ -34,7 +32,6 @@ import { listPage, visibleWithLabels } from '../api/page';
 
 /** Stacks and modules: register, list, read, relabel/move, remove. */
 @Controller('v1/callers')
-@UseFilters(ProblemJsonFilter)
 @UseGuards(ApiKeyGuard)
 export class CallersController {
   constructor(

@@ -1,12 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Post, UseFilters, UseGuards } from '@nestjs/common';
-import { ProblemJsonFilter } from '@runtrail/bootstrap';
+import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
 import type { Principal } from '../auth/principal';
 import { RunWrites } from './run-writes.usecase';
 
 /** The runs front door for schedulers (`scheduler` or `admin` keys): the only way a run starts. */
 @Controller('v1/runs')
-@UseFilters(ProblemJsonFilter)
 @UseGuards(ApiKeyGuard)
 export class RunsController {
   constructor(private readonly runs: RunWrites) {}
