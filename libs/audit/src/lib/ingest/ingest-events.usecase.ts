@@ -32,14 +32,23 @@ export class IngestEvents {
     private readonly db: AuditDb,
     private readonly findings: FindingStore,
     private readonly rules: BatchFindingRules,
+    private readonly owner?: string,
   ) {}
+
+  /**
+   * The same use case with every batch owned by `owner` unless a call names another: what a trail
+   * source's S3 log files go through, since they are read by the file import (`ImportFiles`).
+   */
+  ownedBy(owner: string): IngestEvents {
+    return new IngestEvents(this.db, this.findings, this.rules, owner);
+  }
 
   /**
    * @param owner the runtrail account the batch belongs to (a trail source's): its events are
    *   linked only to that account's runs. Undefined: any account's (file import, NATS push, the
-   *   platform identity's poller).
+   *   platform identity's poller), or the one of {@link ownedBy}.
    */
-  async ingest(batch: NormalizedEvent[], source: string, owner?: string): Promise<IngestResult> {
+  async ingest(batch: NormalizedEvent[], source: string, owner = this.owner): Promise<IngestResult> {
     const unique = new Map<string, NormalizedEvent>();
     for (const e of batch) if (!unique.has(e.eventId)) unique.set(e.eventId, e);
     const stored = await this.storedIds([...unique.keys()]);
