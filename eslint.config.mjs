@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
  *   services talk only through `@runtrail/contracts` subjects.
  * - `scope:standalone` composes every service.
  */
-const services = ['integrations', 'verifier', 'credential-broker', 'oidc-issuer', 'audit', 'emulator', 'cli'];
+const services = ['integrations', 'verifier', 'credential-broker', 'oidc-issuer', 'audit', 'emulator', 'cli', 'dashboard'];
 
 /**
  * @param {boolean} inTests spec files may also use the test harness (`scope:testing`/`type:testing`).
