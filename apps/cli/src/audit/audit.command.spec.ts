@@ -60,7 +60,16 @@ const timeline = (request: StubRequest) => ({
     },
   ],
   events: paged(request, 3, (i) =>
-    event(i, i === 0 ? { eventName: 'AssumeRole', eventSource: 'sts.amazonaws.com' } : {}),
+    event(
+      i,
+      i === 0
+        ? {
+            eventName: 'AssumeRole',
+            eventSource: 'sts.amazonaws.com',
+            requestParameters: { roleArn: 'r', externalId: 'acme@i1@network@write' },
+          }
+        : {},
+    ),
   ),
 });
 
@@ -88,7 +97,8 @@ describe('runtrail audit (against a local HTTP stand-in for the API)', () => {
     expect(stub.requests.map((r) => r.authorization)).toEqual([`Bearer ${KEY}`]);
     expect(io.out()).toMatch(/run 01J\S+ {2}TRACKED {2}stack network/);
     expect(io.out()).toMatch(/ISSUED\s+PHASE\s+SCOPE\s+MODE\s+ROLE\s+SESSION\s+IN TRAIL/);
-    expect(io.out()).toContain('sts:AssumeRole');
+    expect(io.out()).toMatch(/RESOURCES\s+EXTERNAL ID\s+LINK/);
+    expect(io.out()).toMatch(/sts:AssumeRole.*acme@i1@network@write/);
     expect(io.out()).toMatch(/AWS calls \(2, more with a higher --limit\)/);
 
     const all = capturedIo();

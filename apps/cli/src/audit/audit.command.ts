@@ -12,7 +12,7 @@ import { fetchAll } from '../api/pages';
 import { apiConnectionOf, RuntrailApiClient } from '../api/runtrail-api.client';
 import { CommandUsageError, type CliIo } from '../output/cli-io';
 import { table } from '../output/table';
-import { callName } from './audit-views';
+import { callName, externalIdOf } from './audit-views';
 
 export const AUDIT_USAGE = `usage: runtrail audit timeline <runId> [--json] [--limit <n>]
        runtrail audit who-changed <arn-or-name> [--json] [--limit <n>]
@@ -146,13 +146,14 @@ async function timeline(api: RuntrailApiClient, runId: string, o: AuditOptions, 
   );
   io.stdout(
     table(
-      ['TIME', 'CALL', 'ACCOUNT', 'PRINCIPAL', 'RESOURCES', 'LINK', 'ERROR'],
+      ['TIME', 'CALL', 'ACCOUNT', 'PRINCIPAL', 'RESOURCES', 'EXTERNAL ID', 'LINK', 'ERROR'],
       events.items.map((e) => [
         e.eventTime,
         callName(e),
         e.awsAccountId,
         e.principalArn,
         e.resources.join(' '),
+        externalIdOf(e),
         e.link,
         e.errorCode,
       ]),
