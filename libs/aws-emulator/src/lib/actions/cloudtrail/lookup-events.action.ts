@@ -102,7 +102,8 @@ function readQuery(body: Record<string, unknown>, accountId: string, region: str
 // awsJson1_1 timestamps are epoch seconds; ISO strings are tolerated.
 function timestamp(value: unknown, field: string): number | null {
   if (value === undefined || value === null) return null;
-  if (typeof value === 'number' && Number.isFinite(value)) return Math.round(value * 1000);
+  // A Date holds at most ±8.64e15 ms: anything beyond is as invalid as a string that does not parse.
+  if (typeof value === 'number' && Math.abs(value * 1000) <= 8.64e15) return Math.round(value * 1000);
   if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return Date.parse(value);
   throw new AwsApiError('InvalidTimeRangeException', `${field} is not a valid timestamp.`);
 }
@@ -168,7 +169,7 @@ function lookupParameters(body: Record<string, unknown>): Record<string, unknown
     if (value === undefined) continue;
     const name = key.charAt(0).toLowerCase() + key.slice(1);
     out[name] =
-      (key === 'StartTime' || key === 'EndTime') && typeof value === 'number'
+      (key === 'StartTime' || key === 'EndTime') && typeof value === 'number' && Math.abs(value * 1000) <= 8.64e15
         ? new Date(value * 1000).toISOString()
         : value;
   }
