@@ -18,13 +18,10 @@ const PREFIX = '/dashboard/';
 export class DashboardController {
   private readonly root = findDashboardFiles();
 
-  @Get()
-  home(@Res() response: Response): void {
-    response.redirect(301, PREFIX);
-  }
-
-  @Get('*path')
+  // Express matches `/dashboard` and `/dashboard/` alike (non-strict routing): only the first redirects.
+  @Get(['', '*path'])
   serve(@Req() request: Request, @Res() response: Response): void {
+    if (!request.path.startsWith(PREFIX)) return response.redirect(301, PREFIX);
     const root = this.root;
     if (!root) throw new RuntrailError('NOT_FOUND', 'the dashboard is not built here: run `node tools/build.mjs` (dist/apps/dashboard)');
     // Still URL-encoded: `send` decodes it and refuses `..` and dotfiles outside `root`.
