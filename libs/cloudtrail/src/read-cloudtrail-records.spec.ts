@@ -126,7 +126,7 @@ describe('readCloudTrailRecords', () => {
     const out = await collectWith(chunked(text, () => 700), { maxMemberNameBytes: 1024 });
     expect(out).toEqual([
       { index: -2, ok: false, rawSize: 0, reason: 'a top-level member name is longer than 1024 bytes (5000); member skipped' },
-      { index: 0, ok: true, record: { eventID: 'a' }, rawSize: 15 },
+      { index: 0, ok: true, record: { eventID: 'a' }, rawSize: 15, text: '{"eventID":"a"}' },
     ]);
   });
 });

@@ -13,11 +13,11 @@ export type CloudTrailSource = string | Readable | AsyncIterable<Buffer | Uint8A
  * (-2, -3, ...; -1 is left to callers for "the file as a whole").
  */
 export type RawCloudTrailRecord =
-  | { index: number; ok: true; record: unknown; rawSize: number }
+  | { index: number; ok: true; record: unknown; rawSize: number; /** The record's JSON text (for excerpts). */ text: string }
   | { index: number; ok: false; reason: string; rawSize: number };
 
 /**
- * Limits that bound memory whatever the file holds (defaults: 8 MiB per record, 64 nesting levels,
+ * Limits that bound memory whatever the file holds (defaults: 1 MiB per record, 64 nesting levels,
  * 1 KiB per top-level member name). A record past a limit is refused (`ok: false`), never held.
  */
 export type ReadRecordsOptions = Partial<SplitterLimits>;
@@ -46,7 +46,7 @@ export async function* readCloudTrailRecords(
         continue;
       }
       try {
-        yield { index: at, ok: true, record: JSON.parse(raw.text), rawSize: raw.bytes };
+        yield { index: at, ok: true, record: JSON.parse(raw.text), rawSize: raw.bytes, text: raw.text };
       } catch (error) {
         if (!(error instanceof SyntaxError)) throw error;
         yield {

@@ -21,7 +21,7 @@ export interface SkippedMember {
 
 /** What the splitter keeps at most; anything past a limit is skipped and reported, never held. */
 export interface SplitterLimits {
-  /** Bytes in one record (default 8 MiB). */
+  /** Bytes in one record (default 1 MiB: CloudTrail records are KiBs; AWS omits oversized elements). */
   maxRecordBytes: number;
   /** Nesting levels inside one record, the record's own object being 1 (default 64). */
   maxDepth: number;
@@ -33,7 +33,7 @@ export interface SplitterLimits {
 export const MAX_RECORD_DEPTH = 64;
 
 export const DEFAULT_SPLITTER_LIMITS: SplitterLimits = {
-  maxRecordBytes: 8 * 1024 * 1024,
+  maxRecordBytes: 1024 * 1024,
   maxDepth: MAX_RECORD_DEPTH,
   maxMemberNameBytes: 1024,
 };

@@ -21,7 +21,8 @@ const OPEN_SECRET_MEMBER = /("(?:sessionToken|secretAccessKey|password|privateKe
  * hostile record may be megabytes), then masks, including a secret value the cut left unterminated.
  */
 export function redactExcerpt(text: string): string {
-  const head = text.length > MAX_EXCERPT ? text.slice(0, MAX_EXCERPT) : text;
+  // A copy, not a slice: V8 slices keep the whole (maybe megabytes) parent string alive.
+  const head = text.length > MAX_EXCERPT ? Buffer.from(text.slice(0, MAX_EXCERPT), 'utf8').toString('utf8') : text;
   return head.replace(SECRET_MEMBER, '$1"***"').replace(OPEN_SECRET_MEMBER, '$1"***').slice(0, MAX_EXCERPT);
 }
 

@@ -58,11 +58,11 @@ describeEachDatabase('hostile CloudTrail files', (db) => {
     ]);
   });
 
-  it('records of 3 MB that cannot be normalised are kept as capped, masked excerpts; the next good record is kept', async () => {
-    // bench/audit-hostile-import.bench.ts measures 300 of them; 120 here cross the write threshold.
+  it('records of 900 KB that cannot be normalised are kept as capped, masked excerpts; the next good record is kept', async () => {
+    // bench/audit-hostile-import.bench.ts measures 1,000 of them; 120 here cross the write threshold.
     const count = 120;
     const dir = mkdtempSync(join(tmpdir(), 'audit-hostile-'));
-    const pad = 'x'.repeat(3 * 1024 * 1024);
+    const pad = 'x'.repeat(900 * 1024);
     const big = Buffer.from(JSON.stringify({ eventName: 'NoId', credentials: { sessionToken: `leak-${pad}` } }));
     const file = join(dir, 'big.json');
     writeFileSync(file, '{"Records":[');
@@ -81,10 +81,10 @@ describeEachDatabase('hostile CloudTrail files', (db) => {
   });
 
   it('a record over the size limit is refused without being held, and reading goes on', async () => {
-    const huge = `"${'y'.repeat(9 * 1024 * 1024)}"`;
+    const huge = `"${'y'.repeat(2 * 1024 * 1024)}"`;
     const body = `{"Records":[${huge},${good('after-huge', 5)}]}`;
     const done = await audit.importer.importStream(Readable.from([Buffer.from(body)]), 'huge.json');
     expect(done).toMatchObject({ events: 2, inserted: 1, bad: 1 });
-    expect((await badRows())[0]?.reason).toBe('record 0 refused: record is larger than 8388608 bytes');
+    expect((await badRows())[0]?.reason).toBe('record 0 refused: record is larger than 1048576 bytes');
   });
 });

@@ -7,7 +7,7 @@ import {
 } from '@runtrail/cloudtrail';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { excerptOf, keepBadRecords, type BadRecord } from './bad-record';
+import { keepBadRecords, redactExcerpt, type BadRecord } from './bad-record';
 import type { IngestEvents } from './ingest-events.usecase';
 import type { AuditDb } from '../storage/audit-db';
 
@@ -28,13 +28,13 @@ export interface ImportProgress {
 export interface ImportOptions {
   /** Events per correlated batch; bigger batches mean fewer queries, more memory. Default 2,000. */
   batchSize?: number;
-  /** A batch is also written once its records' JSON adds up to this many bytes. Default 32 MiB. */
+  /** A batch is also written once its records' JSON adds up to this many bytes. Default 8 MiB. */
   batchBytes?: number;
   onProgress?: (progress: ImportProgress) => void;
 }
 
 const LOG_FILE = /\.json(\.gz)?$/i;
-const DEFAULT_BATCH_BYTES = 32 * 1024 * 1024;
+const DEFAULT_BATCH_BYTES = 8 * 1024 * 1024;
 const BAD_RECORDS_PER_WRITE = 100;
 
 /**
@@ -126,7 +126,7 @@ export class ImportFiles {
         positions.push(raw.index);
         eventBytes += raw.rawSize;
       } else {
-        await refuse({ source: name, index: raw.index, reason: parsed.reason, excerpt: excerptOf(raw.record) });
+        await refuse({ source: name, index: raw.index, reason: parsed.reason, excerpt: redactExcerpt(raw.text) });
       }
       if (events.length >= batchSize || eventBytes >= batchBytes) await flush();
     }
