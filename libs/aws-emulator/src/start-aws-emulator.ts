@@ -56,6 +56,11 @@ export interface AwsEmulator {
    * the paths written under `trailDir` ([] without it).
    */
   flushLogs(): Promise<string[]>;
+  /**
+   * Test seam: puts an object into a seeded trail bucket as if it had been delivered at `at`
+   * (default now), e.g. a log file delivered late or a corrupt one. Throws for an unknown bucket.
+   */
+  putTrailObject(bucket: string, key: string, body: Buffer, at?: Date): void;
   /** Writes the snapshot file now (no-op without snapshotFile). */
   saveSnapshot(): void;
   /** Stops listening, flushes log files and writes the snapshot. Idempotent. */
@@ -153,6 +158,9 @@ export async function startAwsEmulator(options: AwsEmulatorOptions): Promise<Aws
     events: (accountId) => trail.all(accountId).map((e) => e.record),
     seededCredentials: () => seededCredentials(iam),
     flushLogs,
+    putTrailObject(bucket, key, body, at) {
+      if (!buckets.putObject(bucket, key, body, at ?? clock())) throw new Error(`no trail bucket ${bucket} in the seed`);
+    },
     saveSnapshot,
     stop() {
       stopping ??= (async () => {

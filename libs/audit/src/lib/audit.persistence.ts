@@ -7,6 +7,8 @@ import * as pg3 from './storage/migrations/postgres/20261204090000-admin-event.m
 import * as lite3 from './storage/migrations/sqlite/20261204090000-admin-event.migration';
 import * as pg4 from './storage/migrations/postgres/20261205090000-trail-source.migration';
 import * as lite4 from './storage/migrations/sqlite/20261205090000-trail-source.migration';
+import * as pg5 from './storage/migrations/postgres/20261206090000-trail-source-s3-checkpoint.migration';
+import * as lite5 from './storage/migrations/sqlite/20261206090000-trail-source-s3-checkpoint.migration';
 
 /**
  * The audit service's own database (a SQLite file or a PostgreSQL schema named after it). No ORM
@@ -16,5 +18,5 @@ import * as lite4 from './storage/migrations/sqlite/20261205090000-trail-source.
 export const auditPersistence = definePersistence({
   service: 'audit',
   entities: [],
-  migrations: { sqlite: migrationList(lite1, lite2, lite3, lite4), postgres: migrationList(pg1, pg2, pg3, pg4) },
+  migrations: { sqlite: migrationList(lite1, lite2, lite3, lite4, lite5), postgres: migrationList(pg1, pg2, pg3, pg4, pg5) },
 });

@@ -1,14 +1,12 @@
-import { Logger } from '@nestjs/common';
 import { parseCloudTrailRecord, type NormalizedEvent } from '@runtrail/cloudtrail';
-import { keepBadRecords, type BadRecord } from '../ingest/bad-record';
+import { excerptOf, keepBadRecords, type BadRecord } from '../ingest/bad-record';
 import type { IngestEvents } from '../ingest/ingest-events.usecase';
 import type { AuditDb } from '../storage/audit-db';
 import type { LookupEventsSource, LookupPage } from './lookup-events.client';
+import { LeasedReader } from './leased-reader';
 import { loadCheckpoint, saveCheckpoint } from './poll-checkpoint';
 import type { PollerLease } from './poller-lease';
 import { RateBudget } from './rate-budget';
-
-const TAKEOVER_MARGIN_MS = 50;
 
 export interface AccountPollerSettings {
   accountId: string;
@@ -63,14 +61,11 @@ export interface PollWindow {
  * moves the checkpoint to the window's end: a poller that dies mid-window leaves the checkpoint
  * where it was, and whoever takes over reads the window again, without gaps. Every request waits
  * for the rate budget; the lease is renewed between pages, and a new holder waits one budget
- * window before its first request, so the 2-per-second budget also holds across a takeover.
+ * window before its first request (see {@link LeasedReader}), so the 2-per-second budget also
+ * holds across a takeover.
  */
-export class AccountPoller {
-  private readonly log: Logger;
+export class AccountPoller extends LeasedReader {
   private readonly budget: RateBudget;
-  private stopped = false;
-  private wake: (() => void) | null = null;
-  private loop: Promise<void> | null = null;
   private current: PollWindow | null = null;
   private readonly progress: PollProgress;
   private readonly label: string;
@@ -78,80 +73,37 @@ export class AccountPoller {
 
   constructor(
     private readonly settings: AccountPollerSettings,
-    private readonly lease: PollerLease,
+    lease: PollerLease,
     private readonly source: LookupEventsSource,
     private readonly db: AuditDb,
     private readonly ingest: IngestEvents,
     progress?: PollProgress,
   ) {
-    this.label = settings.label ?? `${settings.accountId}:${settings.region}`;
-    this.log = new Logger(`Poller:${this.label}`);
+    const label = settings.label ?? `${settings.accountId}:${settings.region}`;
+    super(lease, settings, `Poller:${label}`);
+    this.label = label;
     this.progress = progress ?? checkpointProgress(db, settings.accountId, settings.region);
     this.budget = new RateBudget(settings.maxRps);
   }
 
-  start(): void {
-    this.loop ??= this.run();
+  protected async cycleFailed(message: string): Promise<void> {
+    const inserted = this.current?.inserted ?? 0;
+    this.current = null;
+    await this.progress.failed(message, inserted);
   }
 
-  /** Graceful stop: finishes the current request, gives the lease back. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    await this.loop;
-    await this.lease.release();
-  }
-
-  /** Stops without releasing the lease, as a crashed process would (tests of takeover). */
-  async abandon(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    await this.loop;
-  }
-
-  get leader(): boolean {
-    return this.lease.held;
-  }
-
-  private async run(): Promise<void> {
-    let leading = false;
-    while (!this.stopped) {
-      try {
-        const held = await this.lease.acquire();
-        if (held && !leading) {
-          // A former holder's last request may have reached CloudTrail less than a second ago:
-          // wait one budget window so the two replicas' requests never share one.
-          leading = true;
-          await this.pause(1000 + TAKEOVER_MARGIN_MS);
-        }
-        leading = held;
-        if (held && !this.stopped) await this.pollWindow();
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        this.log.warn(`poll failed, retrying after the interval: ${message}`);
-        await this.progress.failed(message, this.current?.inserted ?? 0).catch(() => undefined);
-      }
-      this.current = null;
-      // A standby checks the lease more often than the TTL, so a takeover is quick.
-      await this.pause(this.lease.held ? this.settings.intervalMs : Math.max(200, this.settings.leaseTtlMs / 3));
-    }
-  }
-
-  private async pollWindow(): Promise<void> {
+  protected async cycle(): Promise<void> {
     const { region } = this.settings;
+    this.current = null;
     const end = new Date();
     const checkpoint = await this.progress.load();
     const start = new Date((checkpoint ?? end.getTime() - (this.settings.initialLookbackMs ?? 0)) - this.settings.overlapMs);
     const window: PollWindow = { start, end, requests: 0, events: 0, inserted: 0 };
     this.current = window;
     let nextToken: string | null = null;
-    let renewedAt = Date.now();
     do {
       if (this.stopped) return;
-      if (Date.now() - renewedAt > this.settings.leaseTtlMs / 3) {
-        if (!(await this.lease.renew())) return this.log.warn('lease lost mid-window; the new holder reads the window again');
-        renewedAt = Date.now();
-      }
+      if (!(await this.keepLease())) return this.log.warn('lease lost mid-window; the new holder reads the window again');
       const token: string | null = nextToken;
       const page: LookupPage = await this.budget.spend(() => this.source.lookup({ region, start, end, nextToken: token }));
       window.requests++;
@@ -163,24 +115,10 @@ export class AccountPoller {
       window.events += events.length;
       window.inserted += result.inserted;
     } while (nextToken);
-    if (!(await this.lease.renew())) return;
+    if (!(await this.keepLease(true))) return;
     await this.progress.complete(end.getTime(), window.inserted);
+    this.current = null;
     this.windows.push(window);
-  }
-
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => this.wakeUp(), ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = null;
-        resolve();
-      };
-    });
-  }
-
-  private wakeUp(): void {
-    this.wake?.();
   }
 }
 
@@ -190,7 +128,7 @@ function normalise(records: unknown[], source: string): { events: NormalizedEven
   records.forEach((record, index) => {
     const parsed = parseCloudTrailRecord(record);
     if (parsed.ok) events.push(parsed.event);
-    else bad.push({ source: `${source}:${Date.now()}`, index, reason: parsed.reason, excerpt: JSON.stringify(record) });
+    else bad.push({ source: `${source}:${Date.now()}`, index, reason: parsed.reason, excerpt: excerptOf(record) });
   });
   return { events, bad };
 }

@@ -1,4 +1,5 @@
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
+import { awsClientConfig, type AwsClientCredentials } from './aws-client.config';
 
 /** One page of LookupEvents: the raw CloudTrail records and the token of the next page. */
 export interface LookupPage {
@@ -32,7 +33,7 @@ export class AwsLookupEvents implements LookupEventsSource {
   constructor(
     private readonly endpoint?: string,
     /** Explicit credentials (tests); otherwise the SDK's default chain. */
-    private readonly credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string },
+    private readonly credentials?: AwsClientCredentials,
   ) {}
 
   async lookup(input: LookupInput): Promise<LookupPage> {
@@ -53,7 +54,7 @@ export class AwsLookupEvents implements LookupEventsSource {
   private client(region: string): CloudTrailClient {
     let client = this.clients.get(region);
     if (!client) {
-      client = new CloudTrailClient({ region, endpoint: this.endpoint, credentials: this.credentials, maxAttempts: 1 });
+      client = new CloudTrailClient(awsClientConfig(region, this.endpoint, this.credentials));
       this.clients.set(region, client);
     }
     return client;

@@ -221,3 +221,10 @@ export const AUDIT_TABLES = [
   'event_resource', 'cloudtrail_event', 'bad_record', 'run_phase', 'run', 'issuance',
   'integrated_role', 'aws_session', 'finding', 'poll_checkpoint',
 ];
+
+/**
+ * S3 delivery of trail sources, added by migration 20261206090000: per (source, region) the last
+ * log file key read (the listing resumes from its minute, less the overlap). The same statement on
+ * both drivers.
+ */
+export const TRAIL_S3_CHECKPOINT_COLUMN = `alter table "trail_source_region" add column "s3_checkpoint_key" varchar(1024) null`;

@@ -1,5 +1,6 @@
 import type { AssumeRoleInput, Sts, TemporaryCredentials } from '@runtrail/aws-sts';
 import type { AwsLookupEvents } from '../poller/lookup-events.client';
+import type { AwsTrailBucket } from '../poller/trail-bucket.client';
 import { ReaderSessions } from './reader-sessions';
 import type { TrailSource } from './trail-source.store';
 
@@ -9,7 +10,7 @@ const source: TrailSource = {
   roleArn: 'arn:aws:iam::222222222222:role/trail-reader', bucket: null, prefix: null, createdAt: 0, updatedAt: 0, verifiedAt: 0,
 };
 
-/** STS and CloudTrail stand-ins: which sessions were assumed, and which session signed each lookup. */
+/** STS, CloudTrail and S3 stand-ins: which sessions were assumed, and which session signed each request. */
 function fakeAws(now: () => number) {
   const assumed: AssumeRoleInput[] = [];
   const signedWith: string[] = [];
@@ -22,6 +23,8 @@ function fakeAws(now: () => number) {
     } as unknown as Sts,
     lookupWith: (c: TemporaryCredentials) =>
       ({ lookup: async () => { signedWith.push(c.accessKeyId); return { records: [], unreadable: [], nextToken: null }; }, close: () => undefined }) as unknown as AwsLookupEvents,
+    bucketWith: (c: TemporaryCredentials) =>
+      ({ list: async () => { signedWith.push(`s3:${c.accessKeyId}`); return { objects: [], nextToken: null }; }, close: () => undefined }) as unknown as AwsTrailBucket,
   };
   return { aws, assumed, signedWith };
 }
@@ -51,5 +54,18 @@ describe('ReaderSessions', () => {
     await sessions.sourceFor(source).lookup(input);
     await sessions.sourceFor({ ...source, roleArn: 'arn:aws:iam::222222222222:role/other' }).lookup(input);
     expect(assumed.map((a) => a.roleArn)).toEqual([source.roleArn, 'arn:aws:iam::222222222222:role/other']);
+  });
+
+  it('reads S3 with the same session as LookupEvents, refreshed the same way', async () => {
+    let t = 1_000_000;
+    const { aws, assumed, signedWith } = fakeAws(() => t);
+    const sessions = new ReaderSessions(aws, () => t);
+    const list = () => sessions.bucketFor(() => source).list({ region: 'us-east-1', bucket: 'acme-trail', prefix: 'AWSLogs/' });
+    await sessions.sourceFor(source).lookup({ region: 'us-east-1', start: new Date(0), end: new Date(t), nextToken: null });
+    await list();
+    t += 56 * 60_000; // 4 minutes left: refreshed
+    await list();
+    expect(assumed.map((a) => a.sessionName)).toEqual(['runtrail-audit@acme', 'runtrail-audit@acme']);
+    expect(signedWith).toEqual(['ASIA1', 's3:ASIA1', 's3:ASIA2']);
   });
 });

@@ -1,6 +1,7 @@
 import { Sts, type StsCredentials, type TemporaryCredentials } from '@runtrail/aws-sts';
 import { trailReaderSessionName, trailSourceExternalId } from '@runtrail/aws-identity';
 import { AwsLookupEvents, type LookupEventsSource, type LookupPage } from '../poller/lookup-events.client';
+import { AwsTrailBucket, type TrailBucketSource } from '../poller/trail-bucket.client';
 import type { TrailSource } from './trail-source.store';
 
 /** Refresh a reader session this long before it expires (a poll window must never outlive it). */
@@ -9,7 +10,7 @@ const SESSION_SECONDS = 3600;
 
 /**
  * How audit reaches customers' AWS accounts: `@runtrail/aws-sts` with runtrail's own identity to
- * assume reader roles, and LookupEvents with the assumed sessions. Credentials live in memory only,
+ * assume reader roles, and LookupEvents and S3 with the assumed sessions. Credentials live in memory only,
  * inside this class and the SDK clients it builds; nothing here logs or returns a secret.
  */
 export class TrailAws {
@@ -30,20 +31,36 @@ export class TrailAws {
     return new AwsLookupEvents(this.endpoint, { accessKeyId, secretAccessKey, sessionToken });
   }
 
+  /** S3 (the trail bucket) signed with `credentials` (an assumed reader session). */
+  bucketWith(credentials: TemporaryCredentials): AwsTrailBucket {
+    const { accessKeyId, secretAccessKey, sessionToken } = credentials;
+    return new AwsTrailBucket(this.endpoint, { accessKeyId, secretAccessKey, sessionToken });
+  }
+
   destroy(): void {
     this.sts.destroy();
   }
 }
 
+/** One source's assumed session and the clients signing with it (built when first needed). */
+interface HeldSession {
+  roleArn: string;
+  expiresAt: number;
+  credentials: TemporaryCredentials;
+  lookup: AwsLookupEvents | null;
+  bucket: AwsTrailBucket | null;
+}
+
 /**
  * The reader session of each trail source: assumed with the source's external id and the session
  * name `runtrail-audit@<account>`, kept until five minutes before it expires, then assumed again.
+ * LookupEvents and S3 share it, so a source costs one AssumeRole an hour whichever it reads.
  */
 export class ReaderSessions {
-  private readonly sessions = new Map<string, { roleArn: string; expiresAt: number; client: AwsLookupEvents }>();
+  private readonly sessions = new Map<string, HeldSession>();
 
   constructor(
-    private readonly aws: Pick<TrailAws, 'sts' | 'lookupWith'>,
+    private readonly aws: Pick<TrailAws, 'sts' | 'lookupWith' | 'bucketWith'>,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -53,12 +70,32 @@ export class ReaderSessions {
    */
   sourceFor(source: TrailSource | (() => TrailSource)): LookupEventsSource {
     const current = typeof source === 'function' ? source : () => source;
-    return { lookup: async (input): Promise<LookupPage> => (await this.clientFor(current(), input.region)).lookup(input) };
+    return {
+      lookup: async (input): Promise<LookupPage> => {
+        const held = await this.sessionFor(current(), input.region);
+        held.lookup ??= this.aws.lookupWith(held.credentials);
+        return held.lookup.lookup(input);
+      },
+    };
   }
 
-  private async clientFor(source: TrailSource, region: string): Promise<AwsLookupEvents> {
+  /** The source's trail bucket through S3, signed like {@link sourceFor} (a fresh session, the current role). */
+  bucketFor(source: TrailSource | (() => TrailSource)): TrailBucketSource {
+    const current = typeof source === 'function' ? source : () => source;
+    const client = async (region: string) => {
+      const held = await this.sessionFor(current(), region);
+      held.bucket ??= this.aws.bucketWith(held.credentials);
+      return held.bucket;
+    };
+    return {
+      list: async (input) => (await client(input.region)).list(input),
+      open: async (input) => (await client(input.region)).open(input),
+    };
+  }
+
+  private async sessionFor(source: TrailSource, region: string): Promise<HeldSession> {
     const held = this.sessions.get(source.id);
-    if (held && held.roleArn === source.roleArn && held.expiresAt - REFRESH_BEFORE_MS > this.now()) return held.client;
+    if (held && held.roleArn === source.roleArn && held.expiresAt - REFRESH_BEFORE_MS > this.now()) return held;
     const credentials = await this.aws.sts.assumeRole({
       roleArn: source.roleArn,
       region,
@@ -66,19 +103,25 @@ export class ReaderSessions {
       durationSeconds: SESSION_SECONDS,
       externalId: trailSourceExternalId({ account: source.account, sourceId: source.id }),
     });
-    held?.client.close();
-    const client = this.aws.lookupWith(credentials);
-    this.sessions.set(source.id, { roleArn: source.roleArn, expiresAt: credentials.expiration.getTime(), client });
-    return client;
+    if (held) closeClients(held);
+    const fresh: HeldSession = { roleArn: source.roleArn, expiresAt: credentials.expiration.getTime(), credentials, lookup: null, bucket: null };
+    this.sessions.set(source.id, fresh);
+    return fresh;
   }
 
   /** Forgets a removed or changed source's session. */
   drop(sourceId: string): void {
-    this.sessions.get(sourceId)?.client.close();
+    const held = this.sessions.get(sourceId);
+    if (held) closeClients(held);
     this.sessions.delete(sourceId);
   }
 
   close(): void {
     for (const id of [...this.sessions.keys()]) this.drop(id);
   }
+}
+
+function closeClients(held: HeldSession): void {
+  held.lookup?.close();
+  held.bucket?.close();
 }

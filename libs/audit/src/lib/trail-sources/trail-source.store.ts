@@ -19,6 +19,8 @@ export interface TrailRegionRow {
   sourceId: string;
   region: string;
   checkpointMs: number | null;
+  /** S3 delivery: the last log file key read (the greatest in key order). */
+  s3CheckpointKey: string | null;
   lastSuccessAt: number | null;
   lastError: string | null;
   lastErrorAt: number | null;
@@ -42,6 +44,7 @@ const toRegion = (r: SqlRow): TrailRegionRow => ({
   sourceId: String(r['source_id']),
   region: String(r['region']),
   checkpointMs: numOrNull(r['checkpoint_ms']),
+  s3CheckpointKey: str(r['s3_checkpoint_key']),
   lastSuccessAt: numOrNull(r['last_success_at']),
   lastError: str(r['last_error']),
   lastErrorAt: numOrNull(r['last_error_at']),
@@ -120,5 +123,39 @@ export async function recordTrailError(db: AuditDb, sourceId: string, region: st
   await db.run(
     `update "trail_source_region" set "last_error" = ?, "last_error_at" = ?, "events_ingested" = "events_ingested" + ? where "source_id" = ? and "region" = ?`,
     [message.slice(0, 2048), now, inserted, sourceId, region],
+  );
+}
+
+/** Where an S3 reader of (source, region) resumes: the last key read and the newest time read (files or LookupEvents). */
+export async function loadS3Checkpoint(db: AuditDb, sourceId: string, region: string): Promise<{ key: string | null; ms: number | null }> {
+  const [row] = await db.all(`select "s3_checkpoint_key", "checkpoint_ms" from "trail_source_region" where "source_id" = ? and "region" = ?`, [sourceId, region]);
+  return { key: row ? str(row['s3_checkpoint_key']) : null, ms: row ? numOrNull(row['checkpoint_ms']) : null };
+}
+
+/**
+ * One log file read: moves the key checkpoint from `previousKey` to `key` (compare-and-set, so a
+ * former holder that lost the lease can never move it), the time checkpoint forward only to the
+ * file's delivery time (the health's lag), and counts the events it stored.
+ */
+export async function recordS3File(
+  db: AuditDb,
+  at: { sourceId: string; region: string },
+  file: { previousKey: string | null; key: string; deliveredMs: number; inserted: number },
+): Promise<void> {
+  await db.run(
+    `update "trail_source_region" set
+       "s3_checkpoint_key" = case when "s3_checkpoint_key" is null or "s3_checkpoint_key" = ? then ? else "s3_checkpoint_key" end,
+       "checkpoint_ms" = case when "checkpoint_ms" is null or "checkpoint_ms" < ? then ? else "checkpoint_ms" end,
+       "events_ingested" = "events_ingested" + ?
+     where "source_id" = ? and "region" = ?`,
+    [file.previousKey, file.key, file.deliveredMs, file.deliveredMs, file.inserted, at.sourceId, at.region],
+  );
+}
+
+/** A complete S3 listing: records the success and clears the last error (the checkpoint moved file by file). */
+export async function recordS3Listing(db: AuditDb, sourceId: string, region: string, now = Date.now()): Promise<void> {
+  await db.run(
+    `update "trail_source_region" set "last_success_at" = ?, "last_error" = null, "last_error_at" = null where "source_id" = ? and "region" = ?`,
+    [now, sourceId, region],
   );
 }

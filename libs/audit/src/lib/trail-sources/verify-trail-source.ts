@@ -8,12 +8,14 @@ import {
 import { isRetryableStsError, retryTransient, StsError, type RetryPolicy, type TemporaryCredentials } from '@runtrail/aws-sts';
 import type { VerifyCheck } from '@runtrail/contracts';
 import { ulid } from 'ulid';
+import { trailRegionFolder } from '../poller/trail-log-keys';
 import type { TrailAws } from './reader-sessions';
 
 /** What is verified: a source about to be saved (its id is already chosen: it is in the external id). */
 export interface TrailSourceCandidate {
   id: string;
   account: string;
+  awsAccountId: string;
   roleArn: string;
   regions: string[];
   bucket: string | null;
@@ -40,8 +42,9 @@ const reason = (error: unknown) => (error instanceof StsError ? `${error.awsCode
  * needs runtrail's identity and the assumed session anyway, and is the only service that reads
  * CloudTrail): the source's external id works (retried for IAM propagation), no external id and
  * another tenant's id are refused, and the assumed session may call `cloudtrail:LookupEvents`
- * (one result, in the source's first region). The assumed credentials are used for that one call
- * and dropped. S3 read permission is not checked yet (S3 delivery is not built).
+ * (one result, in the source's first region), and with a bucket, that it may list the folder S3
+ * delivery writes the first region's log files to (`s3-read`). The assumed credentials are used for
+ * those calls and dropped.
  */
 export async function verifyTrailSource(
   aws: TrailAws,
@@ -72,6 +75,7 @@ export async function verifyTrailSource(
     `${principal} can assume ${source.roleArn} with ${foreign}, an id of no account of yours: the trust policy accepts other runtrail ` +
       `tenants' ids. Match sts:ExternalId exactly as the trust statement below does.`));
   if (session) checks.push(await lookupCheck(aws, session, region ?? 'us-east-1', source.roleArn));
+  if (session && source.bucket) checks.push(await s3ReadCheck(aws, session, { ...source, bucket: source.bucket }, region ?? 'us-east-1'));
   return {
     ok: checks.every((c) => c.status !== 'fail'),
     checks,
@@ -96,16 +100,35 @@ async function refused(
 
 async function lookupCheck(aws: TrailAws, session: TemporaryCredentials, region: string, roleArn: string): Promise<VerifyCheck> {
   const client = aws.lookupWith(session);
+  const end = new Date();
+  return sessionCheck('lookup-events', client,
+    () => client.lookup({ region, start: new Date(end.getTime() - 3600_000), end, nextToken: null, maxResults: 1 }),
+    `the reader session may call cloudtrail:LookupEvents in ${region}`,
+    (why) => `the session of ${roleArn} could not call cloudtrail:LookupEvents in ${region} (${why}). Attach the permission statements below to the role.`);
+}
+
+/**
+ * The assumed session may list the folder the reader lists (`ListObjectsV2`, max-keys 1): the
+ * bucket exists, the role may `s3:ListBucket` there with that `s3:prefix`. `s3:GetObject` cannot be
+ * checked before a file is delivered; a refused read shows in the region's health.
+ */
+async function s3ReadCheck(aws: TrailAws, session: TemporaryCredentials, source: TrailSourceCandidate & { bucket: string }, region: string): Promise<VerifyCheck> {
+  const folder = trailRegionFolder(source.prefix, source.awsAccountId, region);
+  const client = aws.bucketWith(session);
+  return sessionCheck('s3-read', client,
+    () => client.list({ region, bucket: source.bucket, prefix: folder, maxKeys: 1 }),
+    `the reader session may list s3://${source.bucket}/${folder}`,
+    (why) => `the session of ${source.roleArn} could not list s3://${source.bucket}/${folder} (${why}). Attach the permission statements ` +
+      'below to the role (s3:ListBucket on the bucket for the prefix, s3:GetObject under it); the bucket must be the one the trail delivers to.');
+}
+
+/** One call with the assumed session: pass, or fail naming the AWS error; the client is closed either way. */
+async function sessionCheck(check: string, client: { close(): void }, call: () => Promise<unknown>, passed: string, failed: (why: string) => string): Promise<VerifyCheck> {
   try {
-    const end = new Date();
-    await client.lookup({ region, start: new Date(end.getTime() - 3600_000), end, nextToken: null, maxResults: 1 });
-    return pass('lookup-events', `the reader session may call cloudtrail:LookupEvents in ${region}`);
+    await call();
+    return pass(check, passed);
   } catch (error) {
-    const name = error instanceof Error ? error.name : 'Error';
-    const message = error instanceof Error ? error.message : String(error);
-    return fail('lookup-events',
-      `the session of ${roleArn} could not call cloudtrail:LookupEvents in ${region} (${name}: ${message}). ` +
-        'Attach the permission statements below to the role.');
+    return fail(check, failed(error instanceof Error ? `${error.name}: ${error.message}` : String(error)));
   } finally {
     client.close();
   }

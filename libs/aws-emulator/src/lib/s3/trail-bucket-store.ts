@@ -55,19 +55,27 @@ export class TrailBucketStore implements LogFileSink {
 
   deliver(file: LogFile): Promise<null> {
     const bucket = this.byAccount.get(file.accountId);
-    if (bucket) {
-      const object: StoredObject = {
-        key: file.key,
-        body: file.body,
-        etag: `"${createHash('md5').update(file.body).digest('hex')}"`,
-        lastModified: file.deliveredAt,
-      };
-      const at = firstAfter(bucket.objects, file.key, true);
-      if (bucket.objects[at]?.key === file.key) bucket.objects[at] = object;
-      else bucket.objects.splice(at, 0, object);
-    }
+    if (bucket) put(bucket, file.key, file.body, file.deliveredAt);
     return Promise.resolve(null);
   }
+
+  /**
+   * Stores any object in a trail bucket (tests and benchmarks: a file delivered late, a corrupt
+   * one, a large trail); false when there is no such bucket.
+   */
+  putObject(bucketName: string, key: string, body: Buffer, at: Date): boolean {
+    const bucket = this.byName.get(bucketName);
+    if (bucket) put(bucket, key, body, at);
+    return !!bucket;
+  }
+}
+
+/** Inserts or replaces an object, keeping the bucket in key order. */
+function put(bucket: TrailBucket, key: string, body: Buffer, lastModified: Date): void {
+  const object: StoredObject = { key, body, etag: `"${createHash('md5').update(body).digest('hex')}"`, lastModified };
+  const at = firstAfter(bucket.objects, key, true);
+  if (bucket.objects[at]?.key === key) bucket.objects[at] = object;
+  else bucket.objects.splice(at, 0, object);
 }
 
 /** Index of the first object whose key is > `key` (or >= it when `inclusive`). */
