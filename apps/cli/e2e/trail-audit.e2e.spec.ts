@@ -282,16 +282,26 @@ describe('trail sources (issue 12)', () => {
   }, 90_000);
 });
 
-/** How audit reads the trail: the body fields a source of that kind adds. */
-const SOURCE_KINDS: Array<{ kind: string; reads: Record<string, string> }> = [
-  { kind: 'LookupEvents', reads: {} },
+/**
+ * How audit reads the trail: the body fields a source of that kind adds, the emulator request its
+ * reader makes to read the trail, and the one it must not make.
+ */
+const SOURCE_KINDS: Array<{ kind: string; reads: Record<string, string>; via: string; notVia?: string }> = [
+  { kind: 'LookupEvents', reads: {}, via: 'LookupEvents' },
 ];
 
-describe.each(SOURCE_KINDS)('a run seen through a $kind trail source', ({ kind, reads }) => {
+/** Requests the customer account's credentials made to the emulator, by action. */
+function customerRequests(action: string): number {
+  return stack.emulator.requestCounts({ action, accountId: CUSTOMER }).reduce((sum, c) => sum + c.count, 0);
+}
+
+describe.each(SOURCE_KINDS)('a run seen through a $kind trail source', ({ kind, reads, via, notVia }) => {
   const made = `e2e-made-${kind.toLowerCase()}`;
   let source: TrailSourceView;
   const runId = ulid();
   let timeline: RunTimeline;
+  /** `customerRequests` of `via` and `notVia` once the source was saved. */
+  let atSave: { via: number; notVia: number };
 
   it('registers the reader role through REST (one source per AWS account: an earlier one is removed first)', async () => {
     for (const earlier of await sources())
@@ -304,6 +314,7 @@ describe.each(SOURCE_KINDS)('a run seen through a $kind trail source', ({ kind, 
     });
     expect(created.status).toBe(201);
     source = created.body;
+    atSave = { via: customerRequests(via), notVia: notVia ? customerRequests(notVia) : 0 };
     expect(source).toMatchObject({ roleArn: READER_ROLE, bucket: reads['bucket'] ?? null });
     expect((await sources()).map((s) => s.id)).toEqual([source.id]);
   }, 60_000);
@@ -389,6 +400,9 @@ describe.each(SOURCE_KINDS)('a run seen through a $kind trail source', ({ kind, 
     );
     const createRole = timeline.events.items.find((e) => e.eventName === 'CreateRole');
     expect(createRole?.resources).toContain(roleArn(made));
+    // Read the way the source says: its reader's requests, never the other kind's.
+    expect(customerRequests(via)).toBeGreaterThan(atSave.via);
+    if (notVia) expect(customerRequests(notVia)).toBe(atSave.notVia);
   }, 120_000);
 
   it('runtrail audit timeline --json answers the same timeline', async () => {
