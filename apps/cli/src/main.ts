@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { SpanKind, trace } from '@opentelemetry/api';
+import { startTelemetry } from '@runtrail/telemetry';
 import { EXIT_NO_CREDENTIALS, execCommand } from './exec/exec.command';
 import { EXEC_USAGE, parseExecOptions, UsageError } from './exec/exec-options';
 import { CredentialsNotReceived } from './exec/delivery-inbox';
@@ -29,8 +31,19 @@ ${AUDIT_USAGE}
 ${TRAIL_SOURCES_USAGE}`;
 
 async function exec(rest: string[]): Promise<number> {
+  // Traced when OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is set: the run's REST calls
+  // carry the trace to the runs API, so a run exec drives is one trace from here on.
+  const telemetry = startTelemetry({ serviceName: 'runtrail-exec' });
   try {
-    return await execCommand(parseExecOptions(rest, process.env));
+    return await trace
+      .getTracer('runtrail-cli')
+      .startActiveSpan('runtrail exec', { kind: SpanKind.CLIENT }, async (span) => {
+        try {
+          return await execCommand(parseExecOptions(rest, process.env));
+        } finally {
+          span.end();
+        }
+      });
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`runtrail exec: ${error.message}\n\n${EXEC_USAGE}`);
@@ -42,6 +55,8 @@ async function exec(rest: string[]): Promise<number> {
     }
     console.error(`runtrail exec: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
+  } finally {
+    await telemetry.shutdown().catch(() => undefined);
   }
 }
 

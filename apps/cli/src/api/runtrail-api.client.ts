@@ -1,3 +1,4 @@
+import { context, propagation } from '@opentelemetry/api';
 import { envUrl } from '@runtrail/config';
 
 /** Where the REST API is and the key to call it with (`RUNTRAIL_URL`, `RUNTRAIL_API_KEY`). */
@@ -67,15 +68,18 @@ export class RuntrailApiClient {
     const url = new URL(path.replace(/^\//, ''), base);
     for (const [name, value] of Object.entries(query))
       if (value !== undefined) url.searchParams.set(name, String(value));
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.connection.apiKey}`,
+      accept: 'application/json',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    };
+    // The caller's trace continues in the API (`traceparent`; nothing when not tracing).
+    propagation.inject(context.active(), headers);
     let response: Response;
     try {
       response = await fetch(url, {
         method,
-        headers: {
-          authorization: `Bearer ${this.connection.apiKey}`,
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
+        headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
       });

@@ -13,11 +13,15 @@ import {
 } from '@runtrail/contracts';
 import { ensureWorkerConsumer } from '@runtrail/nats-setup';
 import { open, type SealingKeyPair } from '@runtrail/sealing';
+import { extractTraceContext } from '@runtrail/messaging';
+import type { Context } from '@opentelemetry/api';
 
 /** A delivery opened with the run's key: `plaintext` holds secrets and lives in memory only. */
 export interface OpenedDelivery {
   delivery: Delivery;
   plaintext: DeliveryPlaintext;
+  /** The trace the broker delivered in (the run's): refreshes continue it. */
+  trace: Context;
 }
 
 /** Why no credentials came: the broker said so, or nothing came in time. */
@@ -137,7 +141,8 @@ export class DeliveryInbox {
       const plaintext = await open(sealed.sealed, this.keys.privateKey, deliveryPlaintextSchema).catch(
         () => null,
       );
-      if (plaintext) this.record(() => this.opened.push({ delivery: sealed, plaintext }));
+      const trace = extractTraceContext(msg.headers);
+      if (plaintext) this.record(() => this.opened.push({ delivery: sealed, plaintext, trace }));
     }
     msg.ack();
   }

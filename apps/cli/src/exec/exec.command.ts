@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { context } from '@opentelemetry/api';
 import { scopeOfPhase } from '@runtrail/contracts';
 import { generateSealingKeyPair, type SealingKeyPair } from '@runtrail/sealing';
 import { childEnv, runContextOf } from './child-env';
@@ -60,7 +61,8 @@ export async function execCommand(options: ExecOptions): Promise<number> {
       await scheduler?.enter('FAILED');
       throw error;
     }
-    const code = await runWithCredentials(options, nc, keys, opened);
+    // In the run's trace (the delivery's), so that refreshes are part of it.
+    const code = await context.with(opened.trace, () => runWithCredentials(options, nc, keys, opened));
     await scheduler?.enter(code === 0 ? 'FINISHED' : 'FAILED');
     return code;
   } finally {

@@ -2,9 +2,11 @@ import { definePersistence, migrationList } from '@runtrail/persistence';
 import * as pg1 from './storage/migrations/postgres/20261122060632-create-integrations.migration';
 import * as pg2 from './storage/migrations/postgres/20261202050000-source-identity-opt-in.migration';
 import * as pg3 from './storage/migrations/postgres/20261202060000-runs.migration';
+import * as pg4 from './storage/migrations/postgres/20261202070000-trace-context.migration';
 import * as lite1 from './storage/migrations/sqlite/20261122060632-create-integrations.migration';
 import * as lite2 from './storage/migrations/sqlite/20261202050000-source-identity-opt-in.migration';
 import * as lite3 from './storage/migrations/sqlite/20261202060000-runs.migration';
+import * as lite4 from './storage/migrations/sqlite/20261202070000-trace-context.migration';
 import { Account } from './storage/account.entity';
 import { ApiKey } from './storage/api-key.entity';
 import { Attachment } from './storage/attachment.entity';
@@ -18,5 +20,5 @@ import { Space } from './storage/space.entity';
 export const integrationsPersistence = definePersistence({
   service: 'integrations',
   entities: [Account, Space, ApiKey, Caller, AwsIntegration, Attachment, OutboxEvent, Run],
-  migrations: { sqlite: migrationList(lite1, lite2, lite3), postgres: migrationList(pg1, pg2, pg3) },
+  migrations: { sqlite: migrationList(lite1, lite2, lite3, lite4), postgres: migrationList(pg1, pg2, pg3, pg4) },
 });

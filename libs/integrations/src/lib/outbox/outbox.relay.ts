@@ -6,6 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
+import { context } from '@opentelemetry/api';
 import {
   AdminEventRecorded,
   AttachmentChangedEvent,
@@ -17,6 +18,7 @@ import {
 import { MessageBus } from '@runtrail/messaging';
 import { InjectEntityManager } from '@runtrail/persistence';
 import { OutboxEvent } from '../storage/outbox-event.entity';
+import { contextOfTraceparent } from './trace-context';
 
 /** How often the relay polls, in ms (a write also wakes it at once). */
 export const OUTBOX_INTERVAL = Symbol('OUTBOX_INTERVAL');
@@ -89,7 +91,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       const contract = CONTRACTS[row.kind];
       try {
         if (!contract) throw new Error(`unknown outbox kind ${row.kind}`);
-        await this.bus.publish(contract, row.payload);
+        // In the trace of the change that wrote the row (a run's phase: the run's trace).
+        await context.with(contextOfTraceparent(row.traceparent), () => this.bus.publish(contract, row.payload));
       } catch (error) {
         await em.nativeUpdate(
           OutboxEvent,

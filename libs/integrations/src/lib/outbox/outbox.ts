@@ -8,6 +8,7 @@ import type {
 } from '@runtrail/contracts';
 import { monotonicFactory } from 'ulid';
 import { OutboxEvent } from '../storage/outbox-event.entity';
+import { traceparentOf } from './trace-context';
 
 const nextId = monotonicFactory();
 
@@ -19,12 +20,17 @@ export type PendingEvent =
   | { kind: 'run'; payload: RunPhaseChanged }
   | { kind: 'admin'; payload: AdminEvent };
 
-/** Adds `event` to the outbox inside the caller's transaction, so it exists if and only if the change does. */
-export function enqueue(em: EntityManager, event: PendingEvent): void {
+/**
+ * Adds `event` to the outbox inside the caller's transaction, so it exists if and only if the change
+ * does. It is published in the trace `traceparent` names (default: the active one, the request that
+ * made the change).
+ */
+export function enqueue(em: EntityManager, event: PendingEvent, traceparent: string | null = traceparentOf()): void {
   em.create(OutboxEvent, {
     id: nextId(),
     kind: event.kind,
     payload: { ...event.payload },
+    traceparent,
     attempts: 0,
     lastError: null,
   });

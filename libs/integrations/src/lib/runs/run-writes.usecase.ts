@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
+import { context, SpanKind, trace } from '@opentelemetry/api';
 import { isTerminalPhase, RuntrailError, ulid as ulidSchema, type Phase } from '@runtrail/contracts';
 import { ulid } from 'ulid';
 import { createRunBody, enterPhaseBody } from '../api/api.schemas';
@@ -7,11 +8,14 @@ import { input, notFound } from '../api/request-input';
 import type { Principal } from '../auth/principal';
 import { IntegrationsConfig } from '../integrations.config';
 import { enqueue } from '../outbox/outbox';
+import { contextOfTraceparent, traceparentOf } from '../outbox/trace-context';
 import { Caller } from '../storage/caller.entity';
 import { Run } from '../storage/run.entity';
 import { UnitOfWork } from '../unit-of-work';
 import { nextPhases } from './run-lifecycle';
 import { runPhaseEvent, runView } from './run.view';
+
+const tracer = trace.getTracer('runtrail-integrations');
 
 /**
  * The runs front door: schedulers create runs and move them through their phases. Account, space
@@ -60,9 +64,11 @@ export class RunWrites {
         deadline: new Date(now.getTime() + this.config.runMaxLifetimeMs),
         createdBy: p.keyId,
         createdAt: now,
+        // The run's trace starts here: the request's span (in the scheduler's trace when it sent a traceparent).
+        traceparent: traceparentOf(),
         version: 1,
       });
-      enqueue(em, { kind: 'run', payload: runPhaseEvent(run) });
+      enqueue(em, { kind: 'run', payload: runPhaseEvent(run) }, run.traceparent);
       return run;
     });
     return runView(row);
@@ -120,8 +126,22 @@ export async function moveTo(em: EntityManager, run: Run, phase: Phase, now: Dat
   if ((await em.nativeUpdate(Run, { id: run.id, version: run.version }, next)) === 0)
     throw new RuntrailError('CONFLICT', `run ${run.id} changed meanwhile; read it again and retry`);
   await em.refresh(run);
-  enqueue(em, { kind: 'run', payload: runPhaseEvent(run) });
+  // The phase is published in the run's trace, whichever request (or the expiry timer) moved it;
+  // the span links back to that request's own trace.
+  const requestSpan = trace.getActiveSpan()?.spanContext();
+  const span = tracer.startSpan(
+    `run ${phase}`,
+    {
+      kind: SpanKind.INTERNAL,
+      attributes: { 'runtrail.run.id': run.id, 'runtrail.run.type': run.runType, 'runtrail.phase': phase },
+      links: requestSpan && trace.isSpanContextValid(requestSpan) ? [{ context: requestSpan }] : [],
+    },
+    contextOfTraceparent(run.traceparent),
+  );
+  enqueue(em, { kind: 'run', payload: runPhaseEvent(run) }, traceparentOf(trace.setSpan(context.active(), span)) ?? run.traceparent);
+  span.end();
 }
+
 
 async function visibleRun(em: EntityManager, p: Principal, runId: string): Promise<Run> {
   const run = ulidSchema.safeParse(runId).success

@@ -18,6 +18,10 @@ export class OutboxEvent {
   @Property({ type: 'json' })
   payload!: Record<string, unknown>;
 
+  /** W3C `traceparent` the event is published in (the trace of the change that caused it), if any. */
+  @Property({ type: 'string', length: 55, nullable: true })
+  traceparent?: string | null;
+
   @Property({ type: 'integer' })
   attempts!: number;
 

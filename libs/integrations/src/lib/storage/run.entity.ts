@@ -59,6 +59,14 @@ export class Run {
   @Property({ type: 'datetime' })
   createdAt!: Date;
 
+  /**
+   * W3C `traceparent` of the span that created the run: every phase change is published in this
+   * trace, so a run's phases, issuances, STS calls and deliveries share one trace id. Null for runs
+   * created before tracing was kept.
+   */
+  @Property({ type: 'string', length: 55, nullable: true })
+  traceparent?: string | null;
+
   /** Increments on every phase change; two concurrent changes of one run cannot both commit. */
   @Property({ type: 'integer' })
   version!: number;
