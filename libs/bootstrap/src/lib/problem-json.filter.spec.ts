@@ -91,7 +91,7 @@ describe('problem+json for every HTTP error, strict JSON bodies', () => {
     return body;
   }
 
-  const post = (body: BodyInit | undefined, headers: Record<string, string>, path = '/things') =>
+  const post = (body: RequestInit['body'], headers: Record<string, string>, path = '/things') =>
     fetch(`${base}${path}`, { method: 'POST', headers: { ...auth, ...headers }, body });
 
   it('takes a JSON object sent as application/json (with or without a charset)', async () => {

@@ -2,7 +2,7 @@
 // it, and the CLI, which sends and reads it. Like every v1 shape: members may be added, never
 // removed or retyped.
 import { z } from 'zod';
-import { awsRegion, roleArn } from '../lib/primitives';
+import { awsRegion, roleArn, text } from '../lib/primitives';
 
 const awsAccountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 const regions = z
@@ -11,7 +11,7 @@ const regions = z
   .max(32, 'must name at most 32 regions')
   .refine((list) => new Set(list).size === list.length, 'must not repeat a region');
 const bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 lower-case letters, digits, dots, dashes)');
-const prefix = z.string().min(1).max(1024).regex(/^[^*?]*$/, 'must be a key prefix without wildcards');
+const prefix = text().min(1).max(1024).regex(/^[^*?]*$/, 'must be a key prefix without wildcards');
 
 /** `POST /v1/audit/trail-sources`: strict, so a misspelt field is a 400 naming it. */
 export const createTrailSourceBody = z

@@ -1,5 +1,22 @@
 import { z } from 'zod';
 
+/** The rule every text field states when it is refused for a control character. */
+export const NO_CONTROL_CHARACTERS = 'must not contain NUL or other control characters';
+
+// NUL, the other C0 controls, DEL and the C1 controls: never part of a name, a label or a filter;
+// PostgreSQL refuses NUL outright and the rest garble logs and terminals.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const WITHOUT_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+
+/**
+ * A free-text field of a request (a name, a label, a query filter): any string without NUL or other
+ * control characters. Every text field of a REST body or query is built on it (add `.max()`,
+ * `.trim()` as the field needs), so the rule is stated once.
+ */
+export function text(): z.ZodString {
+  return z.string().regex(WITHOUT_CONTROL_CHARACTERS, NO_CONTROL_CHARACTERS);
+}
+
 /** Crockford base32 ULID, as used for run, caller and integration ids. */
 export const ulid = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID (26 Crockford base32 characters)');
 
@@ -72,7 +89,7 @@ export const awsRegion = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d
 export const isoDateTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' });
 
 export const labels = z
-  .array(z.string().min(1).max(128).regex(/^[^\s,]+$/, 'a label has no spaces or commas'))
+  .array(text().min(1).max(128).regex(/^[^\s,]+$/, 'a label has no spaces or commas'))
   .max(50, 'at most 50 labels');
 
 /** A public EC P-256 JWK. Private parameters are refused so a key pair cannot leak through an event. */

@@ -1,5 +1,5 @@
 import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
-import { ulid } from '@runtrail/contracts';
+import { text, ulid } from '@runtrail/contracts';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { activity } from '../queries/activity.query';
@@ -12,10 +12,10 @@ import { listQuery, parseQuery, timeRange } from './list-query';
 
 const activityQuery = listQuery.extend(timeRange.shape).extend({
   runId: ulid.optional(),
-  spaceId: z.string().max(128).optional(),
-  callerId: z.string().max(128).optional(),
+  spaceId: text().max(128).optional(),
+  callerId: text().max(128).optional(),
   awsAccountId: z.string().regex(/^\d{12}$/).optional(),
-  eventName: z.string().max(128).optional(),
+  eventName: text().max(128).optional(),
   denied: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
 });
 

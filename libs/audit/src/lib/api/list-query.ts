@@ -1,9 +1,9 @@
-import { parseOrThrow } from '@runtrail/contracts';
+import { parseOrThrow, text } from '@runtrail/contracts';
 import { z } from 'zod';
 
 /** Query parameters every list takes: paging and the export format. */
 export const listQuery = z.object({
-  cursor: z.string().max(512).optional(),
+  cursor: text().max(512).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   format: z.enum(['json', 'csv']).default('json'),
 });

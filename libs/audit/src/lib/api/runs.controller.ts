@@ -1,5 +1,5 @@
 import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
-import { PHASES, RUN_TYPES } from '@runtrail/contracts';
+import { PHASES, RUN_TYPES, text } from '@runtrail/contracts';
 import type { Response } from 'express';
 import { z } from 'zod';
 import type { AuditScope } from '../queries/audit-scope';
@@ -17,9 +17,9 @@ const RUN_CSV: Array<keyof RunSummary> = [
 const runsQuery = listQuery
   .extend(timeRange.shape)
   .extend({
-    callerId: z.string().min(1).max(128).optional(),
+    callerId: text().min(1).max(128).optional(),
     callerType: z.enum(['stack', 'module']).optional(),
-    spaceId: z.string().min(1).max(128).optional(),
+    spaceId: text().min(1).max(128).optional(),
     runType: z.enum(RUN_TYPES).optional(),
     phase: z.enum(PHASES).optional(),
   })

@@ -1,6 +1,6 @@
 import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { z } from 'zod';
+import { text } from '@runtrail/contracts';
 import type { AuditScope } from '../queries/audit-scope';
 import { whoChanged } from '../queries/who-changed.query';
 import { AuditDb } from '../storage/audit-db';
@@ -17,7 +17,7 @@ export class WhoChangedController {
 
   @Get()
   async changes(@Query() query: unknown, @Scope() scope: AuditScope, @Res() response: Response): Promise<void> {
-    const q = parseQuery(listQuery.extend({ resource: z.string().min(1).max(2048) }), query);
+    const q = parseQuery(listQuery.extend({ resource: text().min(1).max(2048) }), query);
     sendPage(response, await whoChanged(this.db, q.resource, scope, q.cursor, q.limit), q.format, EVENT_CSV_COLUMNS, 'changes');
   }
 }

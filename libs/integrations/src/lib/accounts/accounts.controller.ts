@@ -7,12 +7,11 @@ import {
   Param,
   Patch,
   Post,
-  Req,
   UseGuards,
 } from '@nestjs/common';
 import { RuntrailError } from '@runtrail/contracts';
-import type { Request } from 'express';
 import { ulid } from 'ulid';
+import { UlidParamPipe } from '../api/ulid-param.pipe';
 import { createAccountBody, createApiKeyBody, createSpaceBody, updateAccountBody } from '../api/api.schemas';
 import { input, notFound } from '../api/request-input';
 import { mintApiKey } from '../auth/api-key.codec';
@@ -24,17 +23,18 @@ import { Account } from '../storage/account.entity';
 import { ApiKey } from '../storage/api-key.entity';
 import { Space } from '../storage/space.entity';
 import { UnitOfWork } from '../unit-of-work';
+import { BootstrapTokenGuard } from './bootstrap-token.guard';
 import { CreateAccountUseCase } from './create-account.usecase';
 
-/** `POST /v1/accounts` (bootstrap token only). */
+/** `POST /v1/accounts` (bootstrap token only, checked before the body). */
 @Controller('v1/accounts')
+@UseGuards(BootstrapTokenGuard)
 export class AccountsController {
   constructor(private readonly createAccount: CreateAccountUseCase) {}
 
   @Post()
-  create(@Req() request: Request, @Body() body: unknown) {
-    const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? null;
-    return this.createAccount.execute(token, input(createAccountBody, body, 'account'));
+  create(@Body() body: unknown) {
+    return this.createAccount.execute(input(createAccountBody, body, 'account'));
   }
 }
 
@@ -172,7 +172,7 @@ export class AccountController {
 
   @Delete('api-keys/:id')
   @HttpCode(204)
-  async revokeApiKey(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<void> {
+  async revokeApiKey(@CurrentPrincipal() p: Principal, @Param('id', UlidParamPipe) id: string): Promise<void> {
     p.requireAdmin();
     await this.uow.write(`API key '${id}'`, async (em) => {
       const key = await em.findOne(ApiKey, { id, account: p.account });

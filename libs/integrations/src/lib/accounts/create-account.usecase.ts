@@ -14,7 +14,8 @@ import { UnitOfWork } from '../unit-of-work';
 /**
  * Bootstrapping: whoever holds `INTEGRATIONS_BOOTSTRAP_TOKEN` may create an account, which gets its
  * `root` space and a first admin key, returned once. Without the variable the route is closed.
- * Both are recorded as admin changes made by the bootstrap token.
+ * Both are recorded as admin changes made by the bootstrap token. The token is checked by
+ * {@link authenticate} (the route's guard) before the body.
  */
 @Injectable()
 export class CreateAccountUseCase {
@@ -23,8 +24,7 @@ export class CreateAccountUseCase {
     private readonly uow: UnitOfWork,
   ) {}
 
-  async execute(presentedToken: string | null, body: z.output<typeof createAccountBody>) {
-    this.checkToken(presentedToken);
+  async execute(body: z.output<typeof createAccountBody>) {
     const minted = mintApiKey();
     await this.uow.write(`account '${body.slug}'`, async (em) => {
       em.create(Account, { slug: body.slug });
@@ -61,7 +61,11 @@ export class CreateAccountUseCase {
     };
   }
 
-  private checkToken(presented: string | null): void {
+  /**
+   * @throws RuntrailError `FORBIDDEN` when bootstrap is disabled, `UNAUTHENTICATED` unless `presented`
+   * is the bootstrap token.
+   */
+  authenticate(presented: string | null): void {
     const expected = this.config.bootstrapToken;
     if (!expected)
       throw new RuntrailError(

@@ -11,6 +11,7 @@ import {
   labels,
   roleArn,
   spaceId,
+  text,
   ulid,
 } from '@runtrail/contracts';
 import { RESERVED_ACCOUNT_SLUGS } from '@runtrail/aws-identity';
@@ -19,7 +20,7 @@ import { z } from 'zod';
 
 // The request bodies of the REST API: validation and the OpenAPI document both come from here.
 
-const name = z.string().trim().min(1, 'must not be empty').max(100, 'at most 100 characters');
+const name = text().trim().min(1, 'must not be empty').max(100, 'at most 100 characters');
 
 export const createAccountBody = z.strictObject({
   slug: accountSlug.refine((slug) => !RESERVED_ACCOUNT_SLUGS.includes(slug), {
@@ -30,7 +31,7 @@ export const createAccountBody = z.strictObject({
 
 export const createSpaceBody = z.strictObject({
   id: spaceId,
-  name: z.string().trim().min(1).max(200),
+  name: text().trim().min(1).max(200),
   parent: spaceId.default('root'),
 });
 
@@ -114,8 +115,8 @@ export const updateAttachmentBody = z.strictObject({
 
 export const listQuery = z.object({
   limit: z.coerce.number().int().min(1, 'must be 1-100').max(100, 'must be 1-100').default(20),
-  cursor: z.string().max(64).optional(),
-  label: z.union([z.string(), z.array(z.string())]).optional(),
+  cursor: text().max(64).optional(),
+  label: z.union([text().max(128), z.array(text().max(128)).max(50)]).optional(),
 });
 
 export const deleteQuery = z.object({

@@ -1,9 +1,17 @@
 import { parseOrThrow, RuntrailError } from '@runtrail/contracts';
 import type { z } from 'zod';
 
-/** Parses a request body/query with a schema of api.schemas.ts (`VALIDATION_FAILED` names every bad field). */
+/**
+ * Parses a request body/query with a schema of api.schemas.ts (`VALIDATION_FAILED` names every bad
+ * field). A body that was not sent (`undefined`: the body parser saw none) is a 400 of its own, so a
+ * PATCH without one is never an empty update.
+ */
 export function input<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  return parseOrThrow(schema, value ?? {}, what);
+  if (value === undefined)
+    throw new RuntrailError('VALIDATION_FAILED', `invalid ${what}: the request has no body; send a JSON object with Content-Type: application/json`, [
+      { path: '(body)', rule: 'is required' },
+    ]);
+  return parseOrThrow(schema, value, what);
 }
 
 /** @throws RuntrailError `NOT_FOUND` in the words a user expects. */

@@ -11,6 +11,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { RuntrailError, ulid as ulidSchema } from '@runtrail/contracts';
+import { UlidParamPipe } from '../api/ulid-param.pipe';
 import { externalIdsQuery, listQuery } from '../api/api.schemas';
 import { input, notFound } from '../api/request-input';
 import { listPage } from '../api/page';
@@ -44,7 +45,7 @@ export class AttachmentsController {
   ) {}
 
   @Post('integrations/:id/attachments')
-  attach(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: unknown) {
+  attach(@CurrentPrincipal() p: Principal, @Param('id', UlidParamPipe) id: string, @Body() body: unknown) {
     return this.writes.attach(p, id, body);
   }
 
@@ -74,18 +75,18 @@ export class AttachmentsController {
   }
 
   @Get('attachments/:id')
-  async get(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
+  async get(@CurrentPrincipal() p: Principal, @Param('id', UlidParamPipe) id: string) {
     return attachmentPayload(await visibleAttachment(this.uow.read(), p, id));
   }
 
   @Patch('attachments/:id')
-  update(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: unknown) {
+  update(@CurrentPrincipal() p: Principal, @Param('id', UlidParamPipe) id: string, @Body() body: unknown) {
     return this.writes.update(p, id, body);
   }
 
   @Delete('attachments/:id')
   @HttpCode(204)
-  async detach(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<void> {
+  async detach(@CurrentPrincipal() p: Principal, @Param('id', UlidParamPipe) id: string): Promise<void> {
     await this.writes.detach(p, id);
   }
 
@@ -95,7 +96,7 @@ export class AttachmentsController {
    * the role from this, then attaches, which verifies).
    */
   @Get('integrations/:id/external-ids')
-  async externalIdsFor(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() query: unknown) {
+  async externalIdsFor(@CurrentPrincipal() p: Principal, @Param('id', UlidParamPipe) id: string, @Query() query: unknown) {
     const q = input(externalIdsQuery, query, 'query');
     const em = this.uow.read();
     const integration = await visibleIntegration(em, p, id);
@@ -141,7 +142,7 @@ export class AttachmentsController {
    * provider's order uses `GET /v1/integrations/{id}/external-ids`, which needs no attachment).
    */
   @Get('attachments/:id/external-id')
-  async externalIds(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
+  async externalIds(@CurrentPrincipal() p: Principal, @Param('id', UlidParamPipe) id: string) {
     const em = this.uow.read();
     const attachment = await visibleAttachment(em, p, id);
     const integration = await visibleIntegration(em, p, attachment.integrationId);

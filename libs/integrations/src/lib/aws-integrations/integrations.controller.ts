@@ -10,6 +10,7 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
+import { UlidParamPipe } from '../api/ulid-param.pipe';
 import { deleteQuery, listQuery } from '../api/api.schemas';
 import { input } from '../api/request-input';
 import { listPage, visibleWithLabels } from '../api/page';
@@ -49,12 +50,12 @@ export class IntegrationsController {
   }
 
   @Get(':id')
-  async get(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
+  async get(@CurrentPrincipal() p: Principal, @Param('id', UlidParamPipe) id: string) {
     return integrationView(await visibleIntegration(this.uow.read(), p, id));
   }
 
   @Patch(':id')
-  update(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: unknown) {
+  update(@CurrentPrincipal() p: Principal, @Param('id', UlidParamPipe) id: string, @Body() body: unknown) {
     return this.writes.update(p, id, body);
   }
 
@@ -62,7 +63,7 @@ export class IntegrationsController {
   @HttpCode(204)
   async remove(
     @CurrentPrincipal() p: Principal,
-    @Param('id') id: string,
+    @Param('id', UlidParamPipe) id: string,
     @Query() query: unknown,
   ): Promise<void> {
     await this.writes.remove(p, id, input(deleteQuery, query, 'query').force === 'true');
@@ -71,7 +72,7 @@ export class IntegrationsController {
   /** Re-verifies now and records the health; answers the verdict whatever it is. */
   @Post(':id/verify')
   @HttpCode(200)
-  verify(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
+  verify(@CurrentPrincipal() p: Principal, @Param('id', UlidParamPipe) id: string) {
     return this.writes.reverify(p, id);
   }
 }

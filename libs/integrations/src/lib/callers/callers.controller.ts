@@ -13,6 +13,7 @@ import {
 import type { EntityManager } from '@mikro-orm/core';
 import { RuntrailError } from '@runtrail/contracts';
 import { ulid } from 'ulid';
+import { UlidParamPipe } from '../api/ulid-param.pipe';
 import { listQuery, registerCallerBody, updateCallerBody } from '../api/api.schemas';
 import { input, notFound } from '../api/request-input';
 import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
@@ -72,7 +73,7 @@ export class CallersController {
   }
 
   @Get(':id')
-  async get(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
+  async get(@CurrentPrincipal() p: Principal, @Param('id', UlidParamPipe) id: string) {
     return callerView(await visibleCaller(this.uow.read(), p, id));
   }
 
@@ -82,7 +83,7 @@ export class CallersController {
    * caller in its new space (its OIDC `sub` names the space): 422 when one is no longer safe.
    */
   @Patch(':id')
-  async update(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: unknown) {
+  async update(@CurrentPrincipal() p: Principal, @Param('id', UlidParamPipe) id: string, @Body() body: unknown) {
     p.requireAdmin();
     const spec = input(updateCallerBody, body, 'caller update');
     if (spec.spaceId !== undefined) p.requireSpace(spec.spaceId);
@@ -162,7 +163,7 @@ export class CallersController {
   /** Removing a caller removes its attachments too (each announced as detached). */
   @Delete(':id')
   @HttpCode(204)
-  async remove(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<void> {
+  async remove(@CurrentPrincipal() p: Principal, @Param('id', UlidParamPipe) id: string): Promise<void> {
     p.requireAdmin();
     await this.uow.write(`caller ${id}`, async (em) => {
       const row = await visibleCaller(em, p, id);

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { UlidParamPipe } from '../api/ulid-param.pipe';
 import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
 import type { Principal } from '../auth/principal';
 import { RunWrites } from './run-writes.usecase';
@@ -15,13 +16,13 @@ export class RunsController {
   }
 
   @Get(':runId')
-  get(@CurrentPrincipal() p: Principal, @Param('runId') runId: string) {
+  get(@CurrentPrincipal() p: Principal, @Param('runId', UlidParamPipe) runId: string) {
     return this.runs.get(p, runId);
   }
 
   @Post(':runId/phases')
   @HttpCode(200)
-  enter(@CurrentPrincipal() p: Principal, @Param('runId') runId: string, @Body() body: unknown) {
+  enter(@CurrentPrincipal() p: Principal, @Param('runId', UlidParamPipe) runId: string, @Body() body: unknown) {
     return this.runs.enter(p, runId, body);
   }
 }
