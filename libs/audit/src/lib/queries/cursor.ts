@@ -1,4 +1,4 @@
-import { RuntrailError, type Page } from '@runtrail/contracts';
+import { RuntrailError, text, type Page } from '@runtrail/contracts';
 
 /** Position after the last row of a page: (time, id), the order every list is sorted in. */
 export interface Cursor {
@@ -11,12 +11,15 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.t, cursor.id])).toString('base64url');
 }
 
+const cursorId = text().min(1).max(256);
+
 /** @throws RuntrailError `VALIDATION_FAILED` for a cursor this service did not hand out. */
 export function decodeCursor(value: string | undefined): Cursor | null {
   if (!value) return null;
   try {
     const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && typeof parsed[0] === 'number' && typeof parsed[1] === 'string') return { t: parsed[0], id: parsed[1] };
+    // Only what encodeCursor writes reaches SQL: a safe integer time and a short id without NUL.
+    if (Array.isArray(parsed) && Number.isSafeInteger(parsed[0]) && cursorId.safeParse(parsed[1]).success) return { t: parsed[0], id: parsed[1] };
   } catch {
     // fall through to the error below
   }
