@@ -498,7 +498,7 @@ async function demo() {
   log(`demo: it created ${createdArn}, chained into ${chainedArn} and put the policy "app" on ${role}`);
 
   const { created, waited } = await waitForTrail(key, runId);
-  log(`demo: audit has the run's calls after ${waited} s; its timeline (runtrail audit timeline ${runId}):`);
+  log(`demo: audit has the run's calls, read from the customer account's CloudTrail ${waited} s after the command ended; the run's timeline (runtrail audit timeline ${runId}):`);
   // The CLI's own output, as a user gets it.
   const cliEnv = { ...cleanEnv, RUNTRAIL_URL: appUrl, RUNTRAIL_API_KEY: key };
   const timeline = await runHelper(['dist/apps/cli/src/main.js', 'audit', 'timeline', runId], cliEnv);
@@ -540,6 +540,8 @@ if (process.env.RUNTRAIL_DEMO !== 'false') {
       nextSteps();
     },
   );
+} else if (existsSync(adminKeyFile)) {
+  nextSteps();
 }
 
 /**
