@@ -109,7 +109,7 @@ describe('dashboard (browser, real stack)', () => {
 
     // Runs: both runs with their counts; the key is kept in this tab only, never in the URL or page.
     const runs = page.getByRole('table', { name: 'Runs, newest first' });
-    await expect(runs.getByRole('link', { name: network.runId }).isVisible()).resolves.toBe(true);
+    await runs.getByRole('link', { name: network.runId }).waitFor();
     await runs.getByRole('link', { name: payments.runId }).waitFor();
     expect(page.url()).not.toContain(adminKey);
     expect(await page.content()).not.toContain(adminKey.split('.')[2]);
@@ -197,4 +197,41 @@ describe('dashboard (browser, real stack)', () => {
     await page.getByRole('alert').getByText(new RegExp(`run ${network.runId}: no such run`)).waitFor();
     await page.close();
   }, 120_000);
+
+  it('GET /v1/audit/runs: counts, filters, keyset pages, CSV export, space-limited keys, unknown parameters refused', async () => {
+    type Runs = { items: Array<{ runId: string; callerSlug: string; spaceId: string; phase: string; issuances: number; awsCalls: number; deniedCalls: number; findings: number }>; nextCursor: string | null };
+    const all = await stack.ok<Runs>(adminKey, 'GET', '/v1/audit/runs');
+    expect(all.items.map((r) => r.runId)).toEqual([payments.runId, network.runId]);
+    const net = all.items[1]!;
+    expect(net).toMatchObject({ callerSlug: 'network', spaceId: 'root', phase: 'FINISHED' });
+    expect(net.issuances).toBeGreaterThanOrEqual(2);
+    expect(net.awsCalls).toBeGreaterThanOrEqual(5);
+    expect(net.deniedCalls).toBeGreaterThanOrEqual(1);
+    expect(net.findings).toBeGreaterThanOrEqual(1);
+
+    const first = await stack.ok<Runs>(adminKey, 'GET', '/v1/audit/runs?limit=1');
+    expect(first.items.map((r) => r.runId)).toEqual([payments.runId]);
+    const second = await stack.ok<Runs>(adminKey, 'GET', `/v1/audit/runs?limit=1&cursor=${first.nextCursor}`);
+    expect(second).toEqual({ items: [expect.objectContaining({ runId: network.runId })], nextCursor: null });
+
+    expect((await stack.ok<Runs>(adminKey, 'GET', `/v1/audit/runs?callerId=${network.callerId}`)).items.map((r) => r.runId)).toEqual([network.runId]);
+    expect((await stack.ok<Runs>(adminKey, 'GET', '/v1/audit/runs?spaceId=prod&runType=TRACKED&phase=FINISHED')).items.map((r) => r.runId)).toEqual([payments.runId]);
+    expect((await stack.ok<Runs>(adminKey, 'GET', '/v1/audit/runs?phase=PLANNING')).items).toEqual([]);
+    const later = new Date(Date.now() + 60_000).toISOString();
+    expect((await stack.ok<Runs>(adminKey, 'GET', `/v1/audit/runs?from=${later}`)).items).toEqual([]);
+    expect((await stack.ok<Runs>(adminKey, 'GET', `/v1/audit/runs?to=${later}`)).items).toHaveLength(2);
+    expect((await stack.ok<Runs>(prodReaderKey, 'GET', '/v1/audit/runs')).items.map((r) => r.runId)).toEqual([payments.runId]);
+
+    const csv = await fetch(`${stack.baseUrl}/v1/audit/runs?format=csv&limit=1`, { headers: { authorization: `Bearer ${adminKey}` } });
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(csv.headers.get('x-next-cursor')).toBe(first.nextCursor);
+    const lines = (await csv.text()).trim().split('\r\n');
+    expect(lines[0]).toBe('runId,startedAt,endedAt,phase,endPhase,runType,spaceId,callerType,callerId,callerSlug,issuances,awsCalls,deniedCalls,findings');
+    expect(lines[1]).toContain(payments.runId);
+
+    const bad = await stack.call<{ code: string; detail: string }>(adminKey, 'GET', '/v1/audit/runs?stack=network');
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('VALIDATION_FAILED');
+    expect(bad.body.detail).toContain('stack');
+  }, 60_000);
 });

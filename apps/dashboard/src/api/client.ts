@@ -70,3 +70,16 @@ export async function postJson<T>(path: string, body: unknown = {}): Promise<T> 
   const response = await request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return (await response.json()) as T;
 }
+
+/** Every item of a small list of integrations' (`limit` ≤ 100 there), following `nextCursor`. */
+export async function getAll<T>(path: string, query: Query = {}, maxPages = 20): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < maxPages; page++) {
+    const answer: { items: T[]; nextCursor?: string | null } = await getJson(path, { ...query, limit: 100, cursor });
+    items.push(...answer.items);
+    cursor = answer.nextCursor ?? null;
+    if (!cursor) break;
+  }
+  return items;
+}

@@ -12,7 +12,7 @@ export function DataTable<T extends RowData>({ caption, columns, data, rowId, hi
   const table = useTable({ features, columns, data, getRowId: (row: T) => rowId(row) });
   return (
     <Table.ScrollContainer minWidth={900}>
-      <Table striped highlightOnHover withTableBorder verticalSpacing="xs" fz="sm">
+      <Table captionSide="top" striped highlightOnHover withTableBorder verticalSpacing="xs" fz="sm">
         <caption style={{ textAlign: 'left', fontWeight: 600, padding: '4px 0' }}>{caption}</caption>
         <Table.Thead>
           {table.getHeaderGroups().map((group) => (

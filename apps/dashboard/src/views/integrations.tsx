@@ -1,7 +1,7 @@
 import { Badge, Button, Code, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
-import { ApiProblem, getJson, postJson } from '../api/client';
-import type { AttachmentView, ExternalIdsView, IntegrationView, Page, TrailSourceView, VerdictCheck, VerifyResult } from '../api/views';
+import { ApiProblem, getAll, getJson, postJson } from '../api/client';
+import type { AttachmentView, ExternalIdsView, IntegrationView, TrailSourceView, VerdictCheck, VerifyResult } from '../api/views';
 import { useSession } from '../auth';
 import { Empty, ErrorAlert, Loading } from '../components/states';
 import { useApi } from '../components/use-api';
@@ -9,7 +9,7 @@ import { time } from '../format';
 
 function Checks({ checks, caption }: { checks: VerdictCheck[]; caption: string }) {
   return (
-    <Table withTableBorder fz="sm">
+    <Table captionSide="top" withTableBorder fz="sm">
       <caption style={{ textAlign: 'left' }}>{caption}</caption>
       <Table.Thead>
         <Table.Tr>
@@ -49,7 +49,7 @@ function Statement({ integration, attachment }: { integration: IntegrationView; 
 }
 
 function IntegrationCard({ integration, canVerify }: { integration: IntegrationView; canVerify: boolean }) {
-  const attachments = useApi(() => getJson<Page<AttachmentView>>('/v1/attachments', { integrationId: integration.id, limit: 100 }), integration.id);
+  const attachments = useApi(() => getAll<AttachmentView>('/v1/attachments', { integrationId: integration.id }), integration.id);
   const [verify, setVerify] = useState<{ busy: boolean; result: VerifyResult | null; error: unknown }>({ busy: false, result: null, error: null });
   const runVerify = () => {
     setVerify({ busy: true, result: null, error: null });
@@ -63,7 +63,7 @@ function IntegrationCard({ integration, canVerify }: { integration: IntegrationV
       <Group justify="space-between">
         <Title order={3} size="h4">
           {integration.name}{' '}
-          <Badge color={integration.healthy ? 'green' : 'red'} variant="filled">
+          <Badge color={integration.healthy ? 'green' : 'red'}>
             {integration.healthy ? 'healthy' : 'unhealthy'}
           </Badge>
         </Title>
@@ -97,8 +97,8 @@ function IntegrationCard({ integration, canVerify }: { integration: IntegrationV
       <Title order={4} size="h5" mt="sm">Attachments</Title>
       {attachments.error ? <ErrorAlert error={attachments.error} /> : null}
       {attachments.loading ? <Loading what="attachments" /> : null}
-      {attachments.data && !attachments.data.items.length ? <Empty>Not attached to any stack or module.</Empty> : null}
-      {attachments.data?.items.map((a) => (
+      {attachments.data && !attachments.data.length ? <Empty>Not attached to any stack or module.</Empty> : null}
+      {attachments.data?.map((a) => (
         <Stack key={a.id} gap={4} mt="xs">
           <Text size="sm">
             {a.caller.type} <strong>{a.caller.slug}</strong> · {[a.read ? 'read (plan)' : null, a.write ? 'write (apply)' : null].filter(Boolean).join(', ')}
@@ -119,7 +119,7 @@ function TrailSources() {
   if (!sources.data) return <Loading what="trail sources" />;
   if (!sources.data.items.length) return <Empty>No trail sources: audit reads no CloudTrail yet (runtrail trail-sources add).</Empty>;
   return (
-    <Table withTableBorder fz="sm">
+    <Table captionSide="top" withTableBorder fz="sm">
       <caption style={{ textAlign: 'left' }}>Trail sources and their health per region</caption>
       <Table.Thead>
         <Table.Tr>
@@ -150,14 +150,14 @@ function TrailSources() {
 /** Integrations' health from verification, their attachments with the statements to paste, and trail sources. */
 export function Integrations() {
   const { account } = useSession();
-  const integrations = useApi(() => getJson<Page<IntegrationView>>('/v1/integrations', { limit: 100 }), 'integrations');
+  const integrations = useApi(() => getAll<IntegrationView>('/v1/integrations'), 'integrations');
   return (
     <Stack>
       <Title order={2}>Integrations</Title>
       {integrations.error ? <ErrorAlert error={integrations.error} /> : null}
       {integrations.loading ? <Loading what="integrations" /> : null}
-      {integrations.data && !integrations.data.items.length ? <Empty>No integrations in the spaces this key sees.</Empty> : null}
-      {integrations.data?.items.map((i) => <IntegrationCard key={i.id} integration={i} canVerify={account?.role === 'admin'} />)}
+      {integrations.data && !integrations.data.length ? <Empty>No integrations in the spaces this key sees.</Empty> : null}
+      {integrations.data?.map((i) => <IntegrationCard key={i.id} integration={i} canVerify={account?.role === 'admin'} />)}
       <Title order={2} size="h3">Trail sources</Title>
       <TrailSources />
     </Stack>

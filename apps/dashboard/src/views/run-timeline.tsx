@@ -106,7 +106,7 @@ export function RunTimelineView() {
             <Title order={3} id="issuances" size="h4">Issuances</Title>
             {timeline.issuances.length ? (
               <Table.ScrollContainer minWidth={900}>
-                <Table withTableBorder fz="sm">
+                <Table captionSide="top" withTableBorder fz="sm">
                   <caption style={{ textAlign: 'left' }}>Credentials runtrail issued to this run</caption>
                   <Table.Thead>
                     <Table.Tr>

@@ -1,6 +1,6 @@
 import { Anchor, Badge, Group, NativeSelect, SimpleGrid, Stack, TextInput, Title } from '@mantine/core';
 import { Link, useSearchParams } from 'react-router';
-import { getJson } from '../api/client';
+import { getAll, getJson } from '../api/client';
 import type { CallerView, Page, RunSummary, SpaceView } from '../api/views';
 import { columnHelper, DataTable, type Columns } from '../components/data-table';
 import { ExportButtons } from '../components/export-buttons';
@@ -43,7 +43,7 @@ export function Runs() {
   const query = { ...filter, from: isoFromInput(filter.from), to: isoFromInput(filter.to) };
   const key = JSON.stringify(query);
   const pages = useCursorPages(key);
-  const callers = useApi(() => getJson<Page<CallerView>>('/v1/callers', { limit: 200 }), 'callers');
+  const callers = useApi(() => getAll<CallerView>('/v1/callers'), 'callers');
   const spaces = useApi(() => getJson<{ items: SpaceView[] }>('/v1/spaces'), 'spaces');
   const runs = useApi(() => getJson<Page<RunSummary>>('/v1/audit/runs', { ...query, cursor: pages.cursor, limit: 50 }), `${key}|${pages.cursor ?? ''}`);
   const set = (name: string, value: string) => {
@@ -64,7 +64,7 @@ export function Runs() {
           label="Stack / module"
           value={filter.callerId}
           onChange={(e) => set('callerId', e.currentTarget.value)}
-          data={options((callers.data?.items ?? []).map((c) => ({ value: c.id, label: `${c.type} ${c.slug}` })))}
+          data={options((callers.data ?? []).map((c) => ({ value: c.id, label: `${c.type} ${c.slug}` })))}
         />
         <NativeSelect
           label="Space"
@@ -77,6 +77,8 @@ export function Runs() {
         <TextInput type="datetime-local" label="From (UTC)" value={filter.from} onChange={(e) => set('from', e.currentTarget.value)} />
         <TextInput type="datetime-local" label="To (UTC)" value={filter.to} onChange={(e) => set('to', e.currentTarget.value)} />
       </SimpleGrid>
+      {callers.error ? <ErrorAlert error={callers.error} /> : null}
+      {spaces.error ? <ErrorAlert error={spaces.error} /> : null}
       {runs.error ? <ErrorAlert error={runs.error} /> : null}
       {runs.loading ? <Loading what="runs" /> : null}
       {runs.data && !runs.data.items.length ? <Empty>No runs match these filters.</Empty> : null}

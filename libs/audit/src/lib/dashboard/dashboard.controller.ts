@@ -1,5 +1,4 @@
-import { Controller, Get, Req, Res, UseFilters } from '@nestjs/common';
-import { ProblemJsonFilter } from '@runtrail/bootstrap';
+import { Controller, Get, Req, Res } from '@nestjs/common';
 import { RuntrailError } from '@runtrail/contracts';
 import type { Request, Response } from 'express';
 import { extname } from 'node:path';
@@ -14,7 +13,6 @@ const PREFIX = '/dashboard/';
  * APIs with the API key the person enters. Hashed assets are cached for a year, `index.html` never.
  */
 @Controller('dashboard')
-@UseFilters(ProblemJsonFilter)
 export class DashboardController {
   private readonly root = findDashboardFiles();
 
