@@ -5,7 +5,9 @@ import {
   type Credentials,
 } from '@aws-sdk/client-sts';
 import { partitionOf, partitionOfRegion } from '@runtrail/aws-identity';
+import type { RuntrailError } from '@runtrail/contracts';
 import { StsClientCache, type StsClientOptions } from './sts-client.cache';
+import { runtrailCounter } from '@runtrail/telemetry';
 import { StsError, toStsError } from './sts-error.mapper';
 
 export interface StsOptions extends StsClientOptions {
@@ -80,7 +82,7 @@ export class Sts {
       );
       return credentialsOf(out.Credentials, out.AssumedRoleUser?.Arn, input.roleArn);
     } catch (error) {
-      throw toStsError(error, call);
+      throw counted(toStsError(error, call), call.action);
     }
   }
 
@@ -103,7 +105,7 @@ export class Sts {
       );
       return credentialsOf(out.Credentials, out.AssumedRoleUser?.Arn, input.roleArn);
     } catch (error) {
-      throw toStsError(error, call, [webIdentityToken]);
+      throw counted(toStsError(error, call, [webIdentityToken]), call.action);
     }
   }
 
@@ -118,7 +120,7 @@ export class Sts {
       const out = await this.clients.clientFor(partition, region).send(new GetCallerIdentityCommand({}));
       return { account: out.Account ?? '', arn: out.Arn ?? '', userId: out.UserId ?? '' };
     } catch (error) {
-      throw toStsError(error, call);
+      throw counted(toStsError(error, call), call.action);
     }
   }
 
@@ -126,6 +128,13 @@ export class Sts {
   destroy(): void {
     this.clients.destroy();
   }
+}
+
+/** Counts the failure in `runtrail.sts.errors` (action, AWS code, runtrail code: never a message). */
+function counted(error: RuntrailError, action: string): RuntrailError {
+  const awsCode = error instanceof StsError ? error.awsCode : 'runtrail';
+  runtrailCounter('stsErrors').add(1, { 'rpc.method': action, 'error.type': awsCode, 'runtrail.error.code': error.code });
+  return error;
 }
 
 function credentialsOf(

@@ -17,6 +17,7 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import { hostname } from 'node:os';
 import { HealthController, HealthService } from './health.controller';
+import { serveMetrics } from './metrics.route';
 import { ProblemJsonFilter } from './problem-json.filter';
 import { DeferredBodyErrorInterceptor, strictJsonBody } from './strict-json-body';
 
@@ -77,6 +78,7 @@ export async function bootstrapService(def: ServiceDefinition): Promise<INestApp
     logLevels: levelsFrom(def.logLevel ?? 'log'),
   });
   const app = await NestFactory.create(ServiceRootModule, { logger, bufferLogs: true, bodyParser: false });
+  serveMetrics(app);
   configureHttp(app);
   const nc = app.get<NatsConnection>(NATS_CONNECTION);
   app.connectMicroservice(

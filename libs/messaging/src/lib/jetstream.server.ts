@@ -2,6 +2,8 @@ import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server, type MessageHandler } from '@nestjs/microservices';
 import {
   jetstream,
+  type Consumer,
+  type ConsumerInfo,
   type ConsumerMessages,
   type JetStreamClient,
   type JsMsg,
@@ -17,6 +19,7 @@ import {
   type ErrorCode,
   type StreamSpec,
 } from '@runtrail/contracts';
+import { observeGauge, runtrailCounter } from '@runtrail/telemetry';
 import { lastValueFrom } from 'rxjs';
 import { redeliveryDelayMs } from './backoff';
 import { Semaphore } from './semaphore';
@@ -46,6 +49,8 @@ interface RunningConsumer {
   durable: string;
   messages: ConsumerMessages;
   loop: Promise<void>;
+  /** stops reporting the consumer's gauges */
+  unobserve: () => void;
 }
 
 const DEFAULTS = { maxDeliver: 5, ackWaitMs: 30_000, concurrency: 64, backoff: { baseMs: 250, maxMs: 30_000 } };
@@ -63,6 +68,8 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
   private readonly inFlight = new Set<Promise<void>>();
   private closing = false;
   private readonly streams: Record<string, StreamSpec>;
+  /** Each durable consumer's filter subject: what `runtrail.messaging.dead_lettered` names. */
+  private readonly filters = new Map<string, string>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -99,6 +106,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.consumers.forEach((c) => c.unobserve());
     await Promise.all(this.consumers.map((c) => c.messages.close()));
     await Promise.all(this.consumers.map((c) => c.loop));
     await Promise.allSettled([...this.inFlight]);
@@ -135,7 +143,8 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
         this.inFlight.add(work);
       }
     })();
-    this.consumers.push({ durable: options.durable, messages, loop });
+    this.filters.set(options.durable, pattern);
+    this.consumers.push({ durable: options.durable, messages, loop, unobserve: observeConsumer(consumer, stream, options.durable) });
     this.log.log(`consuming ${pattern} from ${stream} as ${options.durable}`);
   }
 
@@ -216,6 +225,11 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       });
       // No reason on the +TERM: nats-server 2.9 ignores a TERM that carries one. The reason is in the letter.
       msg.term();
+      runtrailCounter('deadLettered').add(1, {
+        'messaging.destination.name': this.filters.get(consumer) ?? stream,
+        'messaging.consumer.group.name': consumer,
+        'runtrail.error.code': code,
+      });
       this.log.error(`dead-lettered ${msg.subject} (seq ${letter.streamSeq}, ${code}): ${reason}`);
     } catch (error) {
       // Never lose a message: if the dead-letter stream is unreachable, let it come back later.
@@ -268,6 +282,29 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     });
     if (msg.reply) msg.respond(encoder.encode(JSON.stringify(envelope)));
   }
+}
+
+/**
+ * Reports a durable consumer's pending, ack-pending and redelivered counts at each metrics
+ * collection, from one `CONSUMER.INFO` per collection. Returns what stops it.
+ */
+function observeConsumer(consumer: Consumer, stream: string, durable: string): () => void {
+  const attributes = { 'messaging.destination.name': stream, 'messaging.consumer.group.name': durable };
+  let asked = 0;
+  let info: Promise<ConsumerInfo> | undefined;
+  const latest = () => {
+    if (!info || Date.now() - asked > 1_000) {
+      asked = Date.now();
+      info = consumer.info(false);
+    }
+    return info;
+  };
+  const stops = [
+    observeGauge('consumerPending', attributes, async () => (await latest()).num_pending),
+    observeGauge('consumerAckPending', attributes, async () => (await latest()).num_ack_pending),
+    observeGauge('consumerRedelivered', attributes, async () => (await latest()).num_redelivered),
+  ];
+  return () => stops.forEach((stop) => stop());
 }
 
 /** Nest chains event handlers that share a pattern; each gets its own consumer here, so unchain them. */

@@ -1,4 +1,5 @@
 import type { FindingRaised } from '@runtrail/contracts';
+import { runtrailCounter } from '@runtrail/telemetry';
 import { AuditDb } from '../storage/audit-db';
 
 /** A finding before it is stored; its id is deterministic so raising it twice is a no-op. */
@@ -39,6 +40,7 @@ export class FindingStore {
       );
       if (rows.length) fresh.push(full);
     }
+    for (const f of fresh) runtrailCounter('findings').add(1, { 'runtrail.finding.kind': f.kind });
     for (const f of fresh) await this.publishOne(f);
     return fresh;
   }

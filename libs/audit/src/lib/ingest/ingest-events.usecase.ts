@@ -1,4 +1,5 @@
 import type { NormalizedEvent } from '@runtrail/cloudtrail';
+import { runtrailCounter } from '@runtrail/telemetry';
 import { correlateBatch, type BatchCorrelation } from '../correlation/correlate-batch';
 import { CorrelationContext } from '../correlation/correlation-context';
 import type { KnownSession } from '../correlation/correlation.types';
@@ -65,6 +66,7 @@ export class IngestEvents {
       }
       return backfill(tx, result.newSessions);
     });
+    runtrailCounter('eventsIngested').add(fresh.length, { 'runtrail.source': /^(lookup|push|s3):/.exec(source)?.[1] ?? 'file' });
     const found: NewFinding[] = batchFindings(result.events, ctx, this.rules);
     for (const runId of linkedRuns) found.push(...(await findUsedAfterEnd(this.db, runId)));
     const raised = await this.findings.raise(found);

@@ -117,6 +117,7 @@ export class AccountPoller extends LeasedReader {
     } while (nextToken);
     if (!(await this.keepLease(true))) return;
     await this.progress.complete(end.getTime(), window.inserted);
+    this.markReadUpTo(end.getTime(), { 'cloud.account.id': this.settings.accountId, 'cloud.region': region, 'runtrail.source': 'lookup-events' });
     this.current = null;
     this.windows.push(window);
   }

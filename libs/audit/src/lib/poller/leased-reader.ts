@@ -1,4 +1,6 @@
 import { Logger } from '@nestjs/common';
+import type { Attributes } from '@opentelemetry/api';
+import { observeGauge } from '@runtrail/telemetry';
 import type { PollerLease } from './poller-lease';
 
 const TAKEOVER_MARGIN_MS = 50;
@@ -24,6 +26,8 @@ export abstract class LeasedReader {
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
   private renewedAt = 0;
+  private readUpToMs: number | null = null;
+  private unobserveLag: (() => void) | null = null;
 
   protected constructor(
     protected readonly lease: PollerLease,
@@ -43,8 +47,20 @@ export abstract class LeasedReader {
     this.loop ??= this.run();
   }
 
+  /**
+   * Everything up to `endMs` is read: `runtrail.audit.trail_source.lag` is now minus it, reported
+   * while this replica holds the lease (a standby reports nothing).
+   */
+  protected markReadUpTo(endMs: number, attributes: Attributes): void {
+    this.readUpToMs = endMs;
+    this.unobserveLag ??= observeGauge('trailSourceLag', attributes, () =>
+      this.lease.held && !this.stopped && this.readUpToMs !== null ? (Date.now() - this.readUpToMs) / 1000 : undefined,
+    );
+  }
+
   /** Graceful stop: finishes the current request, gives the lease back. */
   async stop(): Promise<void> {
+    this.unobserveLag?.();
     this.stopped = true;
     this.wake?.();
     await this.loop;
@@ -53,6 +69,7 @@ export abstract class LeasedReader {
 
   /** Stops without releasing the lease, as a crashed process would (tests of takeover). */
   async abandon(): Promise<void> {
+    this.unobserveLag?.();
     this.stopped = true;
     this.wake?.();
     await this.loop;

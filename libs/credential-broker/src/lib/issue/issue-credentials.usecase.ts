@@ -12,6 +12,7 @@ import {
 import { assumedRoleArn } from '@runtrail/aws-identity';
 import { MessageBus } from '@runtrail/messaging';
 import { seal } from '@runtrail/sealing';
+import { runtrailHistogram, secondsSince } from '@runtrail/telemetry';
 import { BrokerSettings } from '../broker.settings';
 import { Clock } from '../clock';
 import { IssuanceLedger, type IssuanceKey } from '../ledger/issuance.ledger';
@@ -161,6 +162,12 @@ export class IssueCredentialsUseCase {
       return;
     }
 
+    const started = performance.now();
+    const measured = (outcome: 'delivered' | 'failed' | 'retried') =>
+      runtrailHistogram('issuanceDuration').record(secondsSince(started), {
+        'runtrail.mode': integration.mode,
+        'runtrail.outcome': outcome,
+      });
     let obtained;
     try {
       obtained = await this.source.obtain(target, integration, entry.externalId);
@@ -168,11 +175,13 @@ export class IssueCredentialsUseCase {
       const transient = !(error instanceof RuntrailError) || error.transient;
       if (transient && attempt.delivery < attempt.maxDeliver) {
         await this.ledger.release(key, claim.claimToken, this.clock.now());
+        measured('retried');
         throw error;
       }
       const { code, reason } = FailureReporter.describe(error);
       await this.failures.report(event, target.scope, integration, code, reason);
       await this.ledger.recordFailed(key, claim.claimToken, code, this.clock.now());
+      measured('failed');
       return;
     }
 
@@ -220,6 +229,7 @@ export class IssueCredentialsUseCase {
     }
     const deliveredAt = this.clock.now();
     await this.ledger.recordDelivered(key, claim.claimToken, accessKeyId, expiresAt, deliveredAt);
+    measured('delivered');
     this.log.log(
       `run ${event.runId} ${event.phase}: delivered ${integration.mode} credentials of ${integration.id} (${accessKeyId ?? 'assumed by the worker'})`,
     );

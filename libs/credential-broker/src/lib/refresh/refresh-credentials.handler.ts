@@ -1,10 +1,13 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { CredentialsRefreshRequest, type ReplyOf, type RequestOf } from '@runtrail/contracts';
+import { CredentialsRefreshRequest, RuntrailError, type ReplyOf, type RequestOf } from '@runtrail/contracts';
+import { runtrailCounter } from '@runtrail/telemetry';
 import { RateLimiter, type RateLimit } from '@runtrail/bootstrap';
 import { OnRequest } from '@runtrail/messaging';
 import { BrokerSettings } from '../broker.settings';
 import { RefreshCredentialsUseCase } from './refresh-credentials.usecase';
+
+const refreshes = () => runtrailCounter('refreshes');
 
 /**
  * Answers `credentials.v1.refresh` in a queue group shared by every replica, at most
@@ -27,7 +30,14 @@ export class RefreshCredentialsHandler {
   async handle(
     @Payload() request: RequestOf<typeof CredentialsRefreshRequest>,
   ): Promise<ReplyOf<typeof CredentialsRefreshRequest>> {
-    await this.limiter.take([{ limit: this.perRun, key: request.runId }]);
-    return this.refresh.execute(request);
+    try {
+      await this.limiter.take([{ limit: this.perRun, key: request.runId }]);
+      const reply = await this.refresh.execute(request);
+      refreshes().add(1, { 'runtrail.outcome': 'refreshed' });
+      return reply;
+    } catch (error) {
+      refreshes().add(1, { 'runtrail.outcome': error instanceof RuntrailError ? error.code : 'INTERNAL' });
+      throw error;
+    }
   }
 }
