@@ -13,3 +13,8 @@ export { runTimeline } from './lib/queries/run-timeline.query';
 export { whoChanged } from './lib/queries/who-changed.query';
 // The row mapping, for the P2 benchmark's floor (the same rows, inserted without correlation).
 export { EVENT_COLUMNS, eventRowValues, NO_LINK } from './lib/ingest/event-row';
+// The S3 delivery reader and its parts, for the S3 benchmark (bench/audit-s3.bench.ts).
+export { S3TrailReader, type S3Cycle } from './lib/poller/s3-trail-reader';
+export { AwsTrailBucket } from './lib/poller/trail-bucket.client';
+export { PollerLease } from './lib/poller/poller-lease';
+export { trailS3Progress } from './lib/trail-sources/trail-source.store';

@@ -41,6 +41,9 @@ export interface S3ReadProgress {
 /** One listing: for tests and logs. */
 export interface S3Cycle {
   startAfter: string;
+  /** When the listing started and when the last file was stored (epoch ms). */
+  startedAt: number;
+  endedAt: number;
   listed: number;
   /** Files read (GetObject), including files of the overlap not read before by this process. */
   files: number;
@@ -97,7 +100,9 @@ export class S3TrailReader extends LeasedReader {
       || Date.now() - (this.settings.initialLookbackMs ?? 0);
     const sinceMs = fromMs - this.settings.overlapMs;
     this.forgetBefore(sinceMs);
-    const cycle: S3Cycle = { startAfter: logKeyFloor(folder, accountId, region, sinceMs), listed: 0, files: 0, events: 0, inserted: 0, bad: 0 };
+    const cycle: S3Cycle = {
+      startAfter: logKeyFloor(folder, accountId, region, sinceMs), startedAt: Date.now(), endedAt: 0, listed: 0, files: 0, events: 0, inserted: 0, bad: 0,
+    };
     let token: string | null = null;
     do {
       if (this.stopped || !(await this.keepLease())) return;
@@ -117,9 +122,11 @@ export class S3TrailReader extends LeasedReader {
     } while (token);
     if (!(await this.keepLease(true))) return;
     await this.progress.complete();
+    cycle.endedAt = Date.now();
     this.cycles.push(cycle);
     if (cycle.files)
-      this.log.log(`read ${cycle.files} log files of s3://${bucket}/${folder} (${cycle.events} events, ${cycle.inserted} new, ${cycle.bad} bad); checkpoint ${previousKey}`);
+      this.log.log(`read ${cycle.files} log files of s3://${bucket}/${folder} in ${cycle.endedAt - cycle.startedAt} ms ` +
+        `(${cycle.events} events, ${cycle.inserted} new, ${cycle.bad} bad); checkpoint ${previousKey}`);
   }
 
   /** Reads one log file through the file import; resolves with how many events it stored. */

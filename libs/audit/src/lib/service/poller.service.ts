@@ -9,17 +9,15 @@ import { AccountPoller, type AccountPollerSettings, type PollProgress } from '..
 import type { LeasedReader } from '../poller/leased-reader';
 import { AwsLookupEvents, type LookupEventsSource } from '../poller/lookup-events.client';
 import { PollerLease } from '../poller/poller-lease';
-import { S3TrailReader, type S3ReadProgress } from '../poller/s3-trail-reader';
+import { S3TrailReader } from '../poller/s3-trail-reader';
 import { AuditDb } from '../storage/audit-db';
 import { ReaderSessions } from '../trail-sources/reader-sessions';
 import {
   listTrailSources,
-  loadS3Checkpoint,
   loadTrailCheckpoint,
-  recordS3File,
-  recordS3Listing,
   recordTrailError,
   recordTrailPoll,
+  trailS3Progress,
   type TrailSource,
 } from '../trail-sources/trail-source.store';
 import { AUDIT_ENV } from './audit.providers';
@@ -118,7 +116,7 @@ export class PollerService implements OnApplicationBootstrap, OnModuleDestroy {
       },
       lease, this.readers.bucketFor(current),
       () => { const c = current(); return { bucket: c.bucket ?? '', prefix: c.prefix }; },
-      this.db, this.ingest, s3Progress(this.db, s.id, region),
+      this.db, this.ingest, trailS3Progress(this.db, s.id, region),
     );
   }
 
@@ -156,14 +154,5 @@ function sourceProgress(db: AuditDb, sourceId: string, region: string): PollProg
     load: () => loadTrailCheckpoint(db, sourceId, region),
     complete: (endMs, inserted) => recordTrailPoll(db, sourceId, region, endMs, inserted),
     failed: (message, inserted) => recordTrailError(db, sourceId, region, message, inserted),
-  };
-}
-
-function s3Progress(db: AuditDb, sourceId: string, region: string): S3ReadProgress {
-  return {
-    load: () => loadS3Checkpoint(db, sourceId, region),
-    fileRead: (file) => recordS3File(db, { sourceId, region }, file),
-    complete: () => recordS3Listing(db, sourceId, region),
-    failed: (message) => recordTrailError(db, sourceId, region, message, 0),
   };
 }

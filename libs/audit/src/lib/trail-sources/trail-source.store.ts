@@ -1,3 +1,4 @@
+import type { S3ReadProgress } from '../poller/s3-trail-reader';
 import { json, num, numOrNull, str, type AuditDb, type SqlRow } from '../storage/audit-db';
 
 /** A stored trail source (never a credential: the role is assumed when needed). */
@@ -158,4 +159,15 @@ export async function recordS3Listing(db: AuditDb, sourceId: string, region: str
     `update "trail_source_region" set "last_success_at" = ?, "last_error" = null, "last_error_at" = null where "source_id" = ? and "region" = ?`,
     [now, sourceId, region],
   );
+}
+
+/** An S3 reader's checkpoint and health on its (source, region) row. */
+export function trailS3Progress(db: AuditDb, sourceId: string, region: string): S3ReadProgress {
+  return {
+    load: () => loadS3Checkpoint(db, sourceId, region),
+    fileRead: (file) => recordS3File(db, { sourceId, region }, file),
+    complete: () => recordS3Listing(db, sourceId, region),
+    // The files read before the failure were counted one by one.
+    failed: (message) => recordTrailError(db, sourceId, region, message, 0),
+  };
 }
