@@ -1,5 +1,4 @@
 import {
-  ConsoleLogger,
   Module,
   type DynamicModule,
   type INestApplication,
@@ -18,6 +17,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { hostname } from 'node:os';
 import { HealthController, HealthService } from './health.controller';
 import { serveMetrics } from './metrics.route';
+import { ServiceLogger } from './service-logger';
 import { ProblemJsonFilter } from './problem-json.filter';
 import { DeferredBodyErrorInterceptor, strictJsonBody } from './strict-json-body';
 
@@ -72,7 +72,7 @@ export async function bootstrapService(def: ServiceDefinition): Promise<INestApp
     }
   }
 
-  const logger = new ConsoleLogger({
+  const logger = new ServiceLogger({
     prefix: `runtrail:${def.name}`,
     json: def.logFormat === 'json',
     logLevels: levelsFrom(def.logLevel ?? 'log'),
