@@ -122,6 +122,8 @@ export class S3TrailReader extends LeasedReader {
     } while (token);
     if (!(await this.keepLease(true))) return;
     await this.progress.complete();
+    // Every file delivered before this listing started is read.
+    this.markReadUpTo(cycle.startedAt, { 'cloud.account.id': accountId, 'cloud.region': region, 'runtrail.source': 's3' });
     cycle.endedAt = Date.now();
     this.cycles.push(cycle);
     if (cycle.files)
