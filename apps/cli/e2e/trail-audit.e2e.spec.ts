@@ -280,6 +280,30 @@ describe('trail sources (issue 12)', () => {
     expect(cli.stderr).toContain('permissionStatements to paste into the reader role:');
     expect(await sources()).toEqual([]);
   }, 90_000);
+
+  it('refuses an S3 source whose reader role may not list the trail bucket (s3-read), storing nothing', async () => {
+    const arn = await createRole(
+      'e2e-reader-no-s3',
+      policy({
+        Action: 'sts:AssumeRole',
+        Principal: { AWS: `arn:aws:iam::${PLATFORM_ACCOUNT}:root` },
+        Condition: { StringLike: { 'sts:ExternalId': 'acme@trail-source@*' } },
+      }),
+      policy({ Action: 'cloudtrail:LookupEvents', Resource: '*' }),
+    );
+    const refused = await auditApi<Problem>('POST', '/v1/audit/trail-sources', {
+      awsAccountId: CUSTOMER,
+      regions: ['us-east-1'],
+      roleArn: arn,
+      bucket: 'acme-trail',
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.checks.filter((c) => c.status === 'fail').map((c) => c.check)).toEqual(['s3-read']);
+    expect(refused.body.permissionStatements).toContainEqual(
+      expect.objectContaining({ Action: 's3:ListBucket', Resource: 'arn:aws:s3:::acme-trail' }),
+    );
+    expect(await sources()).toEqual([]);
+  }, 60_000);
 });
 
 /**
@@ -288,6 +312,9 @@ describe('trail sources (issue 12)', () => {
  */
 const SOURCE_KINDS: Array<{ kind: string; reads: Record<string, string>; via: string; notVia?: string }> = [
   { kind: 'LookupEvents', reads: {}, via: 'LookupEvents' },
+  // The seed's trail bucket: the emulator delivers the account's log files there (S3 ListObjectsV2
+  // and GetObject); an S3 source replaces LookupEvents.
+  { kind: 'S3', reads: { bucket: 'acme-trail' }, via: 'GetObject', notVia: 'LookupEvents' },
 ];
 
 /** Requests the customer account's credentials made to the emulator, by action. */
@@ -425,7 +452,7 @@ describe.each(SOURCE_KINDS)('a run seen through a $kind trail source', ({ kind, 
     expect(table).toMatch(new RegExp(`iam:CreateRole\\s+${runId}`));
   });
 
-  it("shows the source's health: polled, events ingested, no error", async () => {
+  it("shows the source's health (REST and runtrail trail-sources list): polled, events ingested, no error", async () => {
     const [health] = (await auditApi<TrailSourceView>('GET', `/v1/audit/trail-sources/${source.id}`)).body
       .health;
     expect(health).toMatchObject({
@@ -434,6 +461,17 @@ describe.each(SOURCE_KINDS)('a run seen through a $kind trail source', ({ kind, 
       lastSuccessfulPollAt: expect.any(String),
     });
     expect(health?.eventsIngested).toBeGreaterThan(0);
+    const readsFrom = reads['bucket'] ? `s3://${reads['bucket']}/` : 'LookupEvents';
+    const row = (await runtrail(['trail-sources', 'list'])).split('\n').find((l) => l.startsWith(source.id));
+    expect(row?.split(/\s+/)).toEqual([
+      ...[source.id, CUSTOMER, 'us-east-1', READER_ROLE, readsFrom],
+      ...[
+        expect.stringMatching(/^\d{4}-/),
+        expect.stringMatching(/^\d+s$/),
+        expect.stringMatching(/^[1-9]\d*$/),
+      ],
+      '-',
+    ]);
   });
 });
 
