@@ -2,8 +2,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { metrics } from '@opentelemetry/api';
-import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { parser } from '@prometheus-io/lezer-promql';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import {
@@ -14,6 +12,7 @@ import {
   runtrailHistogram,
   type RuntrailMetricName,
 } from './metrics/runtrail-metrics';
+import { startTestMetrics } from './test-metrics';
 
 // The operations kit of deploy/observability and the KEDA objects of deploy/k8s, checked against
 // what the services really export: the metric names come from the catalog recorded through the
@@ -24,9 +23,7 @@ const KIT = join(ROOT, 'deploy', 'observability');
 
 /** Every metric name the services serve at /metrics, as the exporter writes them. */
 async function exportedNames(): Promise<Set<string>> {
-  const reader = new PrometheusExporter({ preventServerStart: true });
-  const provider = new MeterProvider({ readers: [reader] });
-  metrics.setGlobalMeterProvider(provider);
+  const recorded = startTestMetrics();
   try {
     const stops: Array<() => void> = [];
     for (const [key, def] of Object.entries(RUNTRAIL_METRICS) as Array<[RuntrailMetricName, (typeof RUNTRAIL_METRICS)[RuntrailMetricName]]>) {
@@ -34,14 +31,12 @@ async function exportedNames(): Promise<Set<string>> {
       else if (def.kind === 'histogram') runtrailHistogram(key).record(0.2);
       else stops.push(observeGauge(key, {}, () => 1));
     }
-    provider.getMeter('http').createHistogram(HTTP_SERVER_DURATION.name, { unit: 's' }).record(0.1);
-    const { resourceMetrics } = await reader.collect();
+    metrics.getMeter('http').createHistogram(HTTP_SERVER_DURATION.name, { unit: 's' }).record(0.1);
+    const text = await recorded.text();
     stops.forEach((stop) => stop());
-    const text = new PrometheusSerializer().serialize(resourceMetrics);
     return new Set(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(l)![0]));
   } finally {
-    await provider.shutdown();
-    metrics.disable();
+    await recorded.shutdown();
   }
 }
 
