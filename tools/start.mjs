@@ -247,6 +247,11 @@ const appEnv = {
   ...(platformKey ? { AWS_ACCESS_KEY_ID: platformKey.accessKeyId, AWS_SECRET_ACCESS_KEY: platformKey.secretAccessKey } : {}),
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   AUDIT_POLL_INTERVAL_MS: auditPollIntervalMs,
+  // Each poll re-reads [checkpoint - overlap, now] for events CloudTrail delivers late (AWS: up to
+  // ~15 min, hence 900 s by default). The emulator serves every call at once, and its trail holds
+  // the poller's own LookupEvents calls: with 900 s, polling every 3 s re-read more pages each
+  // cycle until it ran at the 2 requests/s budget and the trail lagged ~20 s. 60 s is plenty here.
+  AUDIT_POLL_OVERLAP_SECONDS: process.env.AUDIT_POLL_OVERLAP_SECONDS ?? '60',
   OTEL_SDK_DISABLED: process.env.OTEL_SDK_DISABLED ?? (process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? 'false' : 'true'),
 };
 if (!existsSync(join(root, 'dist/apps/standalone/src/main.js'))) fail('dist/apps/standalone is missing after the build');
