@@ -411,7 +411,7 @@ async function trailSource(key) {
   if (found) return found;
   const created = await api('POST', '/audit/trail-sources', key, { awsAccountId: CUSTOMER, regions: ['us-east-1'], roleArn });
   if (created.status === 201) return created.body;
-  const reasons = (created.body?.checks ?? []).filter((c) => c.status !== 'pass').map((c) => `${c.name}: ${c.message}`);
+  const reasons = (created.body?.checks ?? []).filter((c) => c.status !== 'pass').map((c) => `${c.check}: ${c.message}`);
   throw new Error(`registering ${roleArn} as a trail source answered ${created.status}: ${created.body?.detail ?? JSON.stringify(created.body)}${reasons.length ? ` (${reasons.join('; ')})` : ''}`);
 }
 
