@@ -60,7 +60,11 @@ async function route(
   body: Buffer | null,
 ): Promise<void> {
   const [path, rawQuery = ''] = (req.url ?? '/').split('?', 2);
-  if (path.startsWith('/_emulator/')) return handleAdmin(req, res, path, body ?? Buffer.alloc(0), deps.admin);
+  if (path.startsWith('/_emulator/')) {
+    // An admin body over the limit is refused, never read as an empty one (that would clear the faults).
+    if (!body) return sendAdminTooLarge(res);
+    return handleAdmin(req, res, path, body, deps.admin);
+  }
   if (isS3Request(req, path, rawQuery))
     return handleS3(deps, req, res, path, rawQuery, body ?? Buffer.alloc(0));
   const requestId = randomUUID();
@@ -126,13 +130,18 @@ async function run(
       sendXml(res, 200, queryResponse(def.service, def.name, outcome.result, requestId), requestId, ctx.now);
   } catch (error) {
     if (error instanceof AwsApiError && error.recorded) {
-      record(
-        deps,
-        ctx,
-        def,
-        { ...(def.onFailure?.(ctx, error) ?? {}), ...(error.options.trail ?? {}) },
-        error,
-      );
+      try {
+        record(
+          deps,
+          ctx,
+          def,
+          { ...(def.onFailure?.(ctx, error) ?? {}), ...(error.options.trail ?? {}) },
+          error,
+        );
+      } catch (recording) {
+        // The client still gets its own error; a record that cannot be written is the emulator's bug.
+        deps.log(`aws-emulator: recording the failed ${def.name} failed: ${(recording as Error).stack ?? String(recording)}`);
+      }
     }
     throw error;
   }
@@ -246,6 +255,12 @@ function readBody(req: IncomingMessage): Promise<Buffer | null> {
     req.on('end', () => resolve(tooLarge ? null : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+function sendAdminTooLarge(res: ServerResponse): void {
+  const text = JSON.stringify({ error: 'PAYLOAD_TOO_LARGE', message: `The body exceeds ${MAX_BODY_BYTES} bytes` });
+  res.writeHead(413, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
 }
 
 function internal(): AwsApiError {
