@@ -119,9 +119,11 @@ describe('dashboard (browser, real stack)', () => {
 
     // Filter by stack: only that stack's runs.
     await page.getByLabel('Stack / module').selectOption({ label: 'stack payments' });
+    await runs.getByRole('link', { name: network.runId }).waitFor({ state: 'detached' });
     await runs.getByRole('link', { name: payments.runId }).waitFor();
-    await expect(runs.getByRole('link', { name: network.runId }).count()).resolves.toBe(0);
+    expect(page.url()).toContain(`callerId=${payments.callerId}`);
     await page.getByLabel('Stack / module').selectOption({ label: 'any' });
+    await runs.getByRole('link', { name: network.runId }).waitFor();
 
     // A run's timeline: the issuance's AssumeRole, the calls, the chained session nested, the refusal.
     await runs.getByRole('link', { name: network.runId }).click();

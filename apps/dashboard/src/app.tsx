@@ -1,5 +1,5 @@
 import { AppShell, Badge, Button, Group, NavLink, Text, Title } from '@mantine/core';
-import { Navigate, NavLink as RouterLink, Route, Routes, useLocation } from 'react-router';
+import { Link, Navigate, Route, Routes, useLocation } from 'react-router';
 import { useSession } from './auth';
 import { Findings } from './views/findings';
 import { Integrations } from './views/integrations';
@@ -17,6 +17,7 @@ const NAV = [
 
 function Shell({ children }: { children: React.ReactNode }) {
   const { account, signOut } = useSession();
+  const { pathname } = useLocation();
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 200, breakpoint: 0 }} padding="md">
       <AppShell.Header>
@@ -40,7 +41,7 @@ function Shell({ children }: { children: React.ReactNode }) {
       </AppShell.Header>
       <AppShell.Navbar p="xs" component="nav" aria-label="views">
         {NAV.map((item) => (
-          <NavLink key={item.to} component={RouterLink} to={item.to} label={item.label} />
+          <NavLink key={item.to} component={Link} to={item.to} label={item.label} variant="filled" active={pathname.startsWith(item.to)} aria-current={pathname.startsWith(item.to) ? 'page' : undefined} />
         ))}
       </AppShell.Navbar>
       <AppShell.Main>

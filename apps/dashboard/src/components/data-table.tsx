@@ -1,5 +1,6 @@
 import { Table } from '@mantine/core';
 import { createColumnHelper, tableFeatures, useTable, type ColumnDef, type RowData } from '@tanstack/react-table';
+import { ScrollRegion } from './scroll-region';
 
 const features = tableFeatures({});
 
@@ -11,7 +12,7 @@ export type Columns<T extends RowData> = Array<ColumnDef<typeof features, T, any
 export function DataTable<T extends RowData>({ caption, columns, data, rowId, highlightId }: { caption: string; columns: Columns<T>; data: T[]; rowId: (row: T) => string; highlightId?: string | null }) {
   const table = useTable({ features, columns, data, getRowId: (row: T) => rowId(row) });
   return (
-    <Table.ScrollContainer minWidth={900}>
+    <ScrollRegion label={caption}>
       <Table captionSide="top" striped highlightOnHover withTableBorder verticalSpacing="xs" fz="sm">
         <caption style={{ textAlign: 'left', fontWeight: 600, padding: '4px 0' }}>{caption}</caption>
         <Table.Thead>
@@ -42,6 +43,6 @@ export function DataTable<T extends RowData>({ caption, columns, data, rowId, hi
           ))}
         </Table.Tbody>
       </Table>
-    </Table.ScrollContainer>
+    </ScrollRegion>
   );
 }

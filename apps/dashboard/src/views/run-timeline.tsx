@@ -4,6 +4,7 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import { getJson } from '../api/client';
 import type { EventView, RunTimeline } from '../api/views';
 import { columnHelper, DataTable, type Columns } from '../components/data-table';
+import { ScrollRegion } from '../components/scroll-region';
 import { Empty, ErrorAlert, Loading } from '../components/states';
 import { shortArn, time } from '../format';
 import { flatten, sessionTree, type SessionNode } from './session-tree';
@@ -105,7 +106,7 @@ export function RunTimelineView() {
           <Box component="section" aria-labelledby="issuances">
             <Title order={3} id="issuances" size="h4">Issuances</Title>
             {timeline.issuances.length ? (
-              <Table.ScrollContainer minWidth={900}>
+              <ScrollRegion label="issuances table">
                 <Table captionSide="top" withTableBorder fz="sm">
                   <caption style={{ textAlign: 'left' }}>Credentials runtrail issued to this run</caption>
                   <Table.Thead>
@@ -132,7 +133,7 @@ export function RunTimelineView() {
                     ))}
                   </Table.Tbody>
                 </Table>
-              </Table.ScrollContainer>
+              </ScrollRegion>
             ) : (
               <Empty>No credentials were issued to this run.</Empty>
             )}
