@@ -148,6 +148,31 @@ describe('one trace per run', () => {
       expect(named(spans, 'runtrail-credential-broker', new RegExp(`^deliveries\\.v1\\.[^.]+\\.${runId} publish$`))).toHaveLength(1);
     }
   });
+
+  it("a refresh the worker asks for is in the run's trace too, with its STS call", async () => {
+    const { callerId, slug } = await stack.register(['platform'], 'refreshed');
+    const runId = ulid();
+    runs.push({ runId, traced: false });
+    // 900 s sessions refreshed 898 s before expiry: exec asks credentials.v1.refresh after ~2 s.
+    const result = await stack.exec([
+      ...['--run', runId, '--worker', WORKER_ID, '--publish-phases', '--account', 'acme'],
+      ...['--stack', callerId, '--caller-slug', slug, '--run-type', 'TASK', '--refresh-lead', '898', '--timeout', '20'],
+      ...['--', 'sleep', '5'],
+    ]);
+    expect(result.code).toBe(0);
+    const traceId = await traceOfRun(runId, ['INITIALIZING', 'PERFORMING', 'FINISHED']);
+    const spans = await receiver.waitFor('the refresh in the run trace', () => {
+      const t = receiver.trace(traceId);
+      return named(t, 'runtrail-credential-broker', /^credentials\.v1\.refresh process$/).length > 0 && t;
+    });
+    const sts = spans.filter((s) => s.attributes['rpc.service'] === 'STS');
+    expect(sts.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(sts.map((s) => s.attributes['aws.sts.role_arn']))).toEqual(new Set([DEMO_ROLE]));
+    const refresh = named(spans, 'runtrail-credential-broker', /^credentials\.v1\.refresh process$/)[0]!;
+    expect(sts.some((s) => s.parentSpanId === refresh.spanId)).toBe(true);
+    const broker = await scrape(service('credential-broker'));
+    expect(total(broker, 'runtrail_credentials_refreshes_total', { runtrail_outcome: 'refreshed' })).toBeGreaterThanOrEqual(1);
+  });
 });
 
 describe('metrics', () => {
