@@ -1,4 +1,4 @@
-import { Anchor, Badge, Group, NativeSelect, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Anchor, Group, NativeSelect, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { Link, useSearchParams } from 'react-router';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { getJson } from '../api/client';
@@ -12,13 +12,21 @@ import { isoFromInput, shortArn, time } from '../format';
 
 const KINDS = ['unissued_assume_role', 'used_after_run_ended', 'unknown_source_ip', 'issuance_not_in_trail', 'denied_assume_role'];
 const COLORS = ['#c92a2a', '#e8590c', '#5f3dc4', '#1971c2', '#2b8a3e'];
-const SEVERITY: Record<string, string> = { high: 'red', medium: 'orange', low: 'gray' };
+// Text colors with at least 4.5:1 on white.
+const SEVERITY: Record<string, string> = { high: 'red.9', medium: 'grape.9', low: 'gray.9' };
 
 const col = columnHelper<FindingRaised>();
 const columns: Columns<FindingRaised> = [
   col.accessor('detectedAt', { header: 'Detected', cell: (c) => time(c.getValue()) }),
   col.accessor('kind', { header: 'Kind', cell: (c) => <Text size="sm" fw={600}>{c.getValue()}</Text> }),
-  col.accessor('severity', { header: 'Severity', cell: (c) => <Badge color={SEVERITY[c.getValue()] ?? 'gray'} variant="light">{c.getValue()}</Badge> }),
+  col.accessor('severity', {
+    header: 'Severity',
+    cell: (c) => (
+      <Text size="sm" fw={700} c={SEVERITY[c.getValue()] ?? 'gray.9'}>
+        {c.getValue()}
+      </Text>
+    ),
+  }),
   col.accessor('message', { header: 'What', cell: (c) => <Text size="sm" maw={420}>{c.getValue()}</Text> }),
   col.accessor('roleArn', { header: 'Role', cell: (c) => <span title={c.getValue() ?? ''}>{shortArn(c.getValue())}</span> }),
   col.accessor('runId', {
@@ -57,7 +65,7 @@ function Trend({ findings }: { findings: FindingRaised[] }) {
           <Tooltip />
           <Legend />
           {kinds.map((k) => (
-            <Bar key={k} dataKey={k} stackId="kinds" fill={COLORS[KINDS.indexOf(k)]} isAnimationActive={false} />
+            <Bar key={k} dataKey={k} stackId="kinds" fill={COLORS[KINDS.indexOf(k)]} maxBarSize={56} isAnimationActive={false} />
           ))}
         </BarChart>
       </ResponsiveContainer>

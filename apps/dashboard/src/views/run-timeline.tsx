@@ -33,11 +33,20 @@ const callColumns: Columns<EventView> = [
   col.accessor('link', { header: 'Linked by', cell: (c) => c.getValue() ?? '—' }),
 ];
 
+const ASSUMED = ':assumed-role/';
+
+/** runtrail's own identity (which issued the run's credentials), the run's session, or a chained one. */
+function sessionKind(node: SessionNode): string {
+  if (!node.principal.includes(ASSUMED)) return 'Identity';
+  return node.assumedBy?.principalArn?.includes(ASSUMED) ? 'chained session' : 'run session';
+}
+
 function Session({ node, depth, highlight }: { node: SessionNode; depth: number; highlight: string | null }) {
   return (
     <Paper withBorder p="sm" ml={depth * 32} aria-label={`session ${node.principal}`} component="section">
       <Title order={4} size="h5">
-        {depth ? '↳ chained session ' : 'Session '}
+        {depth ? '↳ ' : ''}
+        {sessionKind(node)}{' '}
         <Code>{node.principal}</Code>
       </Title>
       {node.assumedBy ? (
