@@ -22,8 +22,15 @@ let keys: Record<KeyName, string | null>;
 /** Ids that exist: acme's (the key holders' own) and globex's (another tenant's). */
 let ids: { acme: string[]; globex: string[] };
 
-type KeyName = 'none' | 'garbage' | 'acmeAdmin' | 'acmeReader' | 'acmeScheduler' | 'acmeRevoked' | 'globexAdmin';
-type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; enum?: unknown[]; $ref?: string; items?: JsonSchema };
+type KeyName =
+  'none' | 'garbage' | 'acmeAdmin' | 'acmeReader' | 'acmeScheduler' | 'acmeRevoked' | 'globexAdmin';
+type JsonSchema = {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  enum?: unknown[];
+  $ref?: string;
+  items?: JsonSchema;
+};
 
 interface Operation {
   service: 'integrations' | 'audit';
@@ -48,7 +55,11 @@ beforeAll(async () => {
   if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
   stack = await E2eStack.start({ integrations: 'real', audit: true, brokers: 0, oidcRole: false });
   operations = [
-    ...operationsOf('integrations', stack.integrationsUrl, await getJson(`${stack.integrationsUrl}/v1/openapi.json`)),
+    ...operationsOf(
+      'integrations',
+      stack.integrationsUrl,
+      await getJson(`${stack.integrationsUrl}/v1/openapi.json`),
+    ),
     ...operationsOf('audit', stack.auditUrl, await getJson(`${stack.auditUrl}/v1/audit/openapi.json`)),
   ];
   ({ keys, ids } = await tenants());
@@ -62,7 +73,14 @@ const status = (o: Operation) => `${o.method.toUpperCase()} ${o.path}`;
 
 it('covers every operation of both OpenAPI documents', () => {
   const names = operations.map(status);
-  expect(names).toEqual(expect.arrayContaining(['POST /v1/integrations', 'PATCH /v1/callers/{id}', 'GET /v1/audit/events', 'POST /v1/audit/trail-sources']));
+  expect(names).toEqual(
+    expect.arrayContaining([
+      'POST /v1/integrations',
+      'PATCH /v1/callers/{id}',
+      'GET /v1/audit/events',
+      'POST /v1/audit/trail-sources',
+    ]),
+  );
   expect(operations.filter((o) => o.service === 'integrations').length).toBeGreaterThan(15);
   expect(operations.filter((o) => o.service === 'audit').length).toBeGreaterThan(5);
 });
@@ -79,19 +97,34 @@ it(`answers ${RUNS} generated bad requests over every operation with no 5xx, pro
         const response = await send(request);
         const text = await response.text();
         const where = `${status(request.operation)} as ${request.key} -> ${response.status} ${text.slice(0, 300)}`;
-        const code = response.status < 400 ? String(response.status) : String((JSON.parse(text) as { code?: unknown }).code);
+        const code =
+          response.status < 400
+            ? String(response.status)
+            : String((JSON.parse(text) as { code?: unknown }).code);
         codes.set(code, (codes.get(code) ?? 0) + 1);
         expect([where, response.status < 500]).toEqual([where, true]);
         if (response.status < 400) {
           // Another tenant's ids never answer for this key; a reader or scheduler key never writes.
-          expect([where, request.key === 'globexAdmin' && request.pathValues.some((v) => ids.acme.includes(v))]).toEqual([where, false]);
+          expect([
+            where,
+            request.key === 'globexAdmin' && request.pathValues.some((v) => ids.acme.includes(v)),
+          ]).toEqual([where, false]);
           return;
         }
-        expect([where, response.headers.get('content-type') ?? '']).toEqual([where, expect.stringMatching(/^application\/problem\+json/)]);
+        expect([where, response.headers.get('content-type') ?? '']).toEqual([
+          where,
+          expect.stringMatching(/^application\/problem\+json/),
+        ]);
         const problem = JSON.parse(text) as Record<string, unknown>;
         expect([where, problem]).toEqual([
           where,
-          expect.objectContaining({ type: expect.any(String), title: expect.any(String), status: response.status, detail: expect.any(String), code: expect.any(String) }),
+          expect.objectContaining({
+            type: expect.any(String),
+            title: expect.any(String),
+            status: response.status,
+            detail: expect.any(String),
+            code: expect.any(String),
+          }),
         ]);
         expect([where, state()]).toEqual([where, before]);
       },
@@ -103,7 +136,14 @@ it(`answers ${RUNS} generated bad requests over every operation with no 5xx, pro
   expect(operations.map(status).filter((name) => !seen.has(name))).toEqual([]);
   if (process.env['HOSTILE_INPUT_STATS']) console.log(Object.fromEntries(codes), state());
   expect([...codes.keys()]).toEqual(
-    expect.arrayContaining(['UNAUTHENTICATED', 'UNSUPPORTED_MEDIA_TYPE', 'VALIDATION_FAILED', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE', '200']),
+    expect.arrayContaining([
+      'UNAUTHENTICATED',
+      'UNSUPPORTED_MEDIA_TYPE',
+      'VALIDATION_FAILED',
+      'NOT_FOUND',
+      'PAYLOAD_TOO_LARGE',
+      '200',
+    ]),
   );
 }, 240_000);
 
@@ -115,7 +155,16 @@ async function getJson<T = unknown>(url: string): Promise<T> {
 
 function operationsOf(service: Operation['service'], base: string, doc: unknown): Operation[] {
   const { paths, components } = doc as {
-    paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string; schema?: JsonSchema }>; requestBody?: { content?: Record<string, { schema?: JsonSchema }> } }>>;
+    paths: Record<
+      string,
+      Record<
+        string,
+        {
+          parameters?: Array<{ name: string; in: string; schema?: JsonSchema }>;
+          requestBody?: { content?: Record<string, { schema?: JsonSchema }> };
+        }
+      >
+    >;
     components?: { schemas?: Record<string, JsonSchema> };
   };
   const resolve = (schema: JsonSchema | undefined): JsonSchema | null => {
@@ -132,14 +181,19 @@ function operationsOf(service: Operation['service'], base: string, doc: unknown)
         method: method.toUpperCase(),
         path,
         pathParams: [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!),
-        query: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => ({ name: p.name, schema: p.schema ?? {} })),
+        query: (op.parameters ?? [])
+          .filter((p) => p.in === 'query')
+          .map((p) => ({ name: p.name, schema: p.schema ?? {} })),
         body: resolve(op.requestBody?.content?.['application/json']?.schema),
       })),
   );
 }
 
 /** Two tenants as users make them: acme's keys of every role (one revoked), globex's admin, and ids of both. */
-async function tenants(): Promise<{ keys: Record<KeyName, string | null>; ids: { acme: string[]; globex: string[] } }> {
+async function tenants(): Promise<{
+  keys: Record<KeyName, string | null>;
+  ids: { acme: string[]; globex: string[] };
+}> {
   const admin = await newKey(stack.api.request.bind(stack.api), 'hostile-admin', 'admin');
   const acme = asKey(stack.integrationsUrl, admin);
   const reader = await newKey(acme, 'hostile-reader', 'reader');
@@ -148,12 +202,18 @@ async function tenants(): Promise<{ keys: Record<KeyName, string | null>; ids: {
   await acme('DELETE', `/api-keys/${revoked.split('.')[1]}`);
   // A second tenant, made the operator's way: with the bootstrap token of integrations' environment.
   const bootstrap = asKey(stack.integrationsUrl, bootstrapToken());
-  const globexAdmin = (await bootstrap('POST', '/accounts', { slug: 'globex' })).body as { apiKey: { key: string } };
+  const globexAdmin = (await bootstrap('POST', '/accounts', { slug: 'globex' })).body as {
+    apiKey: { key: string };
+  };
   const globex = asKey(stack.integrationsUrl, globexAdmin.apiKey.key);
   const made = async (api: ReturnType<typeof asKey>, slug: string) => {
     const caller = (await api('POST', '/callers', { type: 'stack', slug })).body as { id: string };
-    const integration = (await api('POST', '/integrations', { name: slug, roleArn: DEMO_ROLE })).body as { id: string };
-    const attachment = (await api('POST', `/integrations/${integration.id}/attachments`, { callerId: caller.id })).body as { id?: string };
+    const integration = (await api('POST', '/integrations', { name: slug, roleArn: DEMO_ROLE })).body as {
+      id: string;
+    };
+    const attachment = (
+      await api('POST', `/integrations/${integration.id}/attachments`, { callerId: caller.id })
+    ).body as { id?: string };
     return [caller.id, integration.id, attachment.id].filter((id): id is string => typeof id === 'string');
   };
   const acmeIds = await made(acme, 'acme-stack');
@@ -161,7 +221,11 @@ async function tenants(): Promise<{ keys: Record<KeyName, string | null>; ids: {
   const source = await fetch(`${stack.auditUrl}/v1/audit/trail-sources`, {
     method: 'POST',
     headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ awsAccountId: CUSTOMER, regions: ['us-east-1'], roleArn: `arn:aws:iam::${CUSTOMER}:role/runtrail-trail-reader` }),
+    body: JSON.stringify({
+      awsAccountId: CUSTOMER,
+      regions: ['us-east-1'],
+      roleArn: `arn:aws:iam::${CUSTOMER}:role/runtrail-trail-reader`,
+    }),
   });
   const sourceId = ((await source.json()) as { id?: string }).id;
   return {
@@ -191,7 +255,10 @@ function asKey(base: string, key: string): Call {
   return async (method, path, body) => {
     const response = await fetch(`${base}/v1${path}`, {
       method,
-      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
@@ -210,13 +277,39 @@ function bootstrapToken(): string {
 
 // ---- generators ---------------------------------------------------------------------------------
 
-const CONTROL = fc.constantFrom('\u0000', '\u0001', '\u0007', '\b', '\t', '\n', '\r', '\u001b', '\u007f', '\u0085', '\u009f');
+const CONTROL = fc.constantFrom(
+  '\u0000',
+  '\u0001',
+  '\u0007',
+  '\b',
+  '\t',
+  '\n',
+  '\r',
+  '\u001b',
+  '\u007f',
+  '\u0085',
+  '\u009f',
+);
 
 /** Text an attacker sends: control characters, NUL, long runs, odd unicode, injection-looking strings. */
 const hostileText = fc.oneof(
-  fc.tuple(fc.string({ maxLength: 8 }), CONTROL, fc.string({ maxLength: 8 })).map(([a, c, b]) => `${a}${c}${b}`),
+  fc
+    .tuple(fc.string({ maxLength: 8 }), CONTROL, fc.string({ maxLength: 8 }))
+    .map(([a, c, b]) => `${a}${c}${b}`),
   fc.string({ unit: 'binary', maxLength: 30 }),
-  fc.constantFrom('', ' ', 'x'.repeat(300), 'y'.repeat(5000), "' OR '1'='1", '../../etc/passwd', '%00', '\u202eevil', '💩', 'ＡＢＣ', '\uD800'),
+  fc.constantFrom(
+    '',
+    ' ',
+    'x'.repeat(300),
+    'y'.repeat(5000),
+    "' OR '1'='1",
+    '../../etc/passwd',
+    '%00',
+    '\u202eevil',
+    '💩',
+    'ＡＢＣ',
+    '\uD800',
+  ),
   fc.integer().map(String),
 );
 
@@ -262,18 +355,28 @@ function bodyArbitrary(schema: JsonSchema | null): fc.Arbitrary<HostileRequest['
     ? fc
         .tuple(
           ...props.map(([name, propSchema]) =>
-            fc.oneof({ weight: 2, arbitrary: plausible(name, propSchema) }, { weight: 2, arbitrary: hostileJson }, { weight: 1, arbitrary: fc.constant(undefined) }),
+            fc.oneof(
+              { weight: 2, arbitrary: plausible(name, propSchema) },
+              { weight: 2, arbitrary: hostileJson },
+              { weight: 1, arbitrary: fc.constant(undefined) },
+            ),
           ),
           fc.option(fc.tuple(hostileText, hostileJson), { freq: 4 }),
         )
         .map((values) => {
           const extra = values.pop() as [string, unknown] | null;
-          const body: Record<string, unknown> = Object.fromEntries(props.map(([name], i) => [name, values[i]]).filter(([, v]) => v !== undefined));
+          const body: Record<string, unknown> = Object.fromEntries(
+            props.map(([name], i) => [name, values[i]]).filter(([, v]) => v !== undefined),
+          );
           if (extra) body[extra[0]] = extra[1];
           return body;
         })
     : fc.dictionary(hostileText, hostileJson, { maxKeys: 3 });
-  const json = (payload: string | Buffer, contentType = 'application/json', contentEncoding?: string) => ({ contentType, contentEncoding, payload });
+  const json = (payload: string | Buffer, contentType = 'application/json', contentEncoding?: string) => ({
+    contentType,
+    contentEncoding,
+    payload,
+  });
   return fc.oneof(
     { weight: 8, arbitrary: object.map((o) => json(JSON.stringify(o))) },
     {
@@ -295,8 +398,25 @@ function bodyArbitrary(schema: JsonSchema | null): fc.Arbitrary<HostileRequest['
     {
       weight: 3,
       arbitrary: fc
-        .tuple(object, fc.constantFrom(undefined, 'text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'multipart/form-data; boundary=x'))
-        .map(([o, type]) => ({ contentType: type, payload: type === 'application/x-www-form-urlencoded' ? new URLSearchParams(Object.entries(o).map(([k, v]) => [k, JSON.stringify(v) ?? ''])).toString() : JSON.stringify(o) })),
+        .tuple(
+          object,
+          fc.constantFrom(
+            undefined,
+            'text/plain',
+            'application/x-www-form-urlencoded',
+            'application/xml',
+            'multipart/form-data; boundary=x',
+          ),
+        )
+        .map(([o, type]) => ({
+          contentType: type,
+          payload:
+            type === 'application/x-www-form-urlencoded'
+              ? new URLSearchParams(
+                  Object.entries(o).map(([k, v]): [string, string] => [k, JSON.stringify(v) ?? '']),
+                ).toString()
+              : JSON.stringify(o),
+        })),
     },
     { weight: 1, arbitrary: fc.constant(null) },
   );
@@ -314,13 +434,26 @@ function pathValue(): fc.Arbitrary<string> {
 function queryArbitrary(query: Operation['query']): fc.Arbitrary<Array<[string, string]>> {
   const cursor = fc.oneof(
     hostileText,
-    fc.constantFrom('%00', '%E0%A4%A', Buffer.from('[1e308,"x"]').toString('base64url'), Buffer.from('[1,"\u0000"]').toString('base64url'), Buffer.from(ulid()).toString('base64url')),
+    fc.constantFrom(
+      '%00',
+      '%E0%A4%A',
+      Buffer.from('[1e308,"x"]').toString('base64url'),
+      Buffer.from('[1,"\u0000"]').toString('base64url'),
+      Buffer.from(ulid()).toString('base64url'),
+    ),
   );
   const value = (name: string, schema: JsonSchema) =>
-    fc.oneof(name === 'cursor' ? cursor : hostileText, plausible(name, schema).map((v) => (typeof v === 'string' ? v : JSON.stringify(v))));
+    fc.oneof(
+      name === 'cursor' ? cursor : hostileText,
+      plausible(name, schema).map((v) => (typeof v === 'string' ? v : JSON.stringify(v))),
+    );
   return fc
     .tuple(
-      fc.subarray(query).chain((chosen) => fc.tuple(...chosen.map((q) => value(q.name, q.schema).map((v) => [q.name, v] as [string, string])))),
+      fc
+        .subarray(query)
+        .chain((chosen) =>
+          fc.tuple(...chosen.map((q) => value(q.name, q.schema).map((v) => [q.name, v] as [string, string]))),
+        ),
       fc.option(fc.tuple(hostileText, hostileText), { freq: 4 }),
       fc.option(fc.constantFrom(...(query.length ? query.map((q) => q.name) : ['x'])), { freq: 5 }),
     )
@@ -328,7 +461,12 @@ function queryArbitrary(query: Operation['query']): fc.Arbitrary<Array<[string, 
       ...pairs,
       ...(extra ? [extra] : []),
       // A parameter given twice arrives as an array.
-      ...(repeated ? ([[repeated, 'a'], [repeated, 'b']] as Array<[string, string]>) : []),
+      ...(repeated
+        ? ([
+            [repeated, 'a'],
+            [repeated, 'b'],
+          ] as Array<[string, string]>)
+        : []),
     ]);
 }
 
@@ -336,11 +474,25 @@ function hostileRequest(operation: Operation): fc.Arbitrary<HostileRequest> {
   const takesBody = ['POST', 'PUT', 'PATCH'].includes(operation.method);
   return fc.record({
     operation: fc.constant(operation),
-    key: fc.constantFrom<KeyName>('none', 'garbage', 'acmeAdmin', 'acmeAdmin', 'acmeAdmin', 'acmeReader', 'acmeScheduler', 'acmeRevoked', 'globexAdmin'),
+    key: fc.constantFrom<KeyName>(
+      'none',
+      'garbage',
+      'acmeAdmin',
+      'acmeAdmin',
+      'acmeAdmin',
+      'acmeReader',
+      'acmeScheduler',
+      'acmeRevoked',
+      'globexAdmin',
+    ),
     pathValues: fc.tuple(...operation.pathParams.map(() => pathValue())),
     query: queryArbitrary(operation.query),
     // fetch sends no body with GET; a DELETE may carry one that the route never reads.
-    body: takesBody ? bodyArbitrary(operation.body) : operation.method === 'DELETE' ? fc.option(bodyArbitrary(null), { freq: 6 }) : fc.constant(null),
+    body: takesBody
+      ? bodyArbitrary(operation.body)
+      : operation.method === 'DELETE'
+        ? fc.option(bodyArbitrary(null), { freq: 6 })
+        : fc.constant(null),
   });
 }
 
@@ -383,11 +535,16 @@ function state(): Record<string, string> {
 function digest(file: string, keep: (table: string) => boolean): string {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>)
+    const tables = (
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{
+        name: string;
+      }>
+    )
       .map((t) => t.name)
       .filter(keep);
     const hash = createHash('sha256');
-    for (const table of tables) hash.update(table).update(JSON.stringify(db.prepare(`SELECT * FROM "${table}" ORDER BY rowid`).all()));
+    for (const table of tables)
+      hash.update(table).update(JSON.stringify(db.prepare(`SELECT * FROM "${table}" ORDER BY rowid`).all()));
     return `${tables.length} tables ${hash.digest('hex').slice(0, 16)}`;
   } finally {
     db.close();

@@ -44,7 +44,12 @@ async function signed(
   credentials = RUNTRAIL,
 ): Promise<Response> {
   const url = new URL(emulator.endpoint);
-  const request = await new SignatureV4({ service, region: 'us-east-1', credentials, sha256: NodeSha256 }).sign({
+  const request = await new SignatureV4({
+    service,
+    region: 'us-east-1',
+    credentials,
+    sha256: NodeSha256,
+  }).sign({
     method: 'POST',
     protocol: 'http:',
     hostname: url.hostname,
@@ -54,7 +59,11 @@ async function signed(
     headers: { host: url.host, ...headers },
     body,
   });
-  return fetch(emulator.endpoint, { method: 'POST', headers: request.headers as Record<string, string>, body });
+  return fetch(emulator.endpoint, {
+    method: 'POST',
+    headers: request.headers as Record<string, string>,
+    body,
+  });
 }
 
 const QUERY_ACTIONS = [
@@ -105,7 +114,11 @@ describe('aws-emulator under hostile input', () => {
         fc.dictionary(fc.constantFrom(...QUERY_PARAMS), hostileText, { maxKeys: 5 }),
         fc.boolean(),
         async (action, service, params, customer) => {
-          const body = new URLSearchParams({ Action: action, Version: service === 'iam' ? '2010-05-08' : '2011-06-15', ...params });
+          const body = new URLSearchParams({
+            Action: action,
+            Version: service === 'iam' ? '2010-05-08' : '2011-06-15',
+            ...params,
+          });
           if (action === 'AssumeRole' && !('RoleArn' in params)) body.set('RoleArn', DEMO_ROLE_ARN);
           const response = await signed(
             service,
@@ -121,7 +134,14 @@ describe('aws-emulator under hostile input', () => {
   });
 
   it('answers signed LookupEvents with garbled JSON in AWS JSON errors, never a 5xx', async () => {
-    const value = fc.oneof(hostileText, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(hostileText, { maxLength: 3 }));
+    const value = fc.oneof(
+      hostileText,
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(hostileText, { maxLength: 3 }),
+    );
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
@@ -129,7 +149,10 @@ describe('aws-emulator under hostile input', () => {
           fc
             .record(
               {
-                LookupAttributes: fc.oneof(value, fc.array(fc.record({ AttributeKey: value, AttributeValue: value }), { maxLength: 3 })),
+                LookupAttributes: fc.oneof(
+                  value,
+                  fc.array(fc.record({ AttributeKey: value, AttributeValue: value }), { maxLength: 3 }),
+                ),
                 MaxResults: value,
                 NextToken: value,
                 StartTime: value,
@@ -157,10 +180,26 @@ describe('aws-emulator under hostile input', () => {
       fc.asyncProperty(
         fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'),
         fc.oneof(
-          fc.constantFrom('/', '/_emulator/faults', '/_emulator/nope', '/acme-trail', '/acme-trail/AWSLogs/%E0%A4%A', '/%00', '/?list-type=2&prefix=%00', '/acme-trail?list-type=2&continuation-token=%E0'),
+          fc.constantFrom(
+            '/',
+            '/_emulator/faults',
+            '/_emulator/nope',
+            '/acme-trail',
+            '/acme-trail/AWSLogs/%E0%A4%A',
+            '/%00',
+            '/?list-type=2&prefix=%00',
+            '/acme-trail?list-type=2&continuation-token=%E0',
+          ),
           hostileText.map((t) => `/${encodeURIComponent(Buffer.from(t).toString('utf8')).slice(0, 200)}`),
         ),
-        fc.constantFrom(undefined, 'application/x-www-form-urlencoded', 'application/x-amz-json-1.1', 'text/plain', 'application/xml', 'multipart/form-data; boundary=x'),
+        fc.constantFrom(
+          undefined,
+          'application/x-www-form-urlencoded',
+          'application/x-amz-json-1.1',
+          'text/plain',
+          'application/xml',
+          'multipart/form-data; boundary=x',
+        ),
         fc.constantFrom(undefined, 'gzip', 'br', 'x-unknown'),
         fc.constantFrom(undefined, 'CloudTrail_20131101.LookupEvents', 'CloudTrail_20131101.Nope', '\u0000'),
         hostileText,
@@ -169,7 +208,12 @@ describe('aws-emulator under hostile input', () => {
           if (contentType) headers['content-type'] = contentType;
           if (encoding) headers['content-encoding'] = encoding;
           if (target && !target.includes('\u0000')) headers['x-amz-target'] = target;
-          const body = method === 'GET' || method === 'OPTIONS' ? undefined : encoding === 'gzip' ? gzipSync(text) : `Action=AssumeRole&RoleSessionName=${text}`;
+          const body =
+            method === 'GET' || method === 'OPTIONS'
+              ? undefined
+              : encoding === 'gzip'
+                ? gzipSync(text)
+                : `Action=AssumeRole&RoleSessionName=${text}`;
           const response = await fetch(`${emulator.endpoint}${path}`, { method, headers, body });
           await expectAwsAnswer(response);
         },
@@ -180,10 +224,18 @@ describe('aws-emulator under hostile input', () => {
 
   it('refuses a body over its limit with 413 in AWS XML, and an admin body over it too', async () => {
     const huge = 'Action=GetCallerIdentity&Junk=' + 'x'.repeat(2 * 1024 * 1024);
-    const sts = await fetch(emulator.endpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: huge });
+    const sts = await fetch(emulator.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: huge,
+    });
     expect(sts.status).toBe(413);
     expect(await sts.text()).toMatch(/<Code>RequestEntityTooLarge<\/Code>/);
-    const admin = await fetch(`${emulator.endpoint}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `[${' '.repeat(2 * 1024 * 1024)}]` });
+    const admin = await fetch(`${emulator.endpoint}/_emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `[${' '.repeat(2 * 1024 * 1024)}]`,
+    });
     expect(admin.status).toBe(413);
   });
 

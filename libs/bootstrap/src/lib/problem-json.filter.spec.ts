@@ -23,7 +23,10 @@ import { BODY_LIMIT_BYTES } from './strict-json-body';
 @Injectable()
 class KeyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
-    if (context.switchToHttp().getRequest<{ headers: Record<string, string> }>().headers['authorization'] === 'Bearer ok')
+    if (
+      context.switchToHttp().getRequest<{ headers: Record<string, string> }>().headers['authorization'] ===
+      'Bearer ok'
+    )
       return true;
     throw new RuntrailError('UNAUTHENTICATED', 'send an API key');
   }
@@ -99,7 +102,10 @@ describe('problem+json for every HTTP error, strict JSON bodies', () => {
     expect(plain.status).toBe(201);
     const charset = await post('{"a":2}', { 'content-type': 'application/json; charset=utf-8' });
     expect(charset.status).toBe(201);
-    const gzipped = await post(gzipSync('{"a":3}'), { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    const gzipped = await post(gzipSync('{"a":3}'), {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+    });
     expect(gzipped.status).toBe(201);
     expect(received).toEqual([{ a: 1 }, { a: 2 }, { a: 3 }]);
   });
@@ -162,16 +168,26 @@ describe('problem+json for every HTTP error, strict JSON bodies', () => {
   });
 
   it('keeps 415 for an unsupported Content-Encoding or charset', async () => {
-    const encoding = await post('{"a":1}', { 'content-type': 'application/json', 'content-encoding': 'x-zstd-ish' });
+    const encoding = await post('{"a":1}', {
+      'content-type': 'application/json',
+      'content-encoding': 'x-zstd-ish',
+    });
     expect(encoding.status).toBe(415);
-    expect(await problem(encoding)).toMatchObject({ issues: [{ path: 'Content-Encoding', rule: expect.any(String) }] });
+    expect(await problem(encoding)).toMatchObject({
+      issues: [{ path: 'Content-Encoding', rule: expect.any(String) }],
+    });
     const charset = await post('{"a":1}', { 'content-type': 'application/json; charset=ebcdic' });
     expect(charset.status).toBe(415);
-    expect(await problem(charset)).toMatchObject({ issues: [{ path: 'Content-Type', rule: 'charset must be utf-8' }] });
+    expect(await problem(charset)).toMatchObject({
+      issues: [{ path: 'Content-Type', rule: 'charset must be utf-8' }],
+    });
   });
 
   it('answers a garbled gzip body with 400', async () => {
-    const response = await post('not gzip at all', { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    const response = await post('not gzip at all', {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+    });
     expect(response.status).toBe(400);
     await problem(response);
   });
@@ -181,7 +197,11 @@ describe('problem+json for every HTTP error, strict JSON bodies', () => {
       ['{"a":', 'application/json'],
       ['name=x', 'application/x-www-form-urlencoded'],
     ]) {
-      const response = await fetch(`${base}/things`, { method: 'POST', headers: { 'content-type': type }, body });
+      const response = await fetch(`${base}/things`, {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body,
+      });
       expect(response.status).toBe(401);
       expect(await problem(response)).toMatchObject({ code: 'UNAUTHENTICATED' });
     }

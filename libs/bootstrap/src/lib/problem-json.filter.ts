@@ -136,9 +136,11 @@ export class ProblemJsonFilter implements ExceptionFilter {
       const allow = routes ? allowedMethods(routes, request.path) : [];
       if (allow.length > 0 && !allow.includes(request.method)) {
         response.setHeader('Allow', allow.join(', '));
-        return new RuntrailError('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${request.path}; use ${allow.join(', ')}`, [
-          { path: '(method)', rule: `must be one of ${allow.join(', ')}` },
-        ]);
+        return new RuntrailError(
+          'METHOD_NOT_ALLOWED',
+          `${request.method} is not allowed on ${request.path}; use ${allow.join(', ')}`,
+          [{ path: '(method)', rule: `must be one of ${allow.join(', ')}` }],
+        );
       }
       return new RuntrailError('NOT_FOUND', `no such resource: ${request.method} ${request.path}`);
     }
@@ -151,10 +153,16 @@ export class ProblemJsonFilter implements ExceptionFilter {
 function statusOf(exception: unknown): number | undefined {
   if (exception instanceof HttpException) return exception.getStatus();
   if (typeof exception !== 'object' || exception === null) return undefined;
-  const { status, statusCode, expose } = exception as { status?: unknown; statusCode?: unknown; expose?: unknown };
+  const { status, statusCode, expose } = exception as {
+    status?: unknown;
+    statusCode?: unknown;
+    expose?: unknown;
+  };
   const candidate = typeof status === 'number' ? status : statusCode;
   // http-errors marks client errors `expose`; a status on any other error is not trusted.
-  return typeof candidate === 'number' && expose === true && candidate >= 400 && candidate <= 599 ? candidate : undefined;
+  return typeof candidate === 'number' && expose === true && candidate >= 400 && candidate <= 599
+    ? candidate
+    : undefined;
 }
 
 /** Express's router refusing `%E0%A4%A` in a path parameter (Nest turns its URIError into a 400). */

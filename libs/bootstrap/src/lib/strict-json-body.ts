@@ -74,9 +74,11 @@ function bodyError(error: unknown, limitBytes: number): RuntrailError {
       { path: '(body)', rule: `must be at most ${limitBytes} bytes` },
     ]);
   if (type === 'encoding.unsupported')
-    return new RuntrailError('UNSUPPORTED_MEDIA_TYPE', 'the request body has an unsupported Content-Encoding', [
-      { path: 'Content-Encoding', rule: 'must be identity, gzip, deflate or br' },
-    ]);
+    return new RuntrailError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      'the request body has an unsupported Content-Encoding',
+      [{ path: 'Content-Encoding', rule: 'must be identity, gzip, deflate or br' }],
+    );
   if (type === 'charset.unsupported')
     return new RuntrailError('UNSUPPORTED_MEDIA_TYPE', 'the request body has an unsupported charset', [
       { path: 'Content-Type', rule: 'charset must be utf-8' },

@@ -5,7 +5,12 @@ import { NO_CONTROL_CHARACTERS } from '@runtrail/contracts';
 import { describeEachDatabase, freePort, startNatsServer, startTestEmulator } from '@runtrail/testing';
 import { BOOTSTRAP_TOKEN, DEMO_ROLE, IntegrationsApp } from '../spec/integrations-app.harness';
 
-type Problem = { code: string; status: number; detail: string; issues?: Array<{ path: string; rule: string }> };
+type Problem = {
+  code: string;
+  status: number;
+  detail: string;
+  issues?: Array<{ path: string; rule: string }>;
+};
 
 describeEachDatabase('integrations REST API: strict input', (db) => {
   let api: IntegrationsApp;
@@ -26,13 +31,20 @@ describeEachDatabase('integrations REST API: strict input', (db) => {
     });
     integrationId = integration.body.id;
     callerId = (
-      await api.call<{ id: string }>('POST', '/v1/callers', { key: admin, body: { type: 'stack', slug: 'web' } })
+      await api.call<{ id: string }>('POST', '/v1/callers', {
+        key: admin,
+        body: { type: 'stack', slug: 'web' },
+      })
     ).body.id;
   });
   afterAll(() => api?.close());
 
   /** A request exactly as given (content type, raw body), answered as problem+json. */
-  async function raw(method: string, path: string, init: { key?: string | null; type?: string; body?: string } = {}) {
+  async function raw(
+    method: string,
+    path: string,
+    init: { key?: string | null; type?: string; body?: string } = {},
+  ) {
     const key = init.key === undefined ? admin : init.key;
     const response = await fetch(`${api.baseUrl}${path}`, {
       method,
@@ -43,7 +55,11 @@ describeEachDatabase('integrations REST API: strict input', (db) => {
       body: init.body,
     });
     const text = await response.text();
-    return { status: response.status, type: response.headers.get('content-type') ?? '', body: JSON.parse(text || '{}') as Problem };
+    return {
+      status: response.status,
+      type: response.headers.get('content-type') ?? '',
+      body: JSON.parse(text || '{}') as Problem,
+    };
   }
 
   async function awsCalls(): Promise<number> {
@@ -55,9 +71,13 @@ describeEachDatabase('integrations REST API: strict input', (db) => {
   const state = async () =>
     JSON.stringify(
       await Promise.all(
-        ['/v1/spaces', '/v1/api-keys', '/v1/integrations', '/v1/callers', `/v1/integrations/${integrationId}`].map(
-          async (path) => (await api.call('GET', path, { key: admin })).body,
-        ),
+        [
+          '/v1/spaces',
+          '/v1/api-keys',
+          '/v1/integrations',
+          '/v1/callers',
+          `/v1/integrations/${integrationId}`,
+        ].map(async (path) => (await api.call('GET', path, { key: admin })).body),
       ),
     );
 
@@ -67,21 +87,32 @@ describeEachDatabase('integrations REST API: strict input', (db) => {
     ['POST', '/v1/integrations', { name: 'a\u0007b', roleArn: DEMO_ROLE }, 'name'],
     ['POST', '/v1/callers', { type: 'stack', slug: 'api', labels: ['a\u0000'] }, 'labels.0'],
     ['PATCH', '/v1/integrations/{id}', { name: 'line\nbreak' }, 'name'],
-  ])('%s %s refuses a control character in a text field with 400 naming %s, before any AWS call', async (method, path, body, field) => {
-    const [before, calls] = [await state(), await awsCalls()];
-    const reply = await raw(method, path.replace('{id}', integrationId), { type: 'application/json', body: JSON.stringify(body) });
-    expect(reply.status).toBe(400);
-    expect(reply.type).toMatch(/^application\/problem\+json/);
-    expect(reply.body.issues).toContainEqual({ path: field, rule: NO_CONTROL_CHARACTERS });
-    expect(await state()).toBe(before);
-    expect(await awsCalls()).toBe(calls);
-  });
+  ])(
+    '%s %s refuses a control character in a text field with 400 naming %s, before any AWS call',
+    async (method, path, body, field) => {
+      const [before, calls] = [await state(), await awsCalls()];
+      const reply = await raw(method, path.replace('{id}', integrationId), {
+        type: 'application/json',
+        body: JSON.stringify(body),
+      });
+      expect(reply.status).toBe(400);
+      expect(reply.type).toMatch(/^application\/problem\+json/);
+      expect(reply.body.issues).toContainEqual({ path: field, rule: NO_CONTROL_CHARACTERS });
+      expect(await state()).toBe(before);
+      expect(await awsCalls()).toBe(calls);
+    },
+  );
 
   it('refuses a NUL in adminKeyName, but only after the bootstrap token', async () => {
     const body = JSON.stringify({ slug: 'nul-co', adminKeyName: 'a\u0000' });
-    expect((await raw('POST', '/v1/accounts', { key: null, type: 'application/json', body })).status).toBe(401);
+    expect((await raw('POST', '/v1/accounts', { key: null, type: 'application/json', body })).status).toBe(
+      401,
+    );
     const reply = await raw('POST', '/v1/accounts', { key: BOOTSTRAP_TOKEN, type: 'application/json', body });
-    expect([reply.status, reply.body.issues]).toEqual([400, [{ path: 'adminKeyName', rule: NO_CONTROL_CHARACTERS }]]);
+    expect([reply.status, reply.body.issues]).toEqual([
+      400,
+      [{ path: 'adminKeyName', rule: NO_CONTROL_CHARACTERS }],
+    ]);
   });
 
   it('checks the bootstrap token before the body: 401 for a malformed or form-encoded body without it', async () => {
@@ -93,9 +124,15 @@ describeEachDatabase('integrations REST API: strict input', (db) => {
       const reply = await raw('POST', '/v1/accounts', { key: null, type, body });
       expect([reply.status, reply.body.code]).toEqual([401, 'UNAUTHENTICATED']);
     }
-    const form = await raw('POST', '/v1/accounts', { key: BOOTSTRAP_TOKEN, type: 'application/x-www-form-urlencoded', body: 'slug=formco' });
+    const form = await raw('POST', '/v1/accounts', {
+      key: BOOTSTRAP_TOKEN,
+      type: 'application/x-www-form-urlencoded',
+      body: 'slug=formco',
+    });
     expect([form.status, form.body.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
-    expect((await api.call('POST', '/v1/accounts', { key: BOOTSTRAP_TOKEN, body: { slug: 'formco' } })).status).toBe(201);
+    expect(
+      (await api.call('POST', '/v1/accounts', { key: BOOTSTRAP_TOKEN, body: { slug: 'formco' } })).status,
+    ).toBe(201);
   });
 
   it.each([
@@ -112,7 +149,12 @@ describeEachDatabase('integrations REST API: strict input', (db) => {
       ['PATCH', '/v1/account'],
     ]) {
       const reply = await raw(method, path, { type, body });
-      expect([method, path, reply.status, reply.body.code]).toEqual([method, path, 415, 'UNSUPPORTED_MEDIA_TYPE']);
+      expect([method, path, reply.status, reply.body.code]).toEqual([
+        method,
+        path,
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+      ]);
       expect(reply.body.issues).toEqual([{ path: 'Content-Type', rule: 'must be application/json' }]);
     }
     expect(await state()).toBe(before);
@@ -127,7 +169,12 @@ describeEachDatabase('integrations REST API: strict input', (db) => {
       ['POST', `/v1/integrations/${integrationId}/attachments`],
     ]) {
       const reply = await raw(method, path);
-      expect([method, path, reply.status, reply.body.issues]).toEqual([method, path, 400, [{ path: '(body)', rule: 'is required' }]]);
+      expect([method, path, reply.status, reply.body.issues]).toEqual([
+        method,
+        path,
+        400,
+        [{ path: '(body)', rule: 'is required' }],
+      ]);
     }
     expect(await state()).toBe(before);
   });
@@ -151,13 +198,20 @@ describeEachDatabase('integrations REST API: strict input', (db) => {
     for (const id of ids) {
       for (const [method, path, param] of routes) {
         const withBody = method === 'PATCH' || path.endsWith('/attachments');
-        const reply = await raw(method, path.replace('{id}', id), withBody ? { type: 'application/json', body: '{}' } : {});
+        const reply = await raw(
+          method,
+          path.replace('{id}', id),
+          withBody ? { type: 'application/json', body: '{}' } : {},
+        );
         expect([method, path, id, reply.status]).toEqual([method, path, id, 400]);
         expect(reply.body.issues?.[0]?.path).toBe(param);
       }
     }
     const undecodable = await raw('GET', '/v1/callers/%E0%A4%A');
-    expect([undecodable.status, undecodable.body.issues]).toEqual([400, [{ path: '(path)', rule: 'must be valid percent-encoded UTF-8' }]]);
+    expect([undecodable.status, undecodable.body.issues]).toEqual([
+      400,
+      [{ path: '(path)', rule: 'must be valid percent-encoded UTF-8' }],
+    ]);
   });
 
   it('authenticates before it checks a path id', async () => {

@@ -140,7 +140,9 @@ async function run(
         );
       } catch (recording) {
         // The client still gets its own error; a record that cannot be written is the emulator's bug.
-        deps.log(`aws-emulator: recording the failed ${def.name} failed: ${(recording as Error).stack ?? String(recording)}`);
+        deps.log(
+          `aws-emulator: recording the failed ${def.name} failed: ${(recording as Error).stack ?? String(recording)}`,
+        );
       }
     }
     throw error;
@@ -258,7 +260,10 @@ function readBody(req: IncomingMessage): Promise<Buffer | null> {
 }
 
 function sendAdminTooLarge(res: ServerResponse): void {
-  const text = JSON.stringify({ error: 'PAYLOAD_TOO_LARGE', message: `The body exceeds ${MAX_BODY_BYTES} bytes` });
+  const text = JSON.stringify({
+    error: 'PAYLOAD_TOO_LARGE',
+    message: `The body exceeds ${MAX_BODY_BYTES} bytes`,
+  });
   res.writeHead(413, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }

@@ -1,14 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  Patch,
-  Post,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards } from '@nestjs/common';
 import { RuntrailError } from '@runtrail/contracts';
 import { ulid } from 'ulid';
 import { UlidParamPipe } from '../api/ulid-param.pipe';
@@ -172,7 +162,10 @@ export class AccountController {
 
   @Delete('api-keys/:id')
   @HttpCode(204)
-  async revokeApiKey(@CurrentPrincipal() p: Principal, @Param('id', UlidParamPipe) id: string): Promise<void> {
+  async revokeApiKey(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', UlidParamPipe) id: string,
+  ): Promise<void> {
     p.requireAdmin();
     await this.uow.write(`API key '${id}'`, async (em) => {
       const key = await em.findOne(ApiKey, { id, account: p.account });

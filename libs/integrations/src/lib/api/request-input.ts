@@ -8,9 +8,11 @@ import type { z } from 'zod';
  */
 export function input<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   if (value === undefined)
-    throw new RuntrailError('VALIDATION_FAILED', `invalid ${what}: the request has no body; send a JSON object with Content-Type: application/json`, [
-      { path: '(body)', rule: 'is required' },
-    ]);
+    throw new RuntrailError(
+      'VALIDATION_FAILED',
+      `invalid ${what}: the request has no body; send a JSON object with Content-Type: application/json`,
+      [{ path: '(body)', rule: 'is required' }],
+    );
   return parseOrThrow(schema, value, what);
 }
 

@@ -96,7 +96,11 @@ export class AttachmentsController {
    * the role from this, then attaches, which verifies).
    */
   @Get('integrations/:id/external-ids')
-  async externalIdsFor(@CurrentPrincipal() p: Principal, @Param('id', UlidParamPipe) id: string, @Query() query: unknown) {
+  async externalIdsFor(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', UlidParamPipe) id: string,
+    @Query() query: unknown,
+  ) {
     const q = input(externalIdsQuery, query, 'query');
     const em = this.uow.read();
     const integration = await visibleIntegration(em, p, id);

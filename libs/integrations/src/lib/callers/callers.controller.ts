@@ -83,7 +83,11 @@ export class CallersController {
    * caller in its new space (its OIDC `sub` names the space): 422 when one is no longer safe.
    */
   @Patch(':id')
-  async update(@CurrentPrincipal() p: Principal, @Param('id', UlidParamPipe) id: string, @Body() body: unknown) {
+  async update(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', UlidParamPipe) id: string,
+    @Body() body: unknown,
+  ) {
     p.requireAdmin();
     const spec = input(updateCallerBody, body, 'caller update');
     if (spec.spaceId !== undefined) p.requireSpace(spec.spaceId);

@@ -22,7 +22,11 @@ export class RunsController {
 
   @Post(':runId/phases')
   @HttpCode(200)
-  enter(@CurrentPrincipal() p: Principal, @Param('runId', UlidParamPipe) runId: string, @Body() body: unknown) {
+  enter(
+    @CurrentPrincipal() p: Principal,
+    @Param('runId', UlidParamPipe) runId: string,
+    @Body() body: unknown,
+  ) {
     return this.runs.enter(p, runId, body);
   }
 }
