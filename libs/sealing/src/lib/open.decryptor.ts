@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { compactDecrypt, errors, type CryptoKey } from 'jose';
 import type { z } from 'zod';
 import { compactJwe, RuntrailError, type FieldIssue } from '@runtrail/contracts';
+import { openNative } from './ecdh-es.jwe';
 import { SEALING_ALG, SEALING_ENC } from './sealing.constants';
 
 /** The private half of a sealing key pair, as WebCrypto or Node's crypto holds it. */
@@ -46,6 +47,9 @@ export async function open<T>(
 }
 
 async function decrypt(jwe: string, privateKey: SealingPrivateKey): Promise<Uint8Array> {
+  // Node's native crypto opens what runtrail seals; jose decides everything else and names errors.
+  const opened = openNative(jwe, privateKey);
+  if (opened) return opened;
   try {
     return (await compactDecrypt(jwe, privateKey, ONLY_RUNTRAIL_ALGORITHMS)).plaintext;
   } catch (error) {

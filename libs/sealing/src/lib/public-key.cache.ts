@@ -1,10 +1,10 @@
-import { calculateJwkThumbprint, importJWK, type CryptoKey } from 'jose';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import type { PublicEcJwk } from '@runtrail/contracts';
-import { SEALING_ALG } from './sealing.constants';
 
-/** An imported receiver key and the thumbprint that names it in the JWE header. */
+/** An imported receiver key: the uncompressed point ECDH takes and the thumbprint that names it. */
 export interface ImportedPublicKey {
-  key: CryptoKey;
+  key: KeyObject;
+  point: Buffer;
   thumbprint: string;
 }
 
@@ -12,9 +12,9 @@ export interface ImportedPublicKey {
  * Imported public keys, least recently used first, at most `capacity` of them.
  *
  * The broker seals several deliveries (one per integration, per phase) to the same worker key, and
- * importing a key (with its point-on-curve check) and hashing its thumbprint costs about a quarter
- * of a seal. The map key is the coordinates themselves, so a hit costs no hashing. Promises are
- * stored so concurrent seals to a new key share one import.
+ * importing a key (with its point-on-curve check) and hashing its thumbprint is worth doing once.
+ * The map key is the coordinates themselves, so a hit costs no hashing. Promises are stored so
+ * concurrent seals to a new key share one import.
  */
 export class PublicKeyCache {
   private readonly entries = new Map<string, Promise<ImportedPublicKey>>();
@@ -34,7 +34,7 @@ export class PublicKeyCache {
       this.entries.set(id, hit);
       return hit;
     }
-    const imported = importPublicKey(jwk);
+    const imported = new Promise<ImportedPublicKey>((resolve) => resolve(importPublicKey(jwk)));
     this.entries.set(id, imported);
     // A key that failed to import is not remembered: the caller gets the error, the cache stays clean.
     imported.catch(() => this.entries.get(id) === imported && this.entries.delete(id));
@@ -46,13 +46,12 @@ export class PublicKeyCache {
   }
 }
 
-async function importPublicKey({ kty, crv, x, y }: PublicEcJwk): Promise<ImportedPublicKey> {
-  const jwk = { kty, crv, x, y };
-  const [key, thumbprint] = await Promise.all([
-    importJWK(jwk, SEALING_ALG),
-    calculateJwkThumbprint(jwk, 'sha256'),
-  ]);
-  // importJWK gives a Uint8Array only for symmetric ("oct") keys, which `publicEcJwk` never is.
-  if (key instanceof Uint8Array) throw new TypeError('expected an EC public key');
-  return { key, thumbprint };
+/** @throws when (x, y) is not a point on P-256 (OpenSSL checks it on import). */
+function importPublicKey({ kty, crv, x, y }: PublicEcJwk): ImportedPublicKey {
+  const key = createPublicKey({ key: { kty, crv, x, y }, format: 'jwk' });
+  const point = Buffer.concat([Buffer.from([4]), Buffer.from(x, 'base64url'), Buffer.from(y, 'base64url')]);
+  // RFC 7638: the required members in lexicographic order, no whitespace.
+  const canonical = JSON.stringify({ crv, kty, x, y });
+  const thumbprint = createHash('sha256').update(canonical).digest('base64url');
+  return { key, point, thumbprint };
 }

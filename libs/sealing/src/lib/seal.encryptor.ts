@@ -1,7 +1,6 @@
-import { CompactEncrypt } from 'jose';
 import { parseOrThrow, publicEcJwk, RuntrailError, type PublicEcJwk } from '@runtrail/contracts';
+import { agree, encrypt, type KeyAgreement, type ReceiverPoint } from './ecdh-es.jwe';
 import { PublicKeyCache } from './public-key.cache';
-import { SEALING_ALG, SEALING_ENC } from './sealing.constants';
 
 const publicKeys = new PublicKeyCache();
 const utf8 = new TextEncoder();
@@ -9,13 +8,73 @@ const utf8 = new TextEncoder();
 /**
  * Seals a JSON value to a receiver's public key: a compact JWE (`ECDH-ES+A256KW` / `A256GCM`) whose
  * header names the key by `kid` (the JWK's own, else its RFC 7638 thumbprint). Only the holder of the
- * private key can open it, and any change to it is detected.
+ * private key can open it, and any change to it is detected. Each call uses a fresh ephemeral key.
  *
  * @throws RuntrailError `VALIDATION_FAILED` when `publicJwk` is not a public P-256 key (a JWK with
  *   the private `d` is refused so a key pair cannot be passed where a public key belongs) or
  *   `value` is not JSON. The message never contains the value.
  */
 export async function seal(value: unknown, publicJwk: PublicEcJwk): Promise<string> {
+  const { plaintext, receiver } = await prepare(value, publicJwk);
+  return encrypt(plaintext, agree(receiver));
+}
+
+/** Options of a {@link SealingSession}. */
+export interface SealingSessionOptions {
+  /** How long one ephemeral key serves one receiver key, in milliseconds. */
+  ttlMs: number;
+  /** Receivers remembered at most (least recently used dropped first; default 256). */
+  capacity?: number;
+  /** Milliseconds since the epoch (a seam for tests; default Date.now). */
+  now?: () => number;
+}
+
+/**
+ * Seals to receivers that come back (a broker's rotated reply key): the ephemeral key agreed with a
+ * receiver key is kept for `ttlMs`, so the next values to it cost AES only, no key generation or
+ * ECDH. Every value still gets its own random content key and IV, and the output is the same
+ * standard JWE as `seal`'s; the receiver opens it the same way (and remembers the derived key too).
+ * What the reuse gives up is forward secrecy within `ttlMs`: whoever later obtained the receiver's
+ * private key could open every value of that window, which one-shot receiver keys never allowed
+ * anyway. Receivers that use a key once (a worker's run key on first delivery) see no difference.
+ */
+export class SealingSession {
+  private readonly agreements = new Map<string, { agreement: KeyAgreement; until: number }>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: SealingSessionOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Like `seal`, reusing this session's ephemeral key for the receiver while it is fresh. */
+  async seal(value: unknown, publicJwk: PublicEcJwk): Promise<string> {
+    const { plaintext, receiver } = await prepare(value, publicJwk);
+    return encrypt(plaintext, this.agreementWith(receiver));
+  }
+
+  private agreementWith(receiver: ReceiverPoint): KeyAgreement {
+    const id = `${receiver.kid}.${receiver.point.toString('base64url')}`;
+    const now = this.now();
+    const known = this.agreements.get(id);
+    this.agreements.delete(id);
+    if (known && known.until > now) {
+      this.agreements.set(id, known);
+      return known.agreement;
+    }
+    const fresh = { agreement: agree(receiver), until: now + this.options.ttlMs };
+    this.agreements.set(id, fresh);
+    if (this.agreements.size > (this.options.capacity ?? 256)) {
+      const oldest = this.agreements.keys().next().value;
+      if (oldest !== undefined) this.agreements.delete(oldest);
+    }
+    return fresh.agreement;
+  }
+}
+
+async function prepare(
+  value: unknown,
+  publicJwk: PublicEcJwk,
+): Promise<{ plaintext: Uint8Array; receiver: ReceiverPoint }> {
   const jwk = checkPublicJwk(publicJwk);
   const plaintext = encodeJson(value);
   const imported = await publicKeys.get(jwk).catch((error: unknown) => {
@@ -27,9 +86,7 @@ export async function seal(value: unknown, publicJwk: PublicEcJwk): Promise<stri
       { cause: error },
     );
   });
-  return new CompactEncrypt(plaintext)
-    .setProtectedHeader({ alg: SEALING_ALG, enc: SEALING_ENC, kid: jwk.kid ?? imported.thumbprint })
-    .encrypt(imported.key);
+  return { plaintext, receiver: { point: imported.point, kid: jwk.kid ?? imported.thumbprint } };
 }
 
 function checkPublicJwk(publicJwk: PublicEcJwk): PublicEcJwk {
