@@ -68,7 +68,7 @@ function start(name, command, args, env = {}) {
   const out = createWriteStream(file, { flags: 'a' });
   out.write(`----- npm start ${new Date().toISOString()} -----\n`);
   const tail = [];
-  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const follow = (stream, target) => {
     let partial = '';
     stream.on('data', (chunk) => {
@@ -94,34 +94,45 @@ function start(name, command, args, env = {}) {
   return child;
 }
 
+/** SIGTERM, and SIGKILL if `child` is still there after `graceMs`; resolves once it exited. */
+function stopChild({ name, child }, graceMs = 10_000) {
+  return new Promise((res) => {
+    if (child.exitCode !== null || child.signalCode !== null) return res();
+    const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(force);
+      log(`${name} stopped`);
+      res();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/**
+ * Stops the app first, while NATS is still up for it to drain its connection, then the emulator
+ * and nats-server. The services run in their own process groups, so a terminal's Ctrl-C reaches
+ * only this process and the order holds.
+ */
 function stop(code = 0) {
   if (stopping) return;
   stopping = true;
   log('stopping...');
   for (const helper of helpers) helper.kill('SIGTERM');
-  const alive = children.filter(({ child }) => child.exitCode === null && child.signalCode === null).reverse();
-  let pending = alive.length;
-  const exit = () => {
-    let open = children.length;
-    const done = () => --open <= 0 && process.exit(code);
-    if (!open) process.exit(code);
-    for (const { out } of children) out.end(done);
-  };
-  if (!pending) return exit();
-  const force = setTimeout(() => {
-    for (const { child } of alive) child.kill('SIGKILL');
-  }, 8000);
-  for (const { name, child } of alive) {
-    child.once('exit', () => {
-      log(`${name} stopped`);
-      if (--pending === 0) {
-        clearTimeout(force);
-        exit();
-      }
+  const app = children.filter(({ name }) => name === 'standalone');
+  const rest = children.filter(({ name }) => name !== 'standalone').reverse();
+  Promise.all(app.map((c) => stopChild(c)))
+    .then(() => Promise.all(rest.map((c) => stopChild(c))))
+    .then(() => {
+      let open = children.length;
+      if (!open) process.exit(code);
+      for (const { out } of children) out.end(() => --open === 0 && process.exit(code));
     });
-    child.kill('SIGTERM');
-  }
 }
+
+// Whatever ends this process (an uncaught error included), no service outlives it.
+process.on('exit', () => {
+  for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
 
 async function waitFor(what, url, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
@@ -183,6 +194,9 @@ function natsLogin(user) {
 
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
+// A closed terminal window: stop everything as Ctrl-C does (and write nowhere once it is gone).
+process.on('SIGHUP', () => stop(0));
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
 
 const nats = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).stdout.trim();
 if (!nats) fail('nats-server is not installed. Install it with: sudo apt-get install -y nats-server');
