@@ -71,6 +71,7 @@ export class S3TrailReader extends LeasedReader {
   private readonly importer: ImportFiles;
   /** Keys read by this process, with their delivery minute (forgotten once before every listing's start). */
   private readonly read = new Map<string, number>();
+  private readIn: { bucket: string; folder: string } | null = null;
   readonly cycles: S3Cycle[] = [];
 
   constructor(
@@ -93,7 +94,12 @@ export class S3TrailReader extends LeasedReader {
   protected async cycle(): Promise<void> {
     const { accountId, region } = this.settings;
     const { bucket, prefix } = this.location();
+    // The source lost its bucket: this reader is about to be replaced by a LookupEvents poller.
+    if (!bucket) return;
     const folder = trailRegionFolder(prefix, accountId, region);
+    // Another bucket or prefix (a PATCH): keys read there say nothing about this one.
+    if (folder !== this.readIn?.folder || bucket !== this.readIn.bucket) this.read.clear();
+    this.readIn = { bucket, folder };
     const checkpoint = await this.progress.load();
     let previousKey = checkpoint.key;
     const fromMs = Math.max(previousKey ? (logKeyMinute(previousKey) ?? 0) : 0, checkpoint.ms ?? 0)

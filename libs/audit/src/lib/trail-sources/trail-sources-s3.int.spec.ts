@@ -212,4 +212,21 @@ describeEachDatabase('audit: trail sources read through S3 delivery on the aws-e
     // Forward only (the corrupt file's key, last of its minute, may still be the greatest).
     expect(((await region()).key ?? '') >= (before.key ?? '')).toBe(true);
   });
+
+  it('switches the region to LookupEvents when a PATCH removes the bucket, and back to S3 when it is given again', async () => {
+    const readers = () => [...audit.app.get(PollerService).trailPollers.keys()];
+    emulator.resetRequestCounts();
+    expect((await send('PATCH', `/v1/audit/trail-sources/${source.id}`, { bucket: null })).status).toBe(200);
+    await eventually(async () => (readers()[0]?.endsWith(':lookup') ? true : undefined));
+    expect(readers()).toEqual([`${source.id}:${REGION}:lookup`]);
+    // The LookupEvents poller took the lease the S3 reader gave back, and polls (one request more than the PATCH's verification).
+    const lookups = () => emulator.requestCounts({ action: 'LookupEvents', accountId: CUSTOMER }).reduce((n, c) => n + c.count, 0);
+    await eventually(async () => (lookups() > 1 ? true : undefined), 30_000);
+    const back = await send<TrailSourceView>('PATCH', `/v1/audit/trail-sources/${source.id}`, { bucket: BUCKET });
+    expect(back.status).toBe(200);
+    await eventually(async () => (readers()[0]?.endsWith(':s3') ? true : undefined));
+    const next = await customerCall();
+    await emulator.flushLogs();
+    await eventually(async () => ((await storedIds()).includes(next) ? true : undefined), 30_000);
+  });
 });
