@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import type { EventView, Page, RunTimeline, TrailSourceView } from '@runtrail/contracts';
 import Database from 'better-sqlite3';
 import { ulid } from 'ulid';
@@ -118,6 +119,30 @@ type Problem = {
   permissionStatements: Array<Record<string, unknown>>;
 };
 
+/** The trust a reader role needs (what a refused POST answers to paste): runtrail's account, acme's ids. */
+const READER_TRUST = policy({
+  Action: 'sts:AssumeRole',
+  Principal: { AWS: `arn:aws:iam::${PLATFORM_ACCOUNT}:root` },
+  Condition: { StringLike: { 'sts:ExternalId': 'acme@trail-source@*' } },
+});
+
+/** `POST /v1/audit/trail-sources` for `roleArn` in us-east-1, expected to be refused: the failing checks. */
+async function refusedSource(
+  roleArn: string,
+  extra: Record<string, string> = {},
+): Promise<Reply<Problem> & { failing: string[] }> {
+  const refused = await auditApi<Problem>('POST', '/v1/audit/trail-sources', {
+    awsAccountId: CUSTOMER,
+    regions: ['us-east-1'],
+    roleArn,
+    ...extra,
+  });
+  expect(refused.status).toBe(422);
+  expect(refused.type).toContain('application/problem+json');
+  expect(refused.body.code).toBe('UNSAFE_TRUST_POLICY');
+  return { ...refused, failing: refused.body.checks.filter((c) => c.status === 'fail').map((c) => c.check) };
+}
+
 beforeAll(async () => {
   const build = spawnSync(process.execPath, ['tools/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
@@ -224,17 +249,9 @@ describe('trail sources (issue 12)', () => {
       policy({ Action: 'sts:AssumeRole', Principal: { AWS: `arn:aws:iam::${PLATFORM_ACCOUNT}:root` } }),
       policy({ Action: 'cloudtrail:LookupEvents', Resource: '*' }),
     );
-    const refused = await auditApi<Problem>('POST', '/v1/audit/trail-sources', {
-      awsAccountId: CUSTOMER,
-      regions: ['us-east-1'],
-      roleArn: arn,
-    });
-    expect(refused.status).toBe(422);
-    expect(refused.type).toContain('application/problem+json');
-    expect(refused.body.code).toBe('UNSAFE_TRUST_POLICY');
-    const failing = refused.body.checks.filter((c) => c.status === 'fail').map((c) => c.check);
+    const refused = await refusedSource(arn);
     // Without a condition any external id works, another tenant's too.
-    expect(failing).toEqual(['confused-deputy', 'foreign-external-id']);
+    expect(refused.failing).toEqual(['confused-deputy', 'foreign-external-id']);
     expect(refused.body.detail).toContain('confused-deputy');
     // What to paste: the trust statement with runtrail's account and acme's external ids.
     expect(refused.body.trustStatement).toMatchObject({
@@ -245,25 +262,9 @@ describe('trail sources (issue 12)', () => {
   }, 60_000);
 
   it('refuses a reader role without cloudtrail:LookupEvents (lookup-events), through REST and the CLI, storing nothing', async () => {
-    const arn = await createRole(
-      'e2e-reader-no-lookup',
-      policy({
-        Action: 'sts:AssumeRole',
-        Principal: { AWS: `arn:aws:iam::${PLATFORM_ACCOUNT}:root` },
-        Condition: { StringLike: { 'sts:ExternalId': 'acme@trail-source@*' } },
-      }),
-    );
-    const refused = await auditApi<Problem>('POST', '/v1/audit/trail-sources', {
-      awsAccountId: CUSTOMER,
-      regions: ['us-east-1'],
-      roleArn: arn,
-    });
-    expect(refused.status).toBe(422);
-    expect(refused.type).toContain('application/problem+json');
-    expect(refused.body.code).toBe('UNSAFE_TRUST_POLICY');
-    expect(refused.body.checks.filter((c) => c.status === 'fail').map((c) => c.check)).toEqual([
-      'lookup-events',
-    ]);
+    const arn = await createRole('e2e-reader-no-lookup', READER_TRUST);
+    const refused = await refusedSource(arn);
+    expect(refused.failing).toEqual(['lookup-events']);
     expect(refused.body.detail).toContain('lookup-events');
     expect(refused.body.permissionStatements).toContainEqual(
       expect.objectContaining({ Action: 'cloudtrail:LookupEvents', Resource: '*' }),
@@ -284,21 +285,12 @@ describe('trail sources (issue 12)', () => {
   it('refuses an S3 source whose reader role may not list the trail bucket (s3-read), storing nothing', async () => {
     const arn = await createRole(
       'e2e-reader-no-s3',
-      policy({
-        Action: 'sts:AssumeRole',
-        Principal: { AWS: `arn:aws:iam::${PLATFORM_ACCOUNT}:root` },
-        Condition: { StringLike: { 'sts:ExternalId': 'acme@trail-source@*' } },
-      }),
+      READER_TRUST,
       policy({ Action: 'cloudtrail:LookupEvents', Resource: '*' }),
     );
-    const refused = await auditApi<Problem>('POST', '/v1/audit/trail-sources', {
-      awsAccountId: CUSTOMER,
-      regions: ['us-east-1'],
-      roleArn: arn,
-      bucket: 'acme-trail',
-    });
-    expect(refused.status).toBe(422);
-    expect(refused.body.checks.filter((c) => c.status === 'fail').map((c) => c.check)).toEqual(['s3-read']);
+    const refused = await refusedSource(arn, { bucket: 'acme-trail' });
+    expect(refused.failing).toEqual(['s3-read']);
+    expect(refused.body.detail).toContain('s3-read');
     expect(refused.body.permissionStatements).toContainEqual(
       expect.objectContaining({ Action: 's3:ListBucket', Resource: 'arn:aws:s3:::acme-trail' }),
     );
@@ -331,8 +323,22 @@ describe.each(SOURCE_KINDS)('a run seen through a $kind trail source', ({ kind, 
   let atSave: { via: number; notVia: number };
 
   it('registers the reader role through REST (one source per AWS account: an earlier one is removed first)', async () => {
-    for (const earlier of await sources())
+    const leases = await new Kvm(stack.nc).open('audit_poller_leases');
+    for (const earlier of await sources()) {
+      // Its readers hold a lease per region while they read.
+      for (const region of earlier.regions)
+        expect((await leases.get(`trail.${earlier.id}.${region}`))?.operation).toBe('PUT');
       expect((await auditApi('DELETE', `/v1/audit/trail-sources/${earlier.id}`)).status).toBe(204);
+      // Its readers stop right after the 204 (not before it): once they gave their leases back
+      // (libs/audit/README.md, Poller), no request of theirs can be counted as this source's.
+      for (const region of earlier.regions)
+        await eventually(
+          async () =>
+            (await leases.get(`trail.${earlier.id}.${region}`))?.operation === 'PUT' ? undefined : true,
+          30_000,
+          `the reader of the removed source ${earlier.id} in ${region} to stop`,
+        );
+    }
     const created = await auditApi<TrailSourceView>('POST', '/v1/audit/trail-sources', {
       awsAccountId: CUSTOMER,
       regions: ['us-east-1'],
@@ -347,14 +353,9 @@ describe.each(SOURCE_KINDS)('a run seen through a $kind trail source', ({ kind, 
   }, 60_000);
 
   it('runs a tracked run that creates a role and chains into the deployer role, which changes it', async () => {
-    // The user's AWS config: a profile that chains from the run's credentials (the environment) into
-    // the deployer, its session named after the run (apps/cli/README.md, role chaining).
+    // The user's AWS config, written by the run: a profile that chains from the run's credentials
+    // (the environment) into the deployer, its session named after the run (apps/cli/README.md).
     const config = join(stack.dataDir, `aws-config-${kind}`);
-    writeFileSync(
-      config,
-      `[profile deployer]\nrole_arn = ${roleArn(DEPLOYER_ROLE)}\ncredential_source = Environment\n` +
-        `role_session_name = ${runId}\n`,
-    );
     const home = join(stack.dataDir, `home-${kind}`);
     mkdirSync(home);
     const trust = policy({ Action: 'sts:AssumeRole', Principal: { Service: 'ec2.amazonaws.com' } });
@@ -364,6 +365,8 @@ describe.each(SOURCE_KINDS)('a run seen through a $kind trail source', ({ kind, 
       // The CLI caches the chained credentials under ~/.aws/cli/cache: a home of the run's own.
       `export HOME='${home}' AWS_DATA_PATH='${join(stack.dataDir, 'aws-data')}'`,
       `AWS="/usr/bin/aws --endpoint-url ${stack.emulator.endpoint} --output json"`,
+      `printf '[profile deployer]\\nrole_arn = %s\\ncredential_source = Environment\\nrole_session_name = %s\\n' ` +
+        `'${roleArn(DEPLOYER_ROLE)}' "$RUNTRAIL_RUN_ID" > '${config}'`,
       `$AWS iam create-role --role-name ${made} --assume-role-policy-document '${trust}' > /dev/null`,
       `AWS_CONFIG_FILE='${config}' $AWS --profile deployer iam put-role-policy --role-name ${made} ` +
         `--policy-name app --policy-document '${permissions}'`,
