@@ -3,7 +3,7 @@ import { ulid } from 'ulid';
 import { OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver';
 import { parsePrometheusText, select, total, type Scrape } from './support/prometheus-text';
 import { ROOT, ServiceProcess } from './support/service.process';
-import { CUSTOMER_ADMIN, DEMO_ROLE, E2eStack, OIDC_ROLE, PLATFORM_KEY, WORKER_ID, WORKER_POOL } from './support/stack.harness';
+import { CUSTOMER, CUSTOMER_ADMIN, DEMO_ROLE, E2eStack, OIDC_ROLE, PLATFORM_KEY, WORKER_ID, WORKER_POOL } from './support/stack.harness';
 
 // What an operator sees (issue 15): every service of the real stack (processes of the build) with
 // the standard OTEL_* variables pointing at an OTLP receiver in this process, `LOG_FORMAT=json`,
@@ -13,6 +13,7 @@ let stack: E2eStack;
 let receiver: OtlpReceiver;
 const startService = ServiceProcess.start.bind(ServiceProcess);
 const runs: Array<{ runId: string; traced: boolean }> = [];
+const READER_ROLE = `arn:aws:iam::${CUSTOMER}:role/runtrail-trail-reader`;
 const scrapes: string[] = [];
 
 /** The variables an operator sets to send telemetry to a collector (batches flushed quickly for the test). */
@@ -63,7 +64,7 @@ beforeAll(async () => {
   // Every service the harness starts gets the collector's variables, as compose's and the
   // manifests' OTEL_EXPORTER_OTLP_ENDPOINT gives them (the harness itself turns telemetry off).
   ServiceProcess.start = (app, port, env) => startService(app, port, { ...env, ...otelEnv(), LOG_FORMAT: 'json' });
-  stack = await E2eStack.start({ integrations: 'real' });
+  stack = await E2eStack.start({ integrations: 'real', audit: true });
 }, 180_000);
 
 afterAll(async () => {
@@ -93,7 +94,9 @@ describe('one trace per run', () => {
       const t = receiver.trace(traceId);
       const deliveries = named(t, 'runtrail-credential-broker', new RegExp(`^deliveries\\.v1\\.[^.]+\\.${runId} publish$`));
       const issued = named(t, 'runtrail-credential-broker', /^credentials\.v1\.issued publish$/);
-      return deliveries.length === 2 && issued.length === 2 && t;
+      const consumed = named(t, 'runtrail-credential-broker', new RegExp(`^runs\\.v1\\.phase\\.${runId} process$`));
+      const published = named(t, 'runtrail-integrations', new RegExp(`^runs\\.v1\\.phase\\.${runId} publish$`));
+      return deliveries.length === 2 && issued.length === 2 && consumed.length === 5 && published.length === 5 && t;
     });
 
     // Started by runtrail exec, the scheduler here, which sent its traceparent to the runs API.
@@ -220,6 +223,38 @@ describe('metrics', () => {
     });
     expect(names.has('runtrail.jetstream.consumer.pending')).toBe(true);
     expect(receiver.metricNames.get('runtrail-integrations')?.has('http.server.request.duration')).toBe(true);
+  });
+});
+
+describe('audit', () => {
+  it("a trail source: its reader's STS and CloudTrail calls are spans with the reader role, its lag and the events it ingested are on audit's /metrics", async () => {
+    const adminKey = await stack.api.createApiKey('e2e-observability-admin', 'admin');
+    const created = await fetch(`${stack.auditUrl}/v1/audit/trail-sources`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ awsAccountId: CUSTOMER, regions: ['us-east-1'], roleArn: READER_ROLE }),
+    });
+    expect(created.status).toBe(201);
+
+    const source = { cloud_account_id: CUSTOMER, cloud_region: 'us-east-1', runtrail_source: 'lookup-events' };
+    let audit: Scrape | undefined;
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
+      audit = await scrape(service('audit'));
+      if (select(audit, 'runtrail_audit_trail_source_lag', source).length && total(audit, 'runtrail_audit_events_ingested_total', { runtrail_source: 'lookup' }) > 0) break;
+    }
+    const [lag] = select(audit!, 'runtrail_audit_trail_source_lag', source);
+    expect(lag?.value).toBeGreaterThanOrEqual(0);
+    expect(lag?.value).toBeLessThan(60);
+    // The runs above made AssumeRole calls in the customer's account: audit read them from its CloudTrail.
+    expect(total(audit!, 'runtrail_audit_events_ingested_total', { runtrail_source: 'lookup' })).toBeGreaterThan(0);
+    expect(select(audit!, 'runtrail_jetstream_consumer_pending', { messaging_consumer_group_name: 'audit-runs' })).toHaveLength(1);
+
+    const calls = await receiver.waitFor("the reader's AWS calls", () => {
+      const mine = receiver.spans.filter((s) => s.service === 'runtrail-audit' && s.attributes['rpc.service']);
+      return mine.some((s) => s.attributes['rpc.service'] === 'CloudTrail') && mine;
+    });
+    expect(calls.filter((s) => s.attributes['rpc.method'] === 'AssumeRole').map((s) => s.attributes['aws.sts.role_arn'])).toContain(READER_ROLE);
+    expect(calls.filter((s) => s.attributes['rpc.service'] === 'CloudTrail').map((s) => s.attributes['rpc.method'])).toContain('LookupEvents');
   });
 });
 
