@@ -130,13 +130,13 @@ function onlyMembers(value: Record<string, unknown>, allowed: Set<string>): bool
   return Object.keys(value).every((k) => allowed.has(k));
 }
 
-function kekFor(privateKey: object, key: KeyObject, epk: Record<string, unknown>): Buffer {
-  const id = `${String(epk['x'])}.${String(epk['y'])}`;
+function kekFor(privateKey: object, key: KeyObject, epk: { x: string; y: string }): Buffer {
+  const id = `${epk.x}.${epk.y}`;
   let perKey = keks.get(privateKey);
   if (!perKey) keks.set(privateKey, (perKey = new Map()));
   const hit = perKey.get(id);
   if (hit) return hit;
-  const publicKey = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: epk['x'], y: epk['y'] }, format: 'jwk' });
+  const publicKey = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: epk.x, y: epk.y }, format: 'jwk' });
   const kek = keyEncryptionKey(diffieHellman({ privateKey: key, publicKey }));
   perKey.set(id, kek);
   if (perKey.size > KEKS_PER_KEY) perKey.delete(perKey.keys().next().value as string);
@@ -157,8 +157,9 @@ export function openNative(jwe: string, privateKey: object): Uint8Array | undefi
   const epk = header['epk'];
   if (!isPlainObject(epk) || !onlyMembers(epk, EPK_MEMBERS) || epk['kty'] !== 'EC' || epk['crv'] !== 'P-256')
     return undefined;
-  if (typeof epk['x'] !== 'string' || typeof epk['y'] !== 'string') return undefined;
-  if (!B64_COORDINATE.test(epk['x']) || !B64_COORDINATE.test(epk['y'])) return undefined;
+  const { x, y } = epk;
+  if (typeof x !== 'string' || typeof y !== 'string' || !B64_COORDINATE.test(x) || !B64_COORDINATE.test(y))
+    return undefined;
   const key = privateKeyObject(privateKey);
   if (!key) return undefined;
   try {
@@ -166,7 +167,7 @@ export function openNative(jwe: string, privateKey: object): Uint8Array | undefi
     const tag = Buffer.from(tagPart, 'base64url');
     const wrapped = Buffer.from(wrappedKey, 'base64url');
     if (iv.length !== 12 || tag.length !== 16 || wrapped.length !== 40) return undefined;
-    const unwrap = createDecipheriv('id-aes256-wrap', kekFor(privateKey, key, epk), KW_IV);
+    const unwrap = createDecipheriv('id-aes256-wrap', kekFor(privateKey, key, { x, y }), KW_IV);
     const cek = Buffer.concat([unwrap.update(wrapped), unwrap.final()]);
     const gcm = createDecipheriv('aes-256-gcm', cek, iv, { authTagLength: 16 });
     gcm.setAAD(Buffer.from(protectedHeader, 'ascii'));
