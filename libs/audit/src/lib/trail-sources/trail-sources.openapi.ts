@@ -12,14 +12,14 @@ const id = { name: 'id', in: 'path', required: true, schema: str };
 const fields = {
   regions: { type: 'array', items: str, minItems: 1 },
   roleArn: { ...str, description: 'arn:<partition>:iam::<awsAccountId>:role/<reader>' },
-  bucket: { ...str, description: 'S3 delivery (not read yet): the trail bucket' },
+  bucket: { ...str, description: 'S3 delivery: the bucket the trail delivers log files to; when given, each region is read from it instead of LookupEvents' },
   prefix: { ...str, description: 'S3 delivery: the key prefix (needs bucket)' },
 };
 
 export const TRAIL_SOURCE_PATHS = {
   '/v1/audit/trail-sources': {
     post: {
-      summary: "Registers a reader role in a customer AWS account; verified first (with the source's external id works, without and with another tenant's fails, LookupEvents allowed)",
+      summary: "Registers a reader role in a customer AWS account; verified first (with the source's external id works, without and with another tenant's fails, LookupEvents allowed, and with a bucket the trail's folder may be listed: s3-read)",
       description: 'Account-wide admin keys only. One source per AWS account.',
       requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['awsAccountId', 'regions', 'roleArn'], additionalProperties: false, properties: { awsAccountId: str, ...fields } } } } },
       responses: { '201': one['200'], ...writeErrors, '409': problem('a source for this AWS account exists') },
