@@ -63,14 +63,16 @@ describe('npm start on a fresh copy', () => {
   const copy = join(work, 'runtrail');
   const dataDir = join(work, 'data');
   let start: ChildProcess | undefined;
+  /** The services' pids, from the `pids` line (they run in process groups of their own). */
+  let pids: Record<string, number> = {};
 
   afterAll(() => {
     // Only if the test failed half-way: nothing of this start may outlive the suite.
-    if (start?.pid) {
+    for (const target of [start?.pid && -start.pid, ...Object.values(pids)]) {
       try {
-        process.kill(-start.pid, 'SIGKILL');
+        if (target) process.kill(target, 'SIGKILL');
       } catch {
-        // the group is gone already
+        // gone already
       }
     }
     rmSync(work, { recursive: true, force: true });
@@ -102,7 +104,7 @@ describe('npm start on a fresh copy', () => {
     start.stderr?.on('data', (chunk: Buffer) => (output.text += chunk.toString()));
 
     const [, pidsJson] = await waitFor(output, /\[runtrail\] pids (\{.*\})\n/, 300_000);
-    const pids = JSON.parse(pidsJson!) as Record<string, number>;
+    pids = JSON.parse(pidsJson!) as Record<string, number>;
     expect(Object.keys(pids).sort()).toEqual(['aws-emulator', 'nats', 'standalone']);
     expect(Object.values(pids).every(alive)).toBe(true);
 
@@ -163,5 +165,6 @@ describe('npm start on a fresh copy', () => {
     expect(alive(-start.pid!)).toBe(false);
     expect(output.text).toMatch(/\[runtrail\] standalone stopped/);
     start = undefined;
+    pids = {};
   }, 900_000);
 });
