@@ -113,7 +113,7 @@ describe('dashboard (browser, real stack)', () => {
     await runs.getByRole('link', { name: payments.runId }).waitFor();
     expect(page.url()).not.toContain(adminKey);
     expect(await page.content()).not.toContain(adminKey.split('.')[2]);
-    expect(await page.evaluate(() => sessionStorage.getItem('runtrail.apiKey'))).toBe(adminKey);
+    expect(await page.evaluate<string | null>("sessionStorage.getItem('runtrail.apiKey')")).toBe(adminKey);
     await expectAccessible(page, 'runs');
     await page.screenshot({ path: join(SCREENSHOTS, 'runs.png') });
 
@@ -182,7 +182,7 @@ describe('dashboard (browser, real stack)', () => {
     // Sign out: the key is gone from the tab, the views ask for a key again.
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/dashboard\/signin/);
-    expect(await page.evaluate(() => sessionStorage.getItem('runtrail.apiKey'))).toBeNull();
+    expect(await page.evaluate<string | null>("sessionStorage.getItem('runtrail.apiKey')")).toBeNull();
     await page.goto(`${base}/dashboard/runs/${network.runId}`);
     await page.waitForURL(/\/dashboard\/signin$/);
     await page.close();

@@ -1,5 +1,5 @@
 import { Anchor, Group, NativeSelect, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { getJson } from '../api/client';
 import type { FindingRaised, Page } from '../api/views';
@@ -8,6 +8,7 @@ import { ExportButtons } from '../components/export-buttons';
 import { Pager, useCursorPages } from '../components/pager';
 import { Empty, ErrorAlert, Loading } from '../components/states';
 import { useApi } from '../components/use-api';
+import { useUrlFilters } from '../components/use-url-filters';
 import { isoFromInput, shortArn, time } from '../format';
 
 const KINDS = ['unissued_assume_role', 'used_after_run_ended', 'unknown_source_ip', 'issuance_not_in_trail', 'denied_assume_role'];
@@ -76,18 +77,11 @@ function Trend({ findings }: { findings: FindingRaised[] }) {
 
 /** Findings by kind and time, each linked to its run and the call that raised it. */
 export function Findings() {
-  const [params, setParams] = useSearchParams();
-  const filter = { kind: params.get('kind') ?? '', from: params.get('from') ?? '', to: params.get('to') ?? '' };
+  const [filter, set] = useUrlFilters(['kind', 'from', 'to'] as const);
   const query = { kind: filter.kind, from: isoFromInput(filter.from), to: isoFromInput(filter.to) };
   const key = JSON.stringify(query);
   const pages = useCursorPages(key);
   const findings = useApi(() => getJson<Page<FindingRaised>>('/v1/audit/findings', { ...query, cursor: pages.cursor, limit: 200 }), `${key}|${pages.cursor ?? ''}`);
-  const set = (name: string, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(name, value);
-    else next.delete(name);
-    setParams(next, { replace: true });
-  };
   return (
     <Stack>
       <Group justify="space-between">

@@ -1,5 +1,5 @@
 import { Anchor, Badge, Group, NativeSelect, SimpleGrid, Stack, TextInput, Title } from '@mantine/core';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { getAll, getJson } from '../api/client';
 import type { CallerView, Page, RunSummary, SpaceView } from '../api/views';
 import { columnHelper, DataTable, type Columns } from '../components/data-table';
@@ -7,6 +7,7 @@ import { ExportButtons } from '../components/export-buttons';
 import { Pager, useCursorPages } from '../components/pager';
 import { Empty, ErrorAlert, Loading } from '../components/states';
 import { useApi } from '../components/use-api';
+import { useUrlFilters } from '../components/use-url-filters';
 import { isoFromInput, time } from '../format';
 
 const RUN_TYPES = ['PROPOSED', 'TRACKED', 'TASK', 'TESTING', 'DESTROY'];
@@ -38,20 +39,13 @@ const columns: Columns<RunSummary> = [
 
 /** Runs with filters kept in the URL (shareable, back button works), paged by the API's cursor. */
 export function Runs() {
-  const [params, setParams] = useSearchParams();
-  const filter = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ''])) as Record<(typeof FILTERS)[number], string>;
+  const [filter, set] = useUrlFilters(FILTERS);
   const query = { ...filter, from: isoFromInput(filter.from), to: isoFromInput(filter.to) };
   const key = JSON.stringify(query);
   const pages = useCursorPages(key);
   const callers = useApi(() => getAll<CallerView>('/v1/callers'), 'callers');
   const spaces = useApi(() => getJson<{ items: SpaceView[] }>('/v1/spaces'), 'spaces');
   const runs = useApi(() => getJson<Page<RunSummary>>('/v1/audit/runs', { ...query, cursor: pages.cursor, limit: 50 }), `${key}|${pages.cursor ?? ''}`);
-  const set = (name: string, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(name, value);
-    else next.delete(name);
-    setParams(next, { replace: true });
-  };
   const options = (values: Array<{ value: string; label: string }>) => [{ value: '', label: 'any' }, ...values];
   return (
     <Stack>

@@ -65,24 +65,15 @@ export interface RunTimeline {
   events: Page<EventView>;
 }
 
-/** One row of `GET /v1/audit/runs`: a run with how much it did. */
-export interface RunSummary {
-  runId: string;
-  account: string;
-  spaceId: string;
-  callerType: string;
-  callerId: string;
-  callerSlug: string;
-  runType: string;
+/** One row of `GET /v1/audit/runs`: the run as its timeline shows it, with how much it did. */
+export type RunSummary = RunTimeline['run'] & {
   /** The latest phase audit knows of (null before the first phase event). */
   phase: string | null;
   /** The first phase's time (null before the first phase event). */
   startedAt: string | null;
-  endedAt: string | null;
-  endPhase: string | null;
   issuances: number;
   awsCalls: number;
   /** Calls refused by AWS (an `errorCode`). */
   deniedCalls: number;
   findings: number;
-}
+};
