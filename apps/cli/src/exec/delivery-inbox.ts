@@ -13,7 +13,7 @@ import {
 } from '@runtrail/contracts';
 import { ensureWorkerConsumer } from '@runtrail/nats-setup';
 import { open, type SealingKeyPair } from '@runtrail/sealing';
-import { extractTraceContext } from '@runtrail/messaging';
+import { extractTraceContext, PULL_EXPIRES_MS, retryJetStream } from '@runtrail/messaging';
 import type { Context } from '@opentelemetry/api';
 
 /** A delivery opened with the run's key: `plaintext` holds secrets and lives in memory only. */
@@ -29,6 +29,17 @@ export class CredentialsNotReceived extends Error {}
 
 /** The worker's delivery consumer is missing or out of reach: an operator's setup problem. */
 export class WorkerConsumerMissing extends Error {}
+
+/**
+ * How long `exec` keeps trying its JetStream calls while the cluster has no leader (an election
+ * takes a few seconds) before it fails saying so.
+ */
+export const JETSTREAM_BUDGET_MS = 30_000;
+
+/** The delivery consumer was looked up and JetStream said it does not exist. */
+class ConsumerNotFound {
+  constructor(readonly error: unknown) {}
+}
 
 /** Another run's message goes back for a parallel `exec` of the same worker this long after. */
 const HAND_BACK_MS = 1_000;
@@ -58,14 +69,30 @@ export class DeliveryInbox {
 
   async start(): Promise<void> {
     const { durable } = workerConsumer(this.workerId);
-    const consumer = await jetstream(this.nc)
-      .consumers.get(STREAMS.DELIVERIES.name, durable)
-      .catch(async (error: unknown) => {
-        if (!(await this.createOnOpenServer(error))) throw this.missing(error);
-        return jetstream(this.nc).consumers.get(STREAMS.DELIVERIES.name, durable);
+    // Through a cluster's leader election (timeouts, "jetstream not enabled" for a few seconds),
+    // bounded; a consumer that does not exist is the operator's to make, not a wait.
+    const lookup = () =>
+      retryJetStream(
+        () =>
+          jetstream(this.nc)
+            .consumers.get(STREAMS.DELIVERIES.name, durable)
+            .catch((error: unknown) => {
+              if (/not found/i.test(String(error))) return new ConsumerNotFound(error);
+              throw error;
+            }),
+        { what: `reading the delivery consumer DELIVERIES/${durable}`, budgetMs: JETSTREAM_BUDGET_MS, log: this.log },
+      ).catch((error: unknown) => {
+        throw this.missing(error);
       });
+    let consumer = await lookup();
+    if (consumer instanceof ConsumerNotFound) {
+      if (!(await this.createOnOpenServer(consumer.error))) throw this.missing(consumer.error);
+      consumer = await lookup();
+      if (consumer instanceof ConsumerNotFound) throw this.missing(consumer.error);
+    }
     // One message at a time: another run's message handed back goes to the next waiting puller.
-    const messages = await consumer.consume({ max_messages: 1 });
+    // Short pull expiry: after the consumer's leader moves, pulling resumes within seconds.
+    const messages = await consumer.consume({ max_messages: 1, expires: PULL_EXPIRES_MS });
     this.messages = messages;
     void (async () => {
       for await (const msg of messages) await this.take(msg);

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { DiscoveryModule, NestFactory } from '@nestjs/core';
 import {
+  ConsumerHealth,
   JetStreamServer,
   MessagingModule,
   NATS_CONNECTION,
@@ -82,7 +83,7 @@ export async function bootstrapService(def: ServiceDefinition): Promise<INestApp
   configureHttp(app);
   const nc = app.get<NatsConnection>(NATS_CONNECTION);
   app.connectMicroservice(
-    { strategy: new JetStreamServer(nc) },
+    { strategy: new JetStreamServer(nc, { health: app.get(ConsumerHealth) }) },
     { inheritAppConfig: false },
   );
   await app.startAllMicroservices();

@@ -20,13 +20,14 @@ export class HealthService implements OnApplicationBootstrap {
     this.checks = [...seen].sort((a, b) => a.readinessName.localeCompare(b.readinessName));
   }
 
-  async ready(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'> }> {
+  async ready(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'>; problems: string[] }> {
     const results = await Promise.all(
       this.checks.map(async (check) => [check.readinessName, await withTimeout(check.isReady())] as const),
     );
     return {
       ready: results.every(([, ok]) => ok),
       checks: Object.fromEntries(results.map(([name, ok]) => [name, ok ? 'up' : 'down'])),
+      problems: this.checks.flatMap((check) => check.problems?.() ?? []),
     };
   }
 }
@@ -41,7 +42,7 @@ async function withTimeout(check: Promise<boolean>): Promise<boolean> {
   }
 }
 
-/** Liveness (the process answers) and readiness (NATS and every database reachable). */
+/** Liveness (the process answers) and readiness (NATS, every JetStream consumer receiving, every database reachable). */
 @Controller('health')
 export class HealthController {
   constructor(private readonly health: HealthService) {}
@@ -53,9 +54,11 @@ export class HealthController {
   }
 
   @Get('ready')
-  async ready(@Res({ passthrough: true }) res: Response): Promise<{ status: 'ready' | 'not ready'; checks: Record<string, string> }> {
-    const { ready, checks } = await this.health.ready();
+  async ready(
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ status: 'ready' | 'not ready'; checks: Record<string, string>; problems?: string[] }> {
+    const { ready, checks, problems } = await this.health.ready();
     res.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
-    return { status: ready ? 'ready' : 'not ready', checks };
+    return { status: ready ? 'ready' : 'not ready', checks, ...(problems.length ? { problems } : {}) };
   }
 }

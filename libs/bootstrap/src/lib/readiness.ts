@@ -5,6 +5,8 @@
 export interface ReadinessCheck {
   readonly readinessName: string;
   isReady(): Promise<boolean>;
+  /** What is wrong while not ready, one line each, shown by `/health/ready` (never a secret). */
+  problems?(): string[];
 }
 
 export function isReadinessCheck(value: unknown): value is ReadinessCheck {

@@ -1,5 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { withRetry } from '@runtrail/aws-sts';
 
 export interface AwaitStreamsOptions {
   /** Pause between checks while a stream is missing. */
@@ -15,8 +16,10 @@ export interface AwaitStreamsOptions {
 export async function awaitStreams(nc: NatsConnection, names: string[], options: AwaitStreamsOptions): Promise<void> {
   const jsm = await jetstreamManager(nc, { checkAPI: false });
   const told = new Set<string>();
+  // The repo's one backoff, at a steady pace: the setup step or a leader election ends the wait.
+  const pause = options.retryMs ?? 2_000;
   for (const name of names) {
-    for (;;) {
+    await withRetry({ attempts: Number.POSITIVE_INFINITY, baseDelayMs: pause, maxDelayMs: pause }, async () => {
       const problem = await jsm.streams.info(name).then(
         () => null,
         (error: unknown) =>
@@ -24,10 +27,10 @@ export async function awaitStreams(nc: NatsConnection, names: string[], options:
             ? `stream ${name} missing: run \`runtrail nats setup\``
             : `cannot check stream ${name}: ${(error as Error).message}`,
       );
-      if (!problem) break;
+      if (!problem) return { ok: true as const };
       if (!told.has(problem)) options.log(`${problem}; retrying until it exists`);
       told.add(problem);
-      await new Promise((resolve) => setTimeout(resolve, options.retryMs ?? 2_000));
-    }
+      return { ok: false as const, retryable: true };
+    });
   }
 }

@@ -27,6 +27,8 @@ import { classifyError } from './classify-error';
 import { JetStreamContext, NatsRequestContext } from './contexts';
 import { ensureDurableConsumer } from './ensure-durable-consumer';
 import { awaitStreams } from './await-streams';
+import { ConsumerHealth, PULL_EXPIRES_MS } from './consumer-health';
+import { retryJetStream } from './jetstream-retry';
 import type { EventHandlerExtras, RequestHandlerExtras } from './handler-options';
 import type { ReplyEnvelope } from './reply-envelope';
 import { extractTraceContext, injectTraceContext } from './trace-headers';
@@ -43,13 +45,15 @@ export interface JetStreamServerOptions {
   streams?: Record<string, StreamSpec>;
   /** Pause between checks while a stream is missing at start. Default 2 s. */
   streamRetryMs?: number;
+  /** Where consumers report whether they still receive (readiness); default: a private one. */
+  health?: ConsumerHealth;
 }
 
 interface RunningConsumer {
   durable: string;
   messages: ConsumerMessages;
   loop: Promise<void>;
-  /** stops reporting the consumer's gauges */
+  /** stops reporting the consumer's gauges and readiness */
   unobserve: () => void;
 }
 
@@ -70,6 +74,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
   private readonly streams: Record<string, StreamSpec>;
   /** Each durable consumer's filter subject: what `runtrail.messaging.dead_lettered` names. */
   private readonly filters = new Map<string, string>();
+  private readonly health: ConsumerHealth;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -78,6 +83,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     super();
     this.js = jetstream(nc);
     this.streams = options.streams ?? STREAMS;
+    this.health = options.health ?? new ConsumerHealth();
   }
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
@@ -129,12 +135,22 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     if (!spec) throw new Error(`${contract.name} names stream ${contract.stream}, which this server does not know`);
     const stream = spec.name;
     const settings = { ...DEFAULTS, ...options, backoff: options.backoff ?? DEFAULTS.backoff };
-    await ensureDurableConsumer(this.nc, stream, pattern, settings);
-    const consumer = await this.js.consumers.get(stream, options.durable);
-    const messages = await consumer.consume({ max_messages: settings.concurrency });
+    // At a cold cluster start the meta leader may not be elected yet (timeouts, "jetstream not
+    // enabled"): wait for it rather than crash, whatever order services and NATS start in.
+    const consumer = await retryJetStream(
+      async () => {
+        await ensureDurableConsumer(this.nc, stream, pattern, settings);
+        return this.js.consumers.get(stream, options.durable);
+      },
+      { what: `consumer ${stream}/${options.durable}`, log: (line) => this.log.warn(line) },
+    );
+    // Short pull expiry: a consumer whose leader moved notices the silence within seconds.
+    const messages = await consumer.consume({ max_messages: settings.concurrency, expires: PULL_EXPIRES_MS });
+    const unwatch = this.health.watch(stream, options.durable, messages);
     const slots = new Semaphore(settings.concurrency);
     const loop = (async () => {
       for await (const msg of messages) {
+        this.health.alive(options.durable);
         await slots.acquire();
         const work = this.processEvent(msg, handler, stream, settings).finally(() => {
           slots.release();
@@ -144,7 +160,8 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       }
     })();
     this.filters.set(options.durable, pattern);
-    this.consumers.push({ durable: options.durable, messages, loop, unobserve: observeConsumer(consumer, stream, options.durable) });
+    const unobserve = observeConsumer(consumer, stream, options.durable);
+    this.consumers.push({ durable: options.durable, messages, loop, unobserve: () => (unobserve(), unwatch()) });
     this.log.log(`consuming ${pattern} from ${stream} as ${options.durable}`);
   }
 

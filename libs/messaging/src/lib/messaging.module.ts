@@ -1,5 +1,6 @@
 import { Global, Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { ConsumerHealth } from './consumer-health';
 import { MessageBus } from './message-bus';
 import { connectNats, NATS_CONNECTION, openServerWarning, type NatsConnectionOptions } from './nats-connection';
 
@@ -37,7 +38,8 @@ export class NatsHealth implements OnApplicationShutdown {
 
 /**
  * One NATS connection per process (the `standalone` app shares it across all five services), the
- * typed {@link MessageBus}, and NATS readiness.
+ * typed {@link MessageBus}, and readiness of NATS and of the JetStream consumers ({@link ConsumerHealth},
+ * handed to the process's `JetStreamServer`).
  */
 @Global()
 @Module({})
@@ -49,8 +51,9 @@ export class MessagingModule {
         { provide: NATS_CONNECTION, useFactory: () => connectAndWarn(options) },
         { provide: MessageBus, useFactory: (nc: NatsConnection) => new MessageBus(nc), inject: [NATS_CONNECTION] },
         NatsHealth,
+        { provide: ConsumerHealth, useFactory: () => new ConsumerHealth() },
       ],
-      exports: [NATS_CONNECTION, MessageBus, NatsHealth],
+      exports: [NATS_CONNECTION, MessageBus, NatsHealth, ConsumerHealth],
     };
   }
 }
