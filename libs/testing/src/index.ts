@@ -7,3 +7,4 @@ export * from './lib/describe-each-database';
 export * from './lib/aws-emulator';
 export * from './lib/datasets';
 export * from './lib/shipped-nats';
+export * from './lib/nats-cluster';

@@ -24,7 +24,8 @@ export function natsServerBinary(): string {
   return path;
 }
 
-function waitForPort(port: number, child: ChildProcess, timeoutMs = 10_000): Promise<void> {
+/** Resolves once `port` accepts connections; rejects when `child` exits first or after `timeoutMs`. */
+export function waitForPort(port: number, child: ChildProcess, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = () => {

@@ -15,6 +15,11 @@ export interface RunningPostgresCluster {
   dir: string;
   /** stops the server immediately and removes `dir` */
   stop(): Promise<void>;
+  /**
+   * Stops the server at once (`-m immediate`: every connection dropped, as in a crash), keeps it
+   * down for `downMs`, and starts it again on the same port with the same data (fault tests).
+   */
+  restart(downMs?: number): Promise<void>;
 }
 
 /**
@@ -91,6 +96,12 @@ export async function startPostgresCluster(options: { binDir?: string } = {}): P
       url: `postgres://postgres@127.0.0.1:${port}`,
       port,
       dir,
+      restart: async (downMs = 0) => {
+        await exec([...pgCtl, '-m', 'immediate', '-w', 'stop'], 'pg_ctl stop');
+        await new Promise((resolve) => setTimeout(resolve, downMs));
+        // Same options as the first start (postmaster.opts does not survive a stop on every version).
+        await exec([...pgCtl, '-o', serverOptionsOf(port, dir), '-l', logFile, '-w', '-t', '30', 'start'], 'pg_ctl start', logFile);
+      },
       stop: async () => {
         process.removeListener('exit', stopNow);
         if (started) await exec([...pgCtl, '-m', 'immediate', '-w', 'stop'], 'pg_ctl stop').catch(() => undefined);
@@ -108,17 +119,8 @@ export async function startPostgresCluster(options: { binDir?: string } = {}): P
 async function startOnFreePort(pgCtl: string[], socketDir: string, logFile: string, onStarted: () => void): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const serverOptions = [
-      `-p ${port}`,
-      `-k ${socketDir}`,
-      '-c listen_addresses=127.0.0.1',
-      '-c fsync=off',
-      '-c synchronous_commit=off',
-      '-c full_page_writes=off',
-      '-c max_connections=300',
-    ].join(' ');
     try {
-      await exec([...pgCtl, '-o', serverOptions, '-l', logFile, '-w', '-t', '30', 'start'], 'pg_ctl start', logFile);
+      await exec([...pgCtl, '-o', serverOptionsOf(port, socketDir), '-l', logFile, '-w', '-t', '30', 'start'], 'pg_ctl start', logFile);
       onStarted();
       return port;
     } catch (error) {
@@ -126,4 +128,16 @@ async function startOnFreePort(pgCtl: string[], socketDir: string, logFile: stri
       if (attempt >= 3) throw error;
     }
   }
+}
+
+function serverOptionsOf(port: number, socketDir: string): string {
+  return [
+    `-p ${port}`,
+    `-k ${socketDir}`,
+    '-c listen_addresses=127.0.0.1',
+    '-c fsync=off',
+    '-c synchronous_commit=off',
+    '-c full_page_writes=off',
+    '-c max_connections=300',
+  ].join(' ');
 }

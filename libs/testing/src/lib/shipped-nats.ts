@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { startNatsServer, type RunningNatsServer } from './nats-server';
 
-const AUTH_CONF = join(__dirname, '../../../../deploy/nats/auth.conf');
+/** deploy/nats/auth.conf: the accounts, users and permissions runtrail ships. */
+export const AUTH_CONF = join(__dirname, '../../../../deploy/nats/auth.conf');
+
+/** A fresh password for every `NATS_PASSWORD_*` variable auth.conf reads. */
+export function freshShippedPasswords(): Record<string, string> {
+  const auth = readFileSync(AUTH_CONF, 'utf8');
+  const variables = [...new Set(auth.match(/\$NATS_PASSWORD_[A-Z0-9_]+/g) ?? [])].map((v) => v.slice(1));
+  return Object.fromEntries(variables.map((v) => [v, natsSafePassword()]));
+}
 
 /** A nats-server running the shipped deploy/nats/auth.conf, with a fresh random password per user. */
 export interface ShippedNatsServer extends RunningNatsServer {
@@ -24,9 +32,7 @@ export function passwordVariable(user: string): string {
  * runs no setup: streams exist only once a test runs `runtrail nats setup` as `runtrail-admin`.
  */
 export async function startShippedNatsServer(): Promise<ShippedNatsServer> {
-  const auth = readFileSync(AUTH_CONF, 'utf8');
-  const variables = [...new Set(auth.match(/\$NATS_PASSWORD_[A-Z0-9_]+/g) ?? [])].map((v) => v.slice(1));
-  const passwords = Object.fromEntries(variables.map((v) => [v, natsSafePassword()]));
+  const passwords = freshShippedPasswords();
   const dir = mkdtempSync(join(tmpdir(), 'runtrail-nats-conf-'));
   const configFile = join(dir, 'nats.conf');
   // Only the accounts and users come from the shipped files; nats.conf's cluster needs three hosts.
