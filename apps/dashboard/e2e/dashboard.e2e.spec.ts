@@ -91,7 +91,7 @@ describe('dashboard (browser, real stack)', () => {
       await new Promise((r) => setTimeout(r, 500));
     }
     browser = await launchBrowser();
-  }, 300_000);
+  }, 420_000);
 
   afterAll(async () => {
     await browser?.close();
