@@ -236,7 +236,7 @@ describeEachDatabase('audit end to end with the aws-emulator', (db) => {
     const bad = await audit.get<{ code: string }>(`/v1/audit/events?cursor=nonsense`, acme);
     expect(bad.status).toBe(400);
     const doc = await audit.get<{ openapi: string; paths: Record<string, unknown> }>('/v1/audit/openapi.json', null);
-    expect(Object.keys(doc.body.paths)).toEqual(['/v1/audit/runs/{runId}/timeline', '/v1/audit/changes', '/v1/audit/events', '/v1/audit/findings', '/v1/audit/admin-events',
+    expect(Object.keys(doc.body.paths)).toEqual(['/v1/audit/runs', '/v1/audit/runs/{runId}/timeline', '/v1/audit/changes', '/v1/audit/events', '/v1/audit/findings', '/v1/audit/admin-events',
       '/v1/audit/trail-sources', '/v1/audit/trail-sources/{id}']);
   });
 
