@@ -57,6 +57,11 @@ describeEachDatabase('S3 trail reader', (db) => {
   const put = (key: string, ids: string[], at: number) => emulator.putTrailObject(BUCKET, key, gzipSync(JSON.stringify({ Records: ids.map((id) => record(id, at)) })), new Date(at));
   const stored = async (ids: string[]) =>
     audit.count(`select count(*) from "cloudtrail_event" where "event_id" in (${ids.map(() => '?').join(', ')})`, ids);
+  /** Waits for the listing under way to end: the files it read are checkpointed by then. */
+  const listed = async (r: S3TrailReader) => {
+    const done = r.cycles.length;
+    await waitFor(async () => r.cycles.length > done);
+  };
   const waitFor = async (check: () => Promise<boolean>) => {
     const until = Date.now() + 15_000;
     while (!(await check())) {
@@ -94,6 +99,7 @@ describeEachDatabase('S3 trail reader', (db) => {
     await sleep(300);
     b.start();
     await waitFor(async () => (await stored(first)) === 2);
+    await listed(a);
     expect(await loadS3Checkpoint(audit.store.db, sourceId, REGION)).toEqual({ key: keyAt(base, 'm'), ms: base });
 
     const nextDay = [`c-${ulid()}`];
@@ -101,6 +107,7 @@ describeEachDatabase('S3 trail reader', (db) => {
     put(keyAt(base + 3 * 60_000, 'x'), nextDay, base + 3 * 60_000); // D+1, 00:01: another folder
     put(keyAt(base, 'a'), late, base + 4 * 60_000); // delivered now, named in 23:58, sorting before the checkpoint
     await waitFor(async () => (await stored([...nextDay, ...late])) === 2);
+    await listed(a);
     expect((await loadS3Checkpoint(audit.store.db, sourceId, REGION)).key).toBe(keyAt(base + 3 * 60_000, 'x'));
     expect(keyAt(base + 3 * 60_000, 'x')).toContain(new Date(base + DAY).toISOString().slice(0, 10).replace(/-/g, '/'));
 
@@ -117,7 +124,7 @@ describeEachDatabase('S3 trail reader', (db) => {
     await a.abandon(); // killed: only the lease TTL frees it
     const after = [`e-${ulid()}`];
     put(keyAt(base + 5 * 60_000, 'y'), after, base + 5 * 60_000);
-    await waitFor(async () => b.leader && (await stored(after)) === 1);
+    await waitFor(async () => b.leader && b.cycles.length > 0 && (await stored(after)) === 1);
     // The standby had read nothing: it reads the overlap again, whose events are already stored.
     expect(b.cycles[0]?.inserted).toBe(1);
     expect(await audit.count(`select count(*) from "cloudtrail_event"`)).toBe(5);
