@@ -57,5 +57,10 @@ export const auditEnv = baseServiceEnv.extend({
   AUDIT_ISSUANCE_GRACE_SECONDS: envInt({ min: 0, max: 7 * 86_400 }).default(3600),
   /** How often the time-based findings are checked (0: never, e.g. in tests that sweep by hand). */
   AUDIT_SWEEP_INTERVAL_MS: envInt({ min: 0, max: 3_600_000 }).default(60_000),
+  /**
+   * PostgreSQL: days CloudTrail events are kept; whole months of `cloudtrail_event` and
+   * `event_resource` older than this are dropped (hourly). Unset: kept for ever. SQLite: not used.
+   */
+  AUDIT_RETENTION_DAYS: envInt({ min: 1, max: 36_500 }).optional(),
 });
 export type AuditEnv = z.output<typeof auditEnv>;

@@ -17,6 +17,7 @@ import { AwsLookupEvents, type LookupEventsSource } from './poller/lookup-events
 import { AuditEventsHandler } from './service/audit-events.handler';
 import { auditProviders } from './service/audit.providers';
 import { FindingsSweeper } from './service/findings-sweeper.service';
+import { PartitionMaintainer } from './storage/partition-maintenance';
 import { LOOKUP_EVENTS_SOURCE, PollerService } from './service/poller.service';
 import { trailSourceProviders, type TrailSourceOptions } from './trail-sources/trail-source.providers';
 import { TrailSourcesController } from './trail-sources/trail-sources.controller';
@@ -71,6 +72,7 @@ export class AuditModule {
         },
         AuditDbCloser,
         FindingsSweeper,
+        PartitionMaintainer,
         PollerService,
         {
           provide: LOOKUP_EVENTS_SOURCE,

@@ -9,6 +9,8 @@ import * as pg4 from './storage/migrations/postgres/20261205090000-trail-source.
 import * as lite4 from './storage/migrations/sqlite/20261205090000-trail-source.migration';
 import * as pg5 from './storage/migrations/postgres/20261206090000-trail-source-s3-checkpoint.migration';
 import * as lite5 from './storage/migrations/sqlite/20261206090000-trail-source-s3-checkpoint.migration';
+import * as pg6 from './storage/migrations/postgres/20261207090000-partition-events-by-month.migration';
+import * as lite6 from './storage/migrations/sqlite/20261207090000-partition-events-by-month.migration';
 
 /**
  * The audit service's own database (a SQLite file or a PostgreSQL schema named after it). No ORM
@@ -18,5 +20,5 @@ import * as lite5 from './storage/migrations/sqlite/20261206090000-trail-source-
 export const auditPersistence = definePersistence({
   service: 'audit',
   entities: [],
-  migrations: { sqlite: migrationList(lite1, lite2, lite3, lite4, lite5), postgres: migrationList(pg1, pg2, pg3, pg4, pg5) },
+  migrations: { sqlite: migrationList(lite1, lite2, lite3, lite4, lite5, lite6), postgres: migrationList(pg1, pg2, pg3, pg4, pg5, pg6) },
 });

@@ -109,7 +109,7 @@ async function insertEvents(db: AuditDb, result: BatchCorrelation, source: strin
     const part = result.events.slice(i, i + AuditDb.ROWS_PER_INSERT);
     const values = part.flatMap(({ event, link }) => eventRowValues(event, link, source));
     await db.run(
-      `insert into "cloudtrail_event" (${columns}) values ${AuditDb.placeholders(part.length, EVENT_COLUMNS.length)} on conflict ("event_id") do nothing`,
+      `insert into "cloudtrail_event" (${columns}) values ${AuditDb.placeholders(part.length, EVENT_COLUMNS.length)} on conflict do nothing`,
       values,
     );
   }

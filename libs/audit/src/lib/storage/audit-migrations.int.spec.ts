@@ -26,7 +26,7 @@ describeEachDatabase('audit migrations keep stored rows working', (db) => {
       `insert into "trail_source_region" ("source_id", "region", "checkpoint_ms", "last_success_at", "events_ingested") values (?, 'us-east-1', 1000, 2000, 42)`,
       [SOURCE],
     );
-    expect((await migrator.up()).map((m) => m.name)).toContain('Migration20261206090000_trail_source_s3_checkpoint');
+    expect((await migrator.up({ to: 'Migration20261206090000_trail_source_s3_checkpoint' })).map((m) => m.name)).toContain('Migration20261206090000_trail_source_s3_checkpoint');
     const store = AuditDb.of(orm);
     try {
       expect(await loadS3Checkpoint(store, SOURCE, 'us-east-1')).toEqual({ key: null, ms: 1000 });
