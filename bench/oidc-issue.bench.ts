@@ -6,12 +6,15 @@
 //   raw     jose ES256 signing of a runtrail token's claims in one process (the floor P4 names);
 //   sealed  the same signing plus what oidc.v1.issue's contract adds in any transport: a one-shot
 //           reply key (P-256), sealing the token to it (ECDH-ES+A256KW/A256GCM) and opening it;
-//   nats    MessageBus.request('oidc.v1.issue') to the real service in a child process, including
-//           the reply-key generation, sealing and opening.
+//   nats    MessageBus.request('oidc.v1.issue') to the real service in a child process, as the broker
+//           asks: its reply key rotated every 5 minutes (RotatingSealingKeyPair), so the issuer's
+//           SealingSession and open's KEK memory leave AES per token on both sides;
+//   oneshot the same request with a one-shot reply key per token (the verifier, an older broker).
+// Beside each rate, CPU ms per token: this process's plus the service's (/proc/<pid>/stat).
 // --write replaces the P4 section of bench/RESULTS.md.
 import { IssueTokenRequest, type RequestOf } from '@runtrail/contracts';
 import { MessageBus } from '@runtrail/messaging';
-import { generateSealingKeyPair, open, seal } from '@runtrail/sealing';
+import { generateSealingKeyPair, open, RotatingSealingKeyPair, seal } from '@runtrail/sealing';
 import { freePort, startNatsServer } from '@runtrail/testing';
 import { connect } from '@nats-io/transport-node';
 import { CompactSign, generateKeyPair } from 'jose';
@@ -43,16 +46,29 @@ const REQUEST: Omit<RequestOf<typeof IssueTokenRequest>, 'replyKey'> = {
   sessionTags: { run: '01DSJ63P40BAZY4VW8BXXG7M4K', caller: 'network', space: 'root', account: 'acme', scope: 'write' },
 };
 
-/** Tokens per second of `one` run `TOKENS` times with `CONCURRENCY` in flight. */
-async function rate(one: () => Promise<unknown>): Promise<number> {
+/** CPU ms (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of 10 ms). */
+function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+let servicePid = 0;
+
+/** Tokens per second of `one` run `TOKENS` times with `CONCURRENCY` in flight, and CPU ms per token. */
+async function rate(one: () => Promise<unknown>): Promise<{ rate: number; cpu: number }> {
   let started = 0;
+  const cpu0 = process.cpuUsage();
+  const service0 = processCpuMs(servicePid);
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (started++ < TOKENS) await one();
     }),
   );
-  return (TOKENS / (performance.now() - t0)) * 1000;
+  const wall = performance.now() - t0;
+  const own = process.cpuUsage(cpu0);
+  const cpuMs = (own.user + own.system) / 1000 + (processCpuMs(servicePid) - service0);
+  return { rate: (TOKENS / wall) * 1000, cpu: cpuMs / TOKENS };
 }
 
 function median(values: number[]): number {
@@ -100,6 +116,7 @@ async function main(): Promise<void> {
     OIDC_KEK: randomBytes(32).toString('base64'),
     OTEL_SDK_DISABLED: 'true',
   });
+  servicePid = service.pid!;
   const nc = await connect({ servers: nats.url });
   const bus = new MessageBus(nc);
   const { privateKey } = await generateKeyPair('ES256');
@@ -110,21 +127,27 @@ async function main(): Promise<void> {
     const pair = await generateSealingKeyPair();
     return open(await seal(await raw(), pair.publicJwk), pair.privateKey, tokenText);
   };
-  const overNats = async () => {
-    const pair = await generateSealingKeyPair();
+  const issueWith = async (pair: Awaited<ReturnType<typeof generateSealingKeyPair>>) => {
     const reply = await bus.request(IssueTokenRequest, { ...REQUEST, replyKey: pair.publicJwk });
     return open(reply.sealedToken, pair.privateKey, tokenText);
   };
+  const replyKeys = new RotatingSealingKeyPair({ ttlMs: 5 * 60_000 });
+  const overNats = async () => issueWith(await replyKeys.get());
+  const oneShot = async () => issueWith(await generateSealingKeyPair());
 
   // Warm-up: JIT, key imports, the service's first key load and NATS subscriptions.
-  for (const one of [raw, sealed, overNats]) for (let i = 0; i < 200; i++) await one();
-  const rates = { raw: [] as number[], sealed: [] as number[], nats: [] as number[] };
+  for (const one of [raw, sealed, overNats, oneShot]) for (let i = 0; i < 200; i++) await one();
+  const rates: Record<Measure, number[]> = { raw: [], sealed: [], nats: [], oneshot: [] };
+  const cpu: Record<Measure, number[]> = { raw: [], sealed: [], nats: [], oneshot: [] };
+  const measures: [Measure, () => Promise<unknown>][] = [['raw', raw], ['sealed', sealed], ['nats', overNats], ['oneshot', oneShot]];
   for (let run = 0; run < RUNS; run++) {
-    // Interleaved, so drift on a shared machine hits all three alike.
-    rates.raw.push(await rate(raw));
-    rates.sealed.push(await rate(sealed));
-    rates.nats.push(await rate(overNats));
-    console.log(`run ${run + 1}/${RUNS}: raw ${rates.raw.at(-1)!.toFixed(0)}/s, sealed ${rates.sealed.at(-1)!.toFixed(0)}/s, nats ${rates.nats.at(-1)!.toFixed(0)}/s`);
+    // Interleaved, so drift on a shared machine hits all measures alike.
+    for (const [name, one] of measures) {
+      const measured = await rate(one);
+      rates[name].push(measured.rate);
+      cpu[name].push(measured.cpu);
+    }
+    console.log(`run ${run + 1}/${RUNS}: ${measures.map(([n]) => `${n} ${rates[n].at(-1)!.toFixed(0)}/s ${cpu[n].at(-1)!.toFixed(3)} cpu-ms`).join(', ')}`);
   }
   await nc.drain();
   service.disconnect();
@@ -132,14 +155,17 @@ async function main(): Promise<void> {
   await nats.stop();
   rmSync(dataDir, { recursive: true, force: true });
 
-  const m = { raw: median(rates.raw), sealed: median(rates.sealed), nats: median(rates.nats) };
-  const section = report(m, rates);
+  const section = report(rates, cpu);
   console.log(`\n${section}`);
   if (args.includes('--write')) writeSection(section);
 }
 
-function report(m: { raw: number; sealed: number; nats: number }, rates: Record<'raw' | 'sealed' | 'nats', number[]>): string {
+type Measure = 'raw' | 'sealed' | 'nats' | 'oneshot';
+
+function report(rates: Record<Measure, number[]>, cpuMs: Record<Measure, number[]>): string {
   const cpu = cpus();
+  const row = (label: string, name: Measure, ratioText: string) =>
+    `| ${label} | ${fmt(median(rates[name]))} | ${all(rates[name])} | ${median(cpuMs[name]).toFixed(3)} | ${ratioText} |`;
   const fmt = (n: number) => n.toFixed(0);
   const all = (xs: number[]) => xs.map(fmt).join(', ');
   // Ratios run by run (each against the floor measured beside it), then their median.
@@ -150,15 +176,14 @@ function report(m: { raw: number; sealed: number; nats: number }, rates: Record<
     `- date: ${new Date().toISOString()}`,
     `- machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
     `- command: \`node tools/build.mjs && node dist/bench/oidc-issue.bench.js --runs ${RUNS} --tokens ${TOKENS} --concurrency ${CONCURRENCY}\``,
-    `- ${RUNS} runs of ${TOKENS} ES256 tokens, ${CONCURRENCY} in flight, the three measures interleaved; the service in its own process (SQLite), one local nats-server`,
+    `- ${RUNS} runs of ${TOKENS} ES256 tokens, ${CONCURRENCY} in flight, the four measures interleaved; the service in its own process (SQLite), one local nats-server; CPU ms per token = this process's CPU + the service's (/proc/<pid>/stat, 10 ms ticks) over the tokens`,
     '',
-    '| measure | median tokens/s | runs | median per-run ratio to raw signing |',
-    '| --- | ---: | --- | ---: |',
-    `| raw jose signing, one process (P4 floor) | ${fmt(m.raw)} | ${all(rates.raw)} | 1.00 |`,
-    `| sign + one-shot reply key + seal + open, one process | ${fmt(m.sealed)} | ${all(rates.sealed)} | ${ratio(rates.sealed, rates.raw)} |`,
-    `| oidc.v1.issue over NATS (incl. reply key, seal, open) | ${fmt(m.nats)} | ${all(rates.nats)} | **${ratio(rates.nats, rates.raw)}** |`,
-    '',
-    `NATS issuance against the sealed in-process floor (same runs): ${ratio(rates.nats, rates.sealed)}.`,
+    '| measure | median tokens/s | runs | median CPU ms per token | median per-run ratio to raw signing |',
+    '| --- | ---: | --- | ---: | ---: |',
+    row('raw jose signing, one process (P4 floor)', 'raw', '1.00'),
+    row('sign + one-shot reply key + seal + open, one process', 'sealed', ratio(rates.sealed, rates.raw)),
+    row("oidc.v1.issue over NATS as the broker asks (reply key rotated every 5 min)", 'nats', `**${ratio(rates.nats, rates.raw)}**`),
+    row('oidc.v1.issue over NATS with a one-shot reply key per token (verifier, older broker)', 'oneshot', ratio(rates.oneshot, rates.raw)),
   ].join('\n');
 }
 

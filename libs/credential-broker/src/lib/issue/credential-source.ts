@@ -15,12 +15,20 @@ import {
   type CallerRef,
 } from '@runtrail/contracts';
 import { MessageBus } from '@runtrail/messaging';
-import { generateSealingKeyPair, open } from '@runtrail/sealing';
+import { open, RotatingSealingKeyPair } from '@runtrail/sealing';
 import { z } from 'zod';
 import { BrokerSettings } from '../broker.settings';
 import { Clock } from '../clock';
 import { StsAdapter } from '../sts/sts.adapter';
 import { assertHealthy, sessionSeconds } from './issuance-limits';
+
+/**
+ * How long the broker keeps its `oidc.v1.issue` reply key. The issuer keeps its ephemeral key per
+ * reply key about as long, so a token costs AES on both sides rather than two P-256 key generations
+ * and two ECDH. The request and reply stay the same (a public JWK, a standard JWE): an issuer of an
+ * older version simply seals each reply with a fresh ephemeral key.
+ */
+export const OIDC_REPLY_KEY_TTL_MS = 5 * 60_000;
 
 /** Who the credentials are for: the run, its caller and the scope of its phase. */
 export interface IssuanceTarget {
@@ -101,6 +109,8 @@ function sessionTagsOf(target: IssuanceTarget): ReturnType<typeof sessionTags> {
  */
 @Injectable()
 export class CredentialSource {
+  private readonly replyKeys = new RotatingSealingKeyPair({ ttlMs: OIDC_REPLY_KEY_TTL_MS });
+
   constructor(
     private readonly sts: StsAdapter,
     private readonly bus: MessageBus,
@@ -186,7 +196,8 @@ export class CredentialSource {
   }
 
   /**
-   * A token from oidc-issuer, sealed to a one-shot key so it never crosses NATS in the clear. It
+   * A token from oidc-issuer, sealed to this replica's reply key (rotated every
+   * `OIDC_REPLY_KEY_TTL_MS`) so it never crosses NATS in the clear. It
    * lives as long as the session it is for (the worker re-reads it to assume again), not longer.
    */
   private async webIdentityToken(
@@ -194,7 +205,7 @@ export class CredentialSource {
     integration: IntegrationSnapshot,
     lifetimeSeconds: number,
   ): Promise<string> {
-    const replyKey = await generateSealingKeyPair();
+    const replyKey = await this.replyKeys.get();
     const tags = integration.sessionTagging
       ? Object.fromEntries(sessionTagsOf(target).map((t) => [t.Key, t.Value]))
       : undefined;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { IssueTokenReply } from '@runtrail/contracts';
-import { seal } from '@runtrail/sealing';
+import { SealingSession } from '@runtrail/sealing';
 import { CompactSign } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../config/clock';
@@ -11,13 +11,22 @@ import { buildTokenClaims, type IssueTokenInput } from './token-claims';
 const utf8 = new TextEncoder();
 
 /**
+ * How long one ephemeral key serves one reply key. A broker keeps its reply key for about as long
+ * (`RotatingSealingKeyPair`), so its tokens cost one key agreement per window instead of one each;
+ * a one-shot reply key (the verifier, an older broker) gets a fresh ephemeral key as before.
+ */
+export const REPLY_SESSION_TTL_MS = 5 * 60_000;
+
+/**
  * Issues one token: claims for the account's issuer and audience, signed with the active key,
- * sealed to the requester's one-shot `replyKey`. The sealed content is the compact JWT as a JSON
+ * sealed to the requester's `replyKey` (standard ECDH-ES+A256KW JWE; the ephemeral key is kept per
+ * reply key for `REPLY_SESSION_TTL_MS`, see `SealingSession`). The sealed content is the compact JWT as a JSON
  * string (`open(sealedToken, key, z.string())`). The token is never logged or returned in clear.
  */
 @Injectable()
 export class IssueTokenUseCase {
   private readonly log = new Logger('OidcIssueToken');
+  private readonly replies = new SealingSession({ ttlMs: REPLY_SESSION_TTL_MS });
 
   constructor(
     private readonly ring: SigningKeyRing,
@@ -48,7 +57,7 @@ export class IssueTokenUseCase {
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
       .sign(key.privateKey);
     return {
-      sealedToken: await seal(token, request.replyKey),
+      sealedToken: await this.replies.seal(token, request.replyKey),
       issuer,
       audience,
       subject: claims.sub,
