@@ -37,6 +37,18 @@ function indexesOf(table: PartitionedTable): string[] {
   return auditTables('postgres').filter((s) => s.startsWith('create index') && s.includes(` on "${table}" `));
 }
 
+/** The names of those indexes. */
+function indexNamesOf(table: PartitionedTable): string[] {
+  return indexesOf(table).flatMap((s) => /create index "([^"]+)"/.exec(s)?.[1] ?? []);
+}
+
+/** The table's own `create table` statement in tables.sql.ts. */
+function createTableOf(table: PartitionedTable): string {
+  const statement = auditTables('postgres').find((s) => s.startsWith(`create table "${table}"`));
+  if (!statement) throw new Error(`tables.sql.ts has no ${table}`);
+  return statement;
+}
+
 /** `cloudtrail_event`'s primary key must hold the partition key: (event_id, event_time). */
 const PRIMARY_KEYS: Record<PartitionedTable, string> = {
   cloudtrail_event: '"event_id", "event_time"',
@@ -54,10 +66,7 @@ export function partitionTablesSql(): string[] {
     const old = `${table}_unpartitioned`;
     out.push(`alter table "${table}" rename to "${old}"`);
     out.push(`alter table "${old}" rename constraint "${table}_pkey" to "${old}_pkey"`);
-    for (const index of indexesOf(table)) {
-      const name = /create index "([^"]+)"/.exec(index)![1]!;
-      out.push(`alter index "${name}" rename to "${name}_unpartitioned"`);
-    }
+    for (const name of indexNamesOf(table)) out.push(`alter index "${name}" rename to "${name}_unpartitioned"`);
     out.push(`create table "${table}" (like "${old}" including defaults) partition by range ("event_time")`);
     out.push(`alter table "${table}" add constraint "${table}_pkey" primary key (${PRIMARY_KEYS[table]})`);
     out.push(...indexesOf(table));
@@ -92,12 +101,8 @@ export function unpartitionTablesSql(): string[] {
     const old = `${table}_partitioned`;
     out.push(`alter table "${table}" rename to "${old}"`);
     out.push(`alter table "${old}" rename constraint "${table}_pkey" to "${old}_pkey"`);
-    for (const index of indexesOf(table)) {
-      const name = /create index "([^"]+)"/.exec(index)![1]!;
-      out.push(`alter index "${name}" rename to "${name}_partitioned"`);
-    }
-    const create = auditTables('postgres').find((s) => s.startsWith(`create table "${table}"`))!;
-    out.push(create);
+    for (const name of indexNamesOf(table)) out.push(`alter index "${name}" rename to "${name}_partitioned"`);
+    out.push(createTableOf(table));
     out.push(...indexesOf(table));
     out.push(`insert into "${table}" select * from "${old}"`);
     out.push(`drop table "${old}" cascade`);
