@@ -32,19 +32,25 @@ export function awsRequestAttributes(span: Span, { request }: AwsSdkRequestHookI
 }
 
 /**
- * The instrumentations every runtrail process registers: AWS SDK v3 clients (STS, CloudTrail, S3),
- * HTTP server and client (`http.server.request.duration` per route and status, with Express giving
- * the route), and PostgreSQL. No header is ever captured (Authorization carries API keys and SigV4
- * signatures); pg statements are recorded without their parameter values.
+ * The instrumentations a runtrail process registers. Always HTTP server and client
+ * (`http.server.request.duration` per route and status for `/metrics`, and an incoming
+ * `traceparent` passed on) with Express (the route). When spans are exported (`traced`), also AWS
+ * SDK v3 clients (STS, CloudTrail, S3) and PostgreSQL: their spans are of no use otherwise, and
+ * their module hooks cost start-up time. No header is ever captured (Authorization carries API keys
+ * and SigV4 signatures); pg statements are recorded without their parameter values.
  */
-export function runtrailInstrumentations(): Instrumentation[] {
-  return [
+export function runtrailInstrumentations(traced: boolean): Instrumentation[] {
+  const always: Instrumentation[] = [
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (req) => UNTRACED.test(req.url ?? ''),
       headersToSpanAttributes: { client: { requestHeaders: [], responseHeaders: [] }, server: { requestHeaders: [], responseHeaders: [] } },
     }),
     // Router and route handler layers only: enough for `http.route`, without a span per middleware.
     new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
+  ];
+  if (!traced) return always;
+  return [
+    ...always,
     new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true }),
     new AwsInstrumentation({ suppressInternalInstrumentation: true, preRequestHook: awsRequestAttributes }),
   ];

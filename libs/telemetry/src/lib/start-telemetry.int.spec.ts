@@ -27,6 +27,22 @@ const nestModules = Object.keys(require.cache).filter((path) => path.includes('/
 telemetry.shutdown().then(() => console.log(JSON.stringify({ mode: telemetry.mode, again, recording, nestModules })));
 `;
 
+// Without an OTLP endpoint: an HTTP server's requests still land in the Prometheus text of /metrics.
+const SILENT_CHILD = `
+const { startTelemetry, prometheusText, runtrailCounter } = require(process.argv[1]);
+const telemetry = startTelemetry({ serviceName: 'audit' });
+const http = require('node:http');
+const server = http.createServer((req, res) => res.writeHead(204).end()).listen(0, '127.0.0.1', async () => {
+  const { port } = server.address();
+  await fetch('http://127.0.0.1:' + port + '/v1/ping');
+  runtrailCounter('findings').add(2, { 'runtrail.finding.kind': 'used-after-end' });
+  server.close();
+  const text = await prometheusText();
+  await telemetry.shutdown();
+  console.log(JSON.stringify({ mode: telemetry.mode, text, after: await prometheusText() }));
+});
+`;
+
 /** Compiles libs/telemetry/src (without specs) to CommonJS in a temporary folder. */
 function compileLib(): string {
   const src = join(__dirname, '..');
@@ -119,6 +135,27 @@ describe('startTelemetry', () => {
       expect(received[0]!.body).toContain('credential-broker');
     } finally {
       collector.close();
+      rmSync(outDir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps metrics for /metrics without an endpoint: the HTTP server histogram and runtrail counters, as Prometheus text', async () => {
+    const outDir = compileLib();
+    try {
+      const child = await run(process.execPath, ['-e', SILENT_CHILD, join(outDir, 'index.js')], {
+        cwd: ROOT,
+        env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') },
+      });
+      const { mode, text, after } = JSON.parse(child.stdout) as { mode: string; text: string; after: string };
+      expect(mode).toBe('silent');
+      expect(text).toContain('# TYPE http_server_request_duration histogram');
+      expect(text).toMatch(/^http_server_request_duration_count\{http_request_method="GET",.*http_response_status_code="204".*\} 1$/m);
+      expect(text).toMatch(/^runtrail_audit_findings_total\{runtrail_finding_kind="used-after-end",.*\} 2$/m);
+      expect(text).toMatch(/^target_info\{.*service_name="audit".*\} 1$/m);
+      // Not the process's command line: runtrail exec's holds the user's command and its arguments.
+      expect(text).not.toMatch(/process_command|SILENT_CHILD|prometheusText/);
+      expect(after).toBe('');
+    } finally {
       rmSync(outDir, { recursive: true, force: true });
     }
   });

@@ -4,7 +4,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { envDetector, hostDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -88,7 +88,8 @@ function metricReaders(): IMetricReader[] {
  * Configuration comes from the standard variables: `OTEL_SDK_DISABLED`, `OTEL_EXPORTER_OTLP_ENDPOINT`
  * (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`), `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_TRACES_SAMPLER`,
  * `OTEL_RESOURCE_ATTRIBUTES`. The propagator is always W3C trace context. The instrumentations of
- * {@link runtrailInstrumentations} are registered (AWS SDK, HTTP, Express, pg). Metrics are always
+ * {@link runtrailInstrumentations} are registered (HTTP and Express; AWS SDK and pg only when spans are
+ * exported). Metrics are always
  * kept for {@link prometheusText} (`/metrics`) and also exported over OTLP when an endpoint is set
  * (`OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` too; `OTEL_METRIC_EXPORT_INTERVAL`, default 60 s). Log
  * export stays off (logs go to stdout with their trace id). A second call returns the running handle.
@@ -106,13 +107,16 @@ export function startTelemetry(options: TelemetryOptions): TelemetryHandle {
       ...(options.serviceVersion ? { 'service.version': options.serviceVersion } : {}),
     }),
     serviceName: options.serviceName,
+    // No process detector: it would put the command line (runtrail exec's is the user's command,
+    // arguments and all) on every span and on /metrics' target_info.
+    resourceDetectors: [envDetector, hostDetector],
     // With no processor the SDK registers no tracer provider at all: spans cost nothing, yet the
     // context manager and propagator below keep an incoming trace id flowing to the next hop.
     spanProcessors: exporter ? [new BatchSpanProcessor(exporter)] : [],
     textMapPropagator: new W3CTraceContextPropagator(),
     metricReaders: metricReaders(),
     logRecordProcessors: [],
-    instrumentations: runtrailInstrumentations(),
+    instrumentations: runtrailInstrumentations(mode !== 'silent'),
   });
   sdk.start();
   const handle: TelemetryHandle = {
