@@ -236,4 +236,26 @@ describe('dashboard (browser, real stack)', () => {
     expect(bad.body.code).toBe('VALIDATION_FAILED');
     expect(bad.body.detail).toContain('stack');
   }, 60_000);
+
+  it('audit serves the built files at /dashboard/: index.html for deep links, cached assets, 404 for missing files, nothing outside', async () => {
+    const get = (path: string) => fetch(`${stack.baseUrl}${path}`, { redirect: 'manual' });
+    const bare = await get('/dashboard');
+    expect([bare.status, bare.headers.get('location')]).toEqual([301, '/dashboard/']);
+    const deep = await get(`/dashboard/runs/${network.runId}`);
+    expect(deep.status).toBe(200);
+    expect(deep.headers.get('cache-control')).toBe('no-cache');
+    expect(deep.headers.get('content-security-policy')).toContain("default-src 'self'");
+    const html = await deep.text();
+    const script = html.match(/src="(\/dashboard\/assets\/[^"]+\.js)"/)?.[1];
+    expect(script).toBeDefined();
+    const asset = await get(script!);
+    expect([asset.status, asset.headers.get('cache-control')]).toEqual([200, 'public, max-age=31536000, immutable']);
+    const missing = await get('/dashboard/assets/missing.js');
+    expect([missing.status, missing.headers.get('content-type')]).toEqual([404, expect.stringMatching(/^application\/problem\+json/)]);
+    for (const path of ['/dashboard/%2e%2e/%2e%2e/%2e%2e/package.json', '/dashboard/..%2f..%2f..%2fpackage.json', '/dashboard/.well-known/x.json']) {
+      const outside = await get(path);
+      expect({ path, status: outside.status >= 400 }).toEqual({ path, status: true });
+      expect(await outside.text()).not.toContain('"devDependencies"');
+    }
+  });
 });

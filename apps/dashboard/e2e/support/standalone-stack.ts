@@ -63,7 +63,10 @@ export class StandaloneStack {
   static async start(): Promise<StandaloneStack> {
     const nats = await startShippedNatsServer();
     const setup = await cli(['nats', 'setup', ...POOL_WORKERS.flatMap((w) => ['--worker', w])], { NATS_URL: nats.url, ...nats.login('runtrail-admin') });
-    if (setup.code !== 0) throw new Error(`runtrail nats setup failed:\n${setup.output}`);
+    if (setup.code !== 0) {
+      await nats.stop();
+      throw new Error(`runtrail nats setup failed:\n${setup.output}`);
+    }
     const emulator = await startTestEmulator();
     const dataDir = mkdtempSync(join(tmpdir(), 'runtrail-dashboard-e2e-'));
     const port = await freePort();
@@ -100,7 +103,13 @@ export class StandaloneStack {
     const baseUrl = `http://127.0.0.1:${port}`;
     const iam = new IAMClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: CUSTOMER_ADMIN, maxAttempts: 1 });
     const stack = new StandaloneStack(nats, emulator, app, output, baseUrl, bootstrapToken, dataDir, iam);
-    await stack.waitReady();
+    try {
+      await stack.waitReady();
+    } catch (error) {
+      // The suite's afterAll never sees a stack that failed to start: leave nothing running.
+      await stack.stop();
+      throw error;
+    }
     return stack;
   }
 

@@ -1,5 +1,8 @@
 import { Button, Group, Text } from '@mantine/core';
 import { useState } from 'react';
+import { getJson, type Query } from '../api/client';
+import type { Page } from '../api/views';
+import { useApi } from './use-api';
 
 /**
  * Keyset paging as the API offers it: the next page is `nextCursor`; going back re-asks for a
@@ -32,4 +35,12 @@ export function Pager({ pages, nextCursor }: { pages: ReturnType<typeof useCurso
       </Button>
     </Group>
   );
+}
+
+/** One page of an audit list (`{items, nextCursor}`) for `query`, and the paging over it. */
+export function usePagedList<T>(path: string, query: Query, limit: number) {
+  const key = JSON.stringify(query);
+  const pages = useCursorPages(key);
+  const list = useApi(() => getJson<Page<T>>(path, { ...query, cursor: pages.cursor, limit }), `${path}|${key}|${pages.cursor ?? ''}`);
+  return { pages, list };
 }

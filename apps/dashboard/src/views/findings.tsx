@@ -1,13 +1,12 @@
-import { Anchor, Group, NativeSelect, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Anchor, Group, NativeSelect, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { Link } from 'react-router';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { getJson } from '../api/client';
-import type { FindingRaised, Page } from '../api/views';
+import type { FindingRaised } from '../api/views';
 import { columnHelper, DataTable, type Columns } from '../components/data-table';
 import { ExportButtons } from '../components/export-buttons';
-import { Pager, useCursorPages } from '../components/pager';
+import { Pager, usePagedList } from '../components/pager';
 import { Empty, ErrorAlert, Loading } from '../components/states';
-import { useApi } from '../components/use-api';
+import { TimeRangeInputs } from '../components/time-range';
 import { useUrlFilters } from '../components/use-url-filters';
 import { isoFromInput, shortArn, time } from '../format';
 
@@ -79,9 +78,7 @@ function Trend({ findings }: { findings: FindingRaised[] }) {
 export function Findings() {
   const [filter, set] = useUrlFilters(['kind', 'from', 'to'] as const);
   const query = { kind: filter.kind, from: isoFromInput(filter.from), to: isoFromInput(filter.to) };
-  const key = JSON.stringify(query);
-  const pages = useCursorPages(key);
-  const findings = useApi(() => getJson<Page<FindingRaised>>('/v1/audit/findings', { ...query, cursor: pages.cursor, limit: 200 }), `${key}|${pages.cursor ?? ''}`);
+  const { pages, list: findings } = usePagedList<FindingRaised>('/v1/audit/findings', query, 200);
   return (
     <Stack>
       <Group justify="space-between">
@@ -90,8 +87,7 @@ export function Findings() {
       </Group>
       <SimpleGrid cols={3} spacing="xs" role="search" aria-label="filter findings">
         <NativeSelect label="Kind" value={filter.kind} onChange={(e) => set('kind', e.currentTarget.value)} data={[{ value: '', label: 'any' }, ...KINDS.map((k) => ({ value: k, label: k }))]} />
-        <TextInput type="datetime-local" label="From (UTC)" value={filter.from} onChange={(e) => set('from', e.currentTarget.value)} />
-        <TextInput type="datetime-local" label="To (UTC)" value={filter.to} onChange={(e) => set('to', e.currentTarget.value)} />
+        <TimeRangeInputs from={filter.from} to={filter.to} set={set} />
       </SimpleGrid>
       {findings.error ? <ErrorAlert error={findings.error} /> : null}
       {findings.loading ? <Loading what="findings" /> : null}

@@ -1,10 +1,11 @@
-import { Anchor, Badge, Group, NativeSelect, SimpleGrid, Stack, TextInput, Title } from '@mantine/core';
+import { Anchor, Badge, Group, NativeSelect, SimpleGrid, Stack, Title } from '@mantine/core';
 import { Link } from 'react-router';
 import { getAll, getJson } from '../api/client';
-import type { CallerView, Page, RunSummary, SpaceView } from '../api/views';
+import type { CallerView, RunSummary, SpaceView } from '../api/views';
 import { columnHelper, DataTable, type Columns } from '../components/data-table';
 import { ExportButtons } from '../components/export-buttons';
-import { Pager, useCursorPages } from '../components/pager';
+import { Pager, usePagedList } from '../components/pager';
+import { TimeRangeInputs } from '../components/time-range';
 import { Empty, ErrorAlert, Loading } from '../components/states';
 import { useApi } from '../components/use-api';
 import { useUrlFilters } from '../components/use-url-filters';
@@ -41,11 +42,9 @@ const columns: Columns<RunSummary> = [
 export function Runs() {
   const [filter, set] = useUrlFilters(FILTERS);
   const query = { ...filter, from: isoFromInput(filter.from), to: isoFromInput(filter.to) };
-  const key = JSON.stringify(query);
-  const pages = useCursorPages(key);
   const callers = useApi(() => getAll<CallerView>('/v1/callers'), 'callers');
   const spaces = useApi(() => getJson<{ items: SpaceView[] }>('/v1/spaces'), 'spaces');
-  const runs = useApi(() => getJson<Page<RunSummary>>('/v1/audit/runs', { ...query, cursor: pages.cursor, limit: 50 }), `${key}|${pages.cursor ?? ''}`);
+  const { pages, list: runs } = usePagedList<RunSummary>('/v1/audit/runs', query, 50);
   const options = (values: Array<{ value: string; label: string }>) => [{ value: '', label: 'any' }, ...values];
   return (
     <Stack>
@@ -68,8 +67,7 @@ export function Runs() {
         />
         <NativeSelect label="Run type" value={filter.runType} onChange={(e) => set('runType', e.currentTarget.value)} data={options(RUN_TYPES.map((t) => ({ value: t, label: t })))} />
         <NativeSelect label="Phase" value={filter.phase} onChange={(e) => set('phase', e.currentTarget.value)} data={options(PHASES.map((p) => ({ value: p, label: p })))} />
-        <TextInput type="datetime-local" label="From (UTC)" value={filter.from} onChange={(e) => set('from', e.currentTarget.value)} />
-        <TextInput type="datetime-local" label="To (UTC)" value={filter.to} onChange={(e) => set('to', e.currentTarget.value)} />
+        <TimeRangeInputs from={filter.from} to={filter.to} set={set} />
       </SimpleGrid>
       {callers.error ? <ErrorAlert error={callers.error} /> : null}
       {spaces.error ? <ErrorAlert error={spaces.error} /> : null}

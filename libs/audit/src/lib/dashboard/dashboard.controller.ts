@@ -14,13 +14,14 @@ const PREFIX = '/dashboard/';
  */
 @Controller('dashboard')
 export class DashboardController {
-  private readonly root = findDashboardFiles();
+  /** Looked up again while missing: a build may finish after the service started. */
+  private root: string | null = null;
 
   // Express matches `/dashboard` and `/dashboard/` alike (non-strict routing): only the first redirects.
   @Get(['', '*path'])
   serve(@Req() request: Request, @Res() response: Response): void {
     if (!request.path.startsWith(PREFIX)) return response.redirect(301, PREFIX);
-    const root = this.root;
+    const root = (this.root ??= findDashboardFiles());
     if (!root) throw new RuntrailError('NOT_FOUND', 'the dashboard is not built here: run `node tools/build.mjs` (dist/apps/dashboard)');
     // Still URL-encoded: `send` decodes it and refuses `..` and dotfiles outside `root`.
     const path = request.path.slice(PREFIX.length);
