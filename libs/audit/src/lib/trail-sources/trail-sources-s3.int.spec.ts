@@ -1,5 +1,6 @@
 import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import type { TemporaryCredentials } from '@runtrail/aws-sts';
 import { CredentialsIssuedEvent, RunPhaseChangedEvent, type TrailSourceView, type VerifyCheck } from '@runtrail/contracts';
 import {
   DEFAULT_EMULATOR_SEED,
@@ -19,6 +20,7 @@ import { AwsTrailBucket } from '../poller/trail-bucket.client';
 import type { RunTimeline } from '../queries/run-timeline.query';
 import { PollerService } from '../service/poller.service';
 import { AuditDb } from '../storage/audit-db';
+import { TrailAws } from './reader-sessions';
 
 type Problem = { code: string; checks?: VerifyCheck[]; permissionStatements?: Array<{ Action: string }> };
 const BUCKET = 'acme-trail';
@@ -28,7 +30,8 @@ const CALLER = { type: 'stack' as const, id: ulid(), slug: 'network' };
 const TRUST = { StringLike: { 'sts:ExternalId': 'acme@trail-source@*' } };
 
 // S3 delivery: a source with a bucket is read from its trail bucket (not LookupEvents), verified for
-// s3-read at save, resumes from its checkpoint, reads files delivered late, and survives corrupt ones.
+// s3-read at save, resumes from its checkpoint, reads files delivered late, survives corrupt ones,
+// switches with its bucket, and never keeps or logs its reader's credentials.
 describeEachDatabase('audit: trail sources read through S3 delivery on the aws-emulator', (db) => {
   let nats: RunningNatsServer;
   let emulator: AwsEmulator;
@@ -36,6 +39,9 @@ describeEachDatabase('audit: trail sources read through S3 delivery on the aws-e
   let admin: string;
   let source: TrailSourceView;
   const apps: AuditApp[] = [];
+  const logs: string[] = [];
+  const issuedToAudit: TemporaryCredentials[] = [];
+  let restoreLogs: () => void;
 
   const start = async () => {
     const app = await AuditApp.start({
@@ -44,6 +50,14 @@ describeEachDatabase('audit: trail sources read through S3 delivery on the aws-e
       module: { platformCredentials: PLATFORM, trailVerifyRetry: { attempts: 2, baseDelayMs: 100, maxDelayMs: 100 } },
     });
     apps.push(app);
+    // Every session this audit obtains, as STS returned it: what the last test must never find stored or logged.
+    const sts = app.app.get(TrailAws).sts;
+    const assume = sts.assumeRole.bind(sts);
+    jest.spyOn(sts, 'assumeRole').mockImplementation(async (input) => {
+      const credentials = await assume(input);
+      issuedToAudit.push(credentials);
+      return credentials;
+    });
     admin = app.addKey({ account: 'acme', role: 'admin', spaceSubtree: null, visibleSpaces: null });
     return app;
   };
@@ -76,12 +90,22 @@ describeEachDatabase('audit: trail sources read through S3 delivery on the aws-e
   };
 
   beforeAll(async () => {
+    const out = process.stdout.write.bind(process.stdout);
+    const err = process.stderr.write.bind(process.stderr);
+    const capture = (write: typeof out) => ((chunk: unknown, ...rest: unknown[]) => {
+      logs.push(String(chunk));
+      return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof out;
+    process.stdout.write = capture(out);
+    process.stderr.write = capture(err);
+    restoreLogs = () => { process.stdout.write = out; process.stderr.write = err; };
     nats = await startNatsServer();
     // Log files are delivered when the tests flush them, never on their own.
     emulator = await startTestEmulator({ seed: e2eSeed<Seed>(DEFAULT_EMULATOR_SEED), flushIntervalMs: 3_600_000 });
     audit = await start();
   });
   afterAll(async () => {
+    restoreLogs?.();
     for (const app of apps.reverse()) await app.close().catch(() => undefined);
     await emulator?.stop();
     await nats?.stop();
@@ -228,5 +252,18 @@ describeEachDatabase('audit: trail sources read through S3 delivery on the aws-e
     const next = await customerCall();
     await emulator.flushLogs();
     await eventually(async () => ((await storedIds()).includes(next) ? true : undefined), 30_000);
+  });
+
+  it('never stores or logs the reader session credentials it read S3 with', async () => {
+    const readers = issuedToAudit.filter((c) => c.assumedRoleArn.includes('/runtrail-audit@acme'));
+    expect(readers.length).toBeGreaterThan(0);
+    const store = audit.app.get(AuditDb);
+    const tables = ['trail_source', 'trail_source_region', 'admin_event', 'bad_record', 'cloudtrail_event', 'aws_session', 'finding'];
+    const rows = JSON.stringify(await Promise.all(tables.map((t) => store.all(`select * from "${t}"`))));
+    const logged = logs.join('');
+    for (const secret of issuedToAudit.flatMap((c) => [c.secretAccessKey, c.sessionToken])) {
+      expect(rows).not.toContain(secret);
+      expect(logged).not.toContain(secret);
+    }
   });
 });
