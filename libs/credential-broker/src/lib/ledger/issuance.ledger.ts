@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { EntityManager, QueryResult } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
 import { InjectEntityManager, toRuntrailError } from '@runtrail/persistence';
 import { Issuance } from './issuance.entity';
+import { columnOf, executeWrite, insertIgnoringSql } from './ledger-sql';
 import { serialiseSqliteWrites } from './sqlite-writes';
 
 /** Identifies one issuance: a run's phase and one integration. */
@@ -36,26 +37,18 @@ export function issuanceKey(k: IssuanceKey): string {
   return `${k.runId}:${k.phase}:${k.integrationId}`;
 }
 
-/** The `issuance` columns a claim inserts, in order (the entity's properties, snake_case). */
-const CLAIM_COLUMNS = [
-  'key', 'run_id', 'phase', 'integration_id', 'mode', 'session_name', 'state', 'claim_token',
-  'claimed_until', 'access_key_id', 'expires_at', 'refreshes', 'failure_code', 'created_at', 'updated_at',
-] as const;
-const CLAIM_SQL = `insert into "issuance" (${CLAIM_COLUMNS.map((c) => `"${c}"`).join(', ')}) values (${CLAIM_COLUMNS.map(() => '?').join(', ')}) on conflict ("key") do nothing`;
-
-/** A property of `Issuance` as its column (the ORM's underscore naming). */
-function column(property: string): string {
-  return property.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}
+/** The `issuance` properties a claim inserts, in the order of its values. */
+const CLAIM_SQL = insertIgnoringSql('issuance', 'key', [
+  'key', 'runId', 'phase', 'integrationId', 'mode', 'sessionName', 'state', 'claimToken',
+  'claimedUntil', 'accessKeyId', 'expiresAt', 'refreshes', 'failureCode', 'createdAt', 'updatedAt',
+]);
 
 /**
  * The issuance ledger (no secrets). Every transition is a compare-and-set on the row's claim token,
  * so of several replicas racing for one issuance exactly one proceeds.
  *
- * The writes of every issuance (the claim and each transition) are single SQL statements run on the
- * ORM's connection, not through entities: the ORM's query building and mapping cost more CPU than the
- * statements themselves (broker profile, bench/RESULTS.md P1b). A claim that finds the row already
- * there is `on conflict do nothing` with no error raised. Reads still go through the entity.
+ * The claim and each transition are single SQL statements (`executeWrite`); a claim that finds the
+ * row already there is `on conflict do nothing`, no error raised. Reads go through the entity.
  */
 @Injectable()
 export class IssuanceLedger {
@@ -66,7 +59,7 @@ export class IssuanceLedger {
     const claimToken = randomUUID();
     const claimedUntil = new Date(request.now.getTime() + request.leaseMs);
     const inserted = await this.write(key, () =>
-      this.execute(CLAIM_SQL, [
+      executeWrite(this.em, CLAIM_SQL, [
         key,
         request.runId,
         request.phase,
@@ -166,18 +159,10 @@ export class IssuanceLedger {
   ): Promise<boolean> {
     const set = Object.entries(data).filter(([, value]) => value !== undefined);
     const where = Object.entries(expected);
-    const sql = `update "issuance" set ${set.map(([p]) => `"${column(p)}" = ?`).join(', ')} where "key" = ? and ${where.map(([p]) => `"${column(p)}" = ?`).join(' and ')}`;
+    const sql = `update "issuance" set ${set.map(([p]) => `"${columnOf(p)}" = ?`).join(', ')} where "key" = ? and ${where.map(([p]) => `"${columnOf(p)}" = ?`).join(' and ')}`;
     const params = [...set.map(([, v]) => v as unknown), key, ...where.map(([, v]) => v as unknown)];
-    const updated = await this.write(key, () => this.execute(sql, params));
+    const updated = await this.write(key, () => executeWrite(this.em, sql, params));
     return updated === 1;
-  }
-
-  /** Runs one statement on the ORM's connection; the rows it changed. Dates as the driver stores them. */
-  private async execute(sql: string, params: unknown[]): Promise<number> {
-    const platform = this.em.getPlatform();
-    const values = params.map((v) => (v instanceof Date ? platform.processDateProperty(v) : v));
-    const result = (await this.em.getConnection().execute(sql, values, 'run')) as QueryResult;
-    return result.affectedRows;
   }
 
   private write<T>(key: string, work: () => Promise<T>): Promise<T> {

@@ -1,11 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
 import { PHASES, isTerminalPhase, type RunPhaseChanged } from '@runtrail/contracts';
-import { InjectEntityManager, isUniqueViolation, toRuntrailError } from '@runtrail/persistence';
+import { InjectEntityManager, toRuntrailError } from '@runtrail/persistence';
+import { columnOf, executeWrite, insertIgnoringSql } from './ledger-sql';
 import { RunState } from './run-state.entity';
 import { serialiseSqliteWrites } from './sqlite-writes';
 
 const TERMINAL_PHASES = PHASES.filter(isTerminalPhase);
+const ROW_PROPERTIES = [
+  'runId', 'phase', 'at', 'account', 'spaceId', 'callerType', 'callerId', 'callerSlug', 'runType',
+  'workerId', 'workerPublicKey', 'deadline', 'updatedAt',
+] as const;
+const INSERT_SQL = insertIgnoringSql('run_state', 'run_id', ROW_PROPERTIES);
 
 /** The latest phase of every run the broker has seen. */
 @Injectable()
@@ -22,7 +28,7 @@ export class RunStateStore {
    */
   async record(event: RunPhaseChanged, now: Date): Promise<boolean> {
     const at = new Date(event.at);
-    const row = {
+    const row: Record<(typeof ROW_PROPERTIES)[number], unknown> = {
       runId: event.runId,
       phase: event.phase,
       at,
@@ -33,26 +39,22 @@ export class RunStateStore {
       callerSlug: event.caller.slug,
       runType: event.runType,
       workerId: event.workerId,
-      workerPublicKey: event.workerPublicKey,
-      ...(event.deadline ? { deadline: new Date(event.deadline) } : {}),
+      workerPublicKey: JSON.stringify(event.workerPublicKey),
+      deadline: event.deadline ? new Date(event.deadline) : null,
       updatedAt: now,
     };
+    // An event without a deadline keeps the one already known.
+    const changed = ROW_PROPERTIES.filter((p) => p !== 'runId' && (p !== 'deadline' || row.deadline !== null));
     return serialiseSqliteWrites(this.em, async () => {
       try {
-        try {
-          await this.em.fork().insert(RunState, row);
-          return true;
-        } catch (error) {
-          if (!isUniqueViolation(error)) throw error;
-          const updated = await this.em
-            .fork()
-            .nativeUpdate(
-              RunState,
-              { runId: event.runId, at: { $lte: at }, phase: { $nin: TERMINAL_PHASES } },
-              row,
-            );
-          return updated === 1;
-        }
+        if ((await executeWrite(this.em, INSERT_SQL, ROW_PROPERTIES.map((p) => row[p]))) === 1) return true;
+        const updated = await executeWrite(
+          this.em,
+          `update "run_state" set ${changed.map((p) => `"${columnOf(p)}" = ?`).join(', ')}
+            where "run_id" = ? and "at" <= ? and "phase" not in (${TERMINAL_PHASES.map(() => '?').join(', ')})`,
+          [...changed.map((p) => row[p]), event.runId, at, ...TERMINAL_PHASES],
+        );
+        return updated === 1;
       } catch (error) {
         throw toRuntrailError(error, `run ${event.runId}`);
       }
