@@ -151,10 +151,14 @@ beforeAll(async () => {
 
   // The customer's admin makes the run's roles: the integration's role may create e2e-made-* roles
   // and chain into the deployer, which may change their policies.
-  const appArn = await stack.iam.createPlatformRole(APP_ROLE, 3600);
-  await customerAws([
-    ...['iam', 'put-role-policy', '--role-name', APP_ROLE, '--policy-name', 'e2e-apply'],
-    '--policy-document',
+  const appArn = await createRole(
+    APP_ROLE,
+    // Seed 001's trust: runtrail's platform account, for acme's external ids.
+    policy({
+      Action: 'sts:AssumeRole',
+      Principal: { AWS: `arn:aws:iam::${PLATFORM_ACCOUNT}:root` },
+      Condition: { StringLike: { 'sts:ExternalId': 'acme@*' } },
+    }),
     JSON.stringify({
       Version: '2012-10-17',
       Statement: [
@@ -162,7 +166,7 @@ beforeAll(async () => {
         { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: roleArn(DEPLOYER_ROLE) },
       ],
     }),
-  ]);
+  );
   await createRole(
     DEPLOYER_ROLE,
     policy({ Action: 'sts:AssumeRole', Principal: { AWS: appArn } }),
