@@ -48,6 +48,8 @@ export function toRuntrailError(error: unknown, what: string): RuntrailError {
       undefined,
       cause,
     );
+  if (isLostConnection(error))
+    return new RuntrailError('UNAVAILABLE', `the database is unavailable while storing ${what}; retry later`, undefined, cause);
   if (!(error instanceof DriverException))
     return new RuntrailError('INTERNAL', `storing ${what} failed`, undefined, cause);
   const key = violatedKey(error);
@@ -84,4 +86,21 @@ export function toRuntrailError(error: unknown, what: string): RuntrailError {
     );
   }
   return new RuntrailError('INTERNAL', `storing ${what} failed (${error.name})`, undefined, cause);
+}
+
+/** PostgreSQL's "connection exception" (08xxx) and "operator intervention" (57P01-03) classes. */
+const LOST_CONNECTION_CODES = /^(08\d{3}|57P0[123]|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/;
+
+/**
+ * A connection the database dropped or refused (a restart, a failover): pg and knex raise these
+ * as plain errors, not as MikroORM's ConnectionException, and they pass once the database is back.
+ */
+function isLostConnection(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code } = error as Error & { code?: unknown };
+  if (typeof code === 'string' && LOST_CONNECTION_CODES.test(code)) return true;
+  return (
+    error.name === 'KnexTimeoutError' ||
+    /connection (terminated|ended) unexpectedly|terminating connection|connection error|timeout acquiring a connection/i.test(error.message)
+  );
 }
