@@ -7,6 +7,7 @@ import { batchFindings, type BatchFindingRules } from '../findings/batch-finding
 import type { FindingStore, NewFinding } from '../findings/finding.store';
 import { findUsedAfterEnd } from '../findings/used-after-end.check';
 import { AuditDb, type SqlParam } from '../storage/audit-db';
+import { PartitionMonths } from '../storage/partitions';
 import { EVENT_COLUMNS, eventRowValues, NO_LINK, resourceKeys } from './event-row';
 
 export interface IngestResult {
@@ -29,6 +30,7 @@ const SESSION_COLUMNS = [
  * (backfill: a trail is not in order across files), then raise the findings the batch shows.
  */
 export class IngestEvents {
+  private readonly partitionMonths = new PartitionMonths();
   constructor(
     private readonly db: AuditDb,
     private readonly findings: FindingStore,
@@ -58,6 +60,7 @@ export class IngestEvents {
 
     const ctx = await CorrelationContext.load(this.db, fresh);
     const result = owner === undefined ? correlateBatch(fresh, ctx) : ownedBy(correlateBatch(fresh, ctx), owner);
+    await this.partitionMonths.ensure(this.db, fresh.map((e) => e.eventTime.getTime()));
     const linkedRuns = await this.db.transaction(async (tx) => {
       await insertEvents(tx, result, source);
       await insertSessions(tx, result.newSessions);

@@ -3,7 +3,7 @@ import { databaseOptionsFor } from '@runtrail/persistence';
 import { describeEachDatabase } from '@runtrail/testing';
 import { auditPersistence } from '../audit.persistence';
 import { AuditDb } from './audit-db';
-import { maintainPartitions } from './partition-maintenance';
+import { maintainPartitions, PartitionMonths } from './partitions';
 import { monthStart } from './partitions.sql';
 
 const RUN = '01HND497T9JKR76MR3KA2CDJHP';
@@ -90,8 +90,16 @@ describeEachDatabase('audit events partitioned by month', (database) => {
       const [resources] = await db.all(`select count(*) as "n" from "event_resource"`);
       expect(Number(resources?.['n'])).toBe(1);
 
+      // Ingest creates the months of the events it is about to store (an older trail's import).
+      const ingestMonths = new PartitionMonths();
+      await ingestMonths.ensure(db, [Date.UTC(2030, 4, 9), Date.UTC(2030, 4, 20)], Date.UTC(2031, 1, 1));
+      expect(await partitions(db, 'cloudtrail_event')).toContain('cloudtrail_event_p203005');
+      expect(await partitions(db, 'event_resource')).toContain('event_resource_p203005');
+      await ingestMonths.ensure(db, [Date.UTC(2030, 4, 9)], Date.UTC(2031, 1, 1));
+
       // Run twice (two replicas, or the next hour): nothing more to do.
       expect(await maintainPartitions(db, { now: new Date(Date.UTC(2031, 1, 1)), retentionDays: 400 })).toEqual({ created: [], dropped: [] });
+      expect(await eventIds(db)).toEqual(['e-2031-03']);
 
       expect((await migrator.down()).map((m) => m.name)).toEqual(['Migration20261207090000_partition_events_by_month']);
       expect(await partitions(db, 'cloudtrail_event')).toEqual([]);
