@@ -12,7 +12,15 @@ import {
 } from '@runtrail/contracts';
 import type { z } from 'zod';
 import type { ReplyEnvelope } from './reply-envelope';
+import { retryJetStream } from './jetstream-retry';
 import { injectTraceContext } from './trace-headers';
+
+/**
+ * How long a publish is retried while the stream has no leader (an election after a node loss
+ * takes a few seconds). Under the broker's 10 s ack wait, so a handler that publishes keeps its
+ * message; a repeat after a lost PubAck is dropped by the `Nats-Msg-Id`.
+ */
+export const PUBLISH_RETRY_MS = 8_000;
 
 const tracer = trace.getTracer('runtrail-messaging');
 const encoder = new TextEncoder();
@@ -37,7 +45,10 @@ export class MessageBus {
     this.js = jetstream(nc);
   }
 
-  /** Publishes a fact on JetStream with its deterministic `Nats-Msg-Id` (a repeat is a no-op). */
+  /**
+   * Publishes a fact on JetStream with its deterministic `Nats-Msg-Id` (a repeat is a no-op),
+   * retrying through a leader election for up to {@link PUBLISH_RETRY_MS}.
+   */
   async publish<C extends EventContract>(contract: C, payload: z.input<C['schema']>): Promise<PublishResult> {
     const event = parseOrThrow(contract.schema, payload, `${contract.name} event`);
     const subject = contract.subject(event);
@@ -48,9 +59,10 @@ export class MessageBus {
     try {
       const headers = natsHeaders();
       injectTraceContext(headers, trace.setSpan(context.active(), span));
-      const ack = await this.js.publish(subject, encoder.encode(JSON.stringify(event)), {
-        msgID: contract.msgId(event),
-        headers,
+      const data = encoder.encode(JSON.stringify(event));
+      const ack = await retryJetStream(() => this.js.publish(subject, data, { msgID: contract.msgId(event), headers }), {
+        what: `publish ${subject}`,
+        budgetMs: PUBLISH_RETRY_MS,
       });
       return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
     } catch (error) {
