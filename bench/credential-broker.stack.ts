@@ -11,7 +11,7 @@ import {
 } from '@runtrail/testing';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -82,9 +82,10 @@ export class BenchStack {
     return this.postgres ? 'PostgreSQL 15 (shared by the replicas)' : 'SQLite file';
   }
 
-  async startBroker(): Promise<void> {
+  /** Starts one more replica; `nodeArgs` go to node before the script (e.g. `--cpu-prof`). */
+  async startBroker(nodeArgs: string[] = []): Promise<void> {
     const port = await freePort();
-    const child = spawn(process.execPath, [join(ROOT, 'dist/apps/credential-broker/src/main.js')], {
+    const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/apps/credential-broker/src/main.js')], {
       env: {
         PATH: process.env['PATH'],
         HOME: process.env['HOME'],
@@ -132,6 +133,12 @@ export class BenchStack {
 }
 
 /** `integrations.v1.resolve` at its contract: the bench caller has one platform integration, read and write. */
+/** CPU ms (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of 10 ms). */
+export function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 export function answerResolve(nc: NatsConnection): void {
   const reply = JSON.stringify({
     ok: true,
