@@ -27,7 +27,7 @@ const columns: Columns<FindingRaised> = [
       </Text>
     ),
   }),
-  col.accessor('message', { header: 'What', cell: (c) => <Text size="sm" maw={420}>{c.getValue()}</Text> }),
+  col.accessor('message', { header: 'What', cell: (c) => <Text size="sm" maw={340} style={{ overflowWrap: 'anywhere' }}>{c.getValue()}</Text> }),
   col.accessor('roleArn', { header: 'Role', cell: (c) => <span title={c.getValue() ?? ''}>{shortArn(c.getValue())}</span> }),
   col.accessor('runId', {
     header: 'Run and call',
