@@ -64,9 +64,7 @@ export function partitionTablesSql(): string[] {
   const out: string[] = [];
   for (const table of PARTITIONED_TABLES) {
     const old = `${table}_unpartitioned`;
-    out.push(`alter table "${table}" rename to "${old}"`);
-    out.push(`alter table "${old}" rename constraint "${table}_pkey" to "${old}_pkey"`);
-    for (const name of indexNamesOf(table)) out.push(`alter index "${name}" rename to "${name}_unpartitioned"`);
+    out.push(...renameAside(table, 'unpartitioned'));
     out.push(`create table "${table}" (like "${old}" including defaults) partition by range ("event_time")`);
     out.push(`alter table "${table}" add constraint "${table}_pkey" primary key (${PRIMARY_KEYS[table]})`);
     out.push(...indexesOf(table));
@@ -99,13 +97,21 @@ export function unpartitionTablesSql(): string[] {
   const out: string[] = [];
   for (const table of PARTITIONED_TABLES) {
     const old = `${table}_partitioned`;
-    out.push(`alter table "${table}" rename to "${old}"`);
-    out.push(`alter table "${old}" rename constraint "${table}_pkey" to "${old}_pkey"`);
-    for (const name of indexNamesOf(table)) out.push(`alter index "${name}" rename to "${name}_partitioned"`);
+    out.push(...renameAside(table, 'partitioned'));
     out.push(createTableOf(table));
     out.push(...indexesOf(table));
     out.push(`insert into "${table}" select * from "${old}"`);
     out.push(`drop table "${old}" cascade`);
   }
   return out;
+}
+
+/** Renames the table, its primary key and its indexes to `<name>_<suffix>`, freeing the names. */
+function renameAside(table: PartitionedTable, suffix: string): string[] {
+  const old = `${table}_${suffix}`;
+  return [
+    `alter table "${table}" rename to "${old}"`,
+    `alter table "${old}" rename constraint "${table}_pkey" to "${old}_pkey"`,
+    ...indexNamesOf(table).map((name) => `alter index "${name}" rename to "${name}_${suffix}"`),
+  ];
 }
