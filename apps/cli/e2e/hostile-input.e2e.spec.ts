@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
@@ -204,8 +203,8 @@ async function tenants(): Promise<{
   const scheduler = await newKey(acme, 'hostile-scheduler', 'scheduler');
   const revoked = await newKey(acme, 'hostile-revoked', 'admin');
   await acme('DELETE', `/api-keys/${revoked.split('.')[1]}`);
-  // A second tenant, made the operator's way: with the bootstrap token of integrations' environment.
-  const bootstrap = asKey(stack.integrationsUrl, bootstrapToken());
+  // A second tenant, made the operator's way: with the bootstrap token integrations was started with.
+  const bootstrap = asKey(stack.integrationsUrl, stack.bootstrapToken);
   const globexAdmin = (await bootstrap('POST', '/accounts', { slug: 'globex' })).body as {
     apiKey: { key: string };
   };
@@ -268,15 +267,6 @@ function asKey(base: string, key: string): Call {
     const text = await response.text();
     return { status: response.status, body: text ? (JSON.parse(text) as unknown) : null };
   };
-}
-
-/** The operator's bootstrap token, from the environment the integrations process runs with. */
-function bootstrapToken(): string {
-  const integrations = stack.services.find((s) => s.name === 'integrations');
-  const environ = readFileSync(`/proc/${integrations?.child.pid}/environ`, 'utf8').split('\0');
-  const token = environ.find((line) => line.startsWith('INTEGRATIONS_BOOTSTRAP_TOKEN='))?.split('=')[1];
-  if (!token) throw new Error('integrations runs without INTEGRATIONS_BOOTSTRAP_TOKEN');
-  return token;
 }
 
 // ---- generators ---------------------------------------------------------------------------------

@@ -247,6 +247,11 @@ export class E2eStack {
     return `http://127.0.0.1:${this.issuer.port}`;
   }
 
+  /** `INTEGRATIONS_BOOTSTRAP_TOKEN` the operator started integrations with (account creation). */
+  get bootstrapToken(): string {
+    return BOOTSTRAP_TOKEN;
+  }
+
   /** Another tenant of runtrail, bootstrapped as the first one was (`real` mode only). */
   tenant(slug: string): Promise<IntegrationsApi> {
     return IntegrationsApi.bootstrap(this.integrationsUrl, BOOTSTRAP_TOKEN, slug);
