@@ -166,6 +166,23 @@ describeEachDatabase('audit end to end with the aws-emulator', (db) => {
     expect(csv.text).toContain(runId);
   });
 
+  it('lists the run with its counts for the dashboard, filtered, as CSV, and never to another account', async () => {
+    type Page = { items: Array<{ runId: string; phase: string | null; issuances: number; awsCalls: number; findings: number }>; nextCursor: string | null };
+    const list = await audit.get<Page>(`/v1/audit/runs?callerId=${CALLER.id}&limit=100`, acme);
+    expect(list.status).toBe(200);
+    const row = list.body.items.find((r) => r.runId === runId);
+    expect(row).toMatchObject({ issuances: expect.any(Number), awsCalls: expect.any(Number) });
+    expect(row?.issuances).toBeGreaterThan(0);
+    expect(row?.awsCalls).toBeGreaterThan(0);
+    const elsewhere = await audit.get<Page>(`/v1/audit/runs?callerId=${ulid()}`, acme);
+    expect(elsewhere.body.items).toEqual([]);
+    const csv = await audit.get<never>(`/v1/audit/runs?callerId=${CALLER.id}&format=csv`, acme);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(csv.text).toContain(runId);
+    expect((await audit.get<Page>('/v1/audit/runs', other)).body.items.map((r) => r.runId)).not.toContain(runId);
+    expect((await audit.get<{ code: string }>('/v1/audit/runs?bogus=1', acme)).status).toBe(400);
+  });
+
   it('raises "used after the run ended" once, published on audit.v1.finding and listed', async () => {
     const finding = await eventually(async () => audit.findings.find((f) => f.kind === 'used_after_run_ended' && f.runId === runId));
     expect(finding).toMatchObject({ account: 'acme', severity: 'high', details: expect.objectContaining({ eventName: 'GetCallerIdentity' }) });
