@@ -3,6 +3,7 @@ export { auditEnv, type AuditEnv } from './lib/audit.env';
 export { auditPersistence } from './lib/audit.persistence';
 export { openAuditStore, type OpenAuditStore } from './lib/storage/open-audit-store';
 export { AuditDb } from './lib/storage/audit-db';
+export { maintainPartitions, PartitionMonths } from './lib/storage/partitions';
 export { FindingStore, type FindingPublisher } from './lib/findings/finding.store';
 export { IngestEvents, type IngestResult } from './lib/ingest/ingest-events.usecase';
 export { ImportFiles, type ImportProgress, type ImportOptions } from './lib/ingest/import-files.usecase';

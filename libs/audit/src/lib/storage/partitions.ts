@@ -65,6 +65,7 @@ const INGEST_MONTHS_BACK = 120;
  */
 export class PartitionMonths {
   private readonly known = new Set<number>();
+  private partitioned: boolean | undefined;
 
   async ensure(db: AuditDb, times: Iterable<number>, now = Date.now()): Promise<void> {
     if (db.driver !== 'postgres') return;
@@ -75,6 +76,9 @@ export class PartitionMonths {
       if (m >= oldest && m <= newest && !this.known.has(m)) wanted.add(m);
     }
     if (!wanted.size) return;
+    // A database whose partition migration was undone has plain tables: nothing to create.
+    this.partitioned ??= (await db.all(`select 1 from pg_partitioned_table where partrelid = to_regclass('"cloudtrail_event"')`)).length > 0;
+    if (!this.partitioned) return;
     for (const table of PARTITIONED_TABLES) {
       const existing = new Set((await partitionsOf(db, table)).map(monthOfPartition));
       for (const m of wanted) if (!existing.has(m)) await createMonth(db, table, m);

@@ -1,0 +1,130 @@
+// P3 with and without monthly partitions (issue 16), PostgreSQL, in one run.
+//
+//   node tools/build.mjs && node dist/bench/audit-partitions.bench.js [--events 300000] [--write]
+//
+// The same generated trail (bench/audit-trail.generator.ts) is imported by the production path
+// (ImportFiles) into two databases: one migrated up to the migration before partitions (plain
+// tables, as before issue 16), one fully migrated (partitioned by month). The generator's events
+// fall within one day, so both then move each run's events back 0-7 months by the same rule (a hash
+// of the run, or of the event for events of no run) to spread them over 8 monthly partitions. Then
+// 500 timeline and 500 who-changed queries (limit 100, after 50 warm-up) for random runs and
+// resources, the query functions the REST controllers call, alternating between the two databases
+// so load on this shared machine hits both alike. --write replaces the P3p section of RESULTS.md.
+import { MikroORM } from '@mikro-orm/core';
+import {
+  AuditDb,
+  auditPersistence,
+  FindingStore,
+  ImportFiles,
+  IngestEvents,
+  PartitionMonths,
+  runTimeline,
+  whoChanged,
+} from '@runtrail/audit';
+import { databaseOptionsFor } from '@runtrail/persistence';
+import { createTestDatabase, startTestPostgres } from '@runtrail/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { registerIssuances, replaceSection } from './audit-bench.support';
+import { BENCH_ROLE, generateTrail, type GeneratedTrail } from './audit-trail.generator';
+
+const args = process.argv.slice(2);
+const at = args.indexOf('--events');
+const EVENTS = at >= 0 ? Number(args[at + 1]) : 300_000;
+const ROOT = resolve(__dirname, '../..');
+const BEFORE_PARTITIONS = 'Migration20261206090000_trail_source_s3_checkpoint';
+const MONTH_MS = 30 * 86_400_000;
+
+type Variant = 'plain' | 'partitioned';
+
+async function load(variant: Variant, trail: GeneratedTrail): Promise<{ orm: MikroORM; db: AuditDb }> {
+  const { url } = await createTestDatabase(`bench_partitions_${variant}`);
+  const orm = await MikroORM.init(databaseOptionsFor({ ...auditPersistence, databaseUrl: url }));
+  await orm.getMigrator().up(variant === 'plain' ? { to: BEFORE_PARTITIONS } : undefined);
+  const db = AuditDb.of(orm);
+  await registerIssuances(db, trail.runs.filter((r) => r.issued), BENCH_ROLE);
+  const t0 = performance.now();
+  await new ImportFiles(db, new IngestEvents(db, new FindingStore(db, null), { workerIpRanges: [] })).importPath(trail.dir);
+  const importSeconds = (performance.now() - t0) / 1000;
+  // Spread over 8 months, the same in both databases (rows move between partitions on update; the
+  // months back are created first, as ingest would have for events of those months).
+  const [{ t = 0 } = {}] = await db.all<{ t?: number }>(`select min("event_time")::float8 as "t" from "cloudtrail_event"`);
+  await new PartitionMonths().ensure(db, Array.from({ length: 9 }, (_, k) => Number(t) - k * MONTH_MS));
+  const back = (key: string) => `((abs(hashtext(${key})) % 8) * ${MONTH_MS}::bigint)`;
+  await db.run(`update "cloudtrail_event" set "event_time" = "event_time" - ${back(`coalesce("run_id", "event_id")`)}`);
+  await db.run(
+    `update "event_resource" r set "event_time" = e."event_time" from "cloudtrail_event" e where e."event_id" = r."event_id"`,
+  );
+  await db.run('analyze');
+  console.log(`${variant}: imported ${trail.events} events in ${importSeconds.toFixed(1)} s`);
+  return { orm, db };
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+}
+
+async function main(): Promise<void> {
+  const pg = await startTestPostgres();
+  if (!pg) throw new Error('this benchmark needs PostgreSQL (see libs/testing: startTestPostgres)');
+  const work = mkdtempSync(join(tmpdir(), 'audit-partitions-bench-'));
+  try {
+    const trail = generateTrail(work, EVENTS);
+    const stores = { plain: await load('plain', trail), partitioned: await load('partitioned', trail) };
+    const [{ n: partitions } = { n: 0 }] = await stores.partitioned.db.all<{ n: number }>(
+      `select count(*)::int as "n" from pg_inherits where inhparent = to_regclass('"cloudtrail_event"')`,
+    );
+    const scope = { account: 'acme', visibleSpaces: null };
+    const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)] as T;
+    const issued = trail.runs.filter((r) => r.issued);
+    const timings: Record<Variant, Record<'timeline' | 'who-changed', number[]>> = {
+      plain: { timeline: [], 'who-changed': [] },
+      partitioned: { timeline: [], 'who-changed': [] },
+    };
+    for (let i = 0; i < 550; i++) {
+      const runId = pick(issued).runId;
+      const resource = pick(trail.resources);
+      const order: Variant[] = i % 2 ? ['plain', 'partitioned'] : ['partitioned', 'plain'];
+      for (const variant of order) {
+        const { db } = stores[variant];
+        let t = performance.now();
+        await runTimeline(db, runId, scope, undefined, 100);
+        if (i >= 50) timings[variant].timeline.push(performance.now() - t);
+        t = performance.now();
+        await whoChanged(db, resource, scope, undefined, 100);
+        if (i >= 50) timings[variant]['who-changed'].push(performance.now() - t);
+      }
+    }
+    const cell = (xs: number[]) => `${percentile(xs, 50).toFixed(2)} / ${percentile(xs, 99).toFixed(2)}`;
+    const section = [
+      '## P3 with monthly partitions (issue 16): timeline and who-changed, PostgreSQL (bench/audit-partitions.bench.ts)',
+      '',
+      `- date: ${new Date().toISOString()}`,
+      `- machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+      `- command: \`node tools/build.mjs && node dist/bench/audit-partitions.bench.js --events ${EVENTS} --write\``,
+      `- the same ${EVENTS} generated events imported by ImportFiles into a database with plain tables (migrated up to the one before partitions) and one partitioned by month (${partitions} partitions of cloudtrail_event: 8 months of data, months ahead, default), spread over 8 months alike; PostgreSQL 15 as libs/testing starts it`,
+      '- 500 queries of each kind per database after 50 warm-up, limit 100, alternating between the databases',
+      '',
+      '| tables | timeline p50 / p99 ms | who-changed p50 / p99 ms |',
+      '| --- | ---: | ---: |',
+      `| plain | ${cell(timings.plain.timeline)} | ${cell(timings.plain['who-changed'])} |`,
+      `| partitioned by month | ${cell(timings.partitioned.timeline)} | ${cell(timings.partitioned['who-changed'])} |`,
+    ];
+    console.log(`\n${section.join('\n')}`);
+    if (args.includes('--write')) replaceSection(join(ROOT, 'bench/RESULTS.md'), 'P3p:audit-partitions', section);
+    await Promise.all(Object.values(stores).map(async ({ orm, db }) => {
+      await db.close();
+      await orm.close(true);
+    }));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    await pg.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
