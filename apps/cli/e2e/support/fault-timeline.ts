@@ -1,0 +1,59 @@
+/** A run phase event the test published, and when. */
+export interface Published {
+  runId: string;
+  phase: string;
+  at: number;
+}
+
+/** A delivery JetStream stored, and when (its stream timestamp). */
+export interface Delivered {
+  runId: string;
+  phase: string;
+  integrationId: string;
+  at: number;
+}
+
+export interface FaultMark {
+  name: string;
+  at: number;
+}
+
+export interface FaultWindow {
+  name: string;
+  /** Longest time without any delivery in the 30 s after the fault: how long the system stalled. */
+  longestGapMs: number;
+  /** Longest publish-to-delivery wait of the phases published from 2 s before to 2 s after it. */
+  maxLatencyMs: number;
+  runs: number;
+}
+
+/**
+ * Recovery around each fault, from what a user sees: when phases were published and when their
+ * deliveries were stored. Baseline: the phases published before the first fault.
+ */
+export function faultWindows(
+  published: Published[],
+  delivered: Delivered[],
+  faults: FaultMark[],
+): { baseline: { p50: number; max: number }; faults: FaultWindow[] } {
+  const deliveredAt = new Map(delivered.map((d) => [`${d.runId}:${d.phase}`, d.at]));
+  const latency = (p: Published) => (deliveredAt.get(`${p.runId}:${p.phase}`) ?? Number.NaN) - p.at;
+  const first = faults[0]?.at ?? Number.POSITIVE_INFINITY;
+  const before = published.filter((p) => p.at < first).map(latency).sort((a, b) => a - b);
+  const times = delivered.map((d) => d.at).sort((a, b) => a - b);
+  return {
+    baseline: { p50: before[Math.floor(before.length / 2)] ?? 0, max: before.at(-1) ?? 0 },
+    faults: faults.map((f) => {
+      const window = [f.at, ...times.filter((t) => t > f.at && t <= f.at + 30_000)];
+      let longestGapMs = 0;
+      for (let i = 1; i < window.length; i++) longestGapMs = Math.max(longestGapMs, window[i]! - window[i - 1]!);
+      const around = published.filter((p) => p.at >= f.at - 2_000 && p.at <= f.at + 2_000);
+      return {
+        name: f.name,
+        longestGapMs,
+        maxLatencyMs: Math.max(0, ...around.map(latency)),
+        runs: around.length,
+      };
+    }),
+  };
+}
