@@ -1,0 +1,81 @@
+import { Controller, type INestMicroservice } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { Test } from '@nestjs/testing';
+import { AckPolicy, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { defineEvent, STREAMS, type StreamSpec } from '@runtrail/contracts';
+import { ensureStreams } from '@runtrail/nats-setup';
+import { testNatsUrl, uniqueName } from '@runtrail/testing';
+import { z } from 'zod';
+import { ConsumerHealth } from './consumer-health';
+import { OnEvent } from './handler-options';
+import { JetStreamServer } from './jetstream.server';
+import { MessageBus } from './message-bus';
+
+// Readiness of a service's pull consumers on a real nats-server: up while it receives, down and
+// named once its consumer is gone (as after a lost leader), up again when it receives once more.
+const id = uniqueName('h');
+const stream: StreamSpec = { name: `TEST_${id}`, subjects: [`test.${id}.job.>`], maxAgeSeconds: 600, duplicateWindowSeconds: 120 };
+const streams = { [stream.name]: stream, DLQ: STREAMS.DLQ };
+const job = defineEvent({
+  name: `test.${id}.job`,
+  pattern: `test.${id}.job.*`,
+  stream: stream.name,
+  schema: z.object({ key: z.string() }),
+  subject: (e) => `test.${id}.job.${e.key}`,
+  msgId: (e) => e.key,
+});
+const durable = `d_${id}`;
+const handled: string[] = [];
+
+@Controller()
+class Jobs {
+  @OnEvent(job, { durable })
+  run(@Payload() e: { key: string }) {
+    handled.push(e.key);
+  }
+}
+
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !(await check()); ) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('ConsumerHealth on a real nats-server', () => {
+  let nc: NatsConnection;
+  let app: INestMicroservice;
+  const health = new ConsumerHealth();
+
+  beforeAll(async () => {
+    nc = await connect({ servers: testNatsUrl() });
+    await ensureStreams(nc, Object.values(streams));
+    const moduleRef = await Test.createTestingModule({ controllers: [Jobs] }).compile();
+    app = moduleRef.createNestMicroservice({ strategy: new JetStreamServer(nc, { streams, health }), logger: false });
+    await app.listen();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await nc?.drain();
+  });
+
+  it('reports a consumer that stopped receiving by name, and clears once it receives again', async () => {
+    const bus = new MessageBus(nc);
+    await bus.publish(job, { key: 'a' });
+    await until(() => handled.includes('a'));
+    expect(await health.isReady()).toBe(true);
+
+    // The consumer vanishes under the service (what a replica sees while its leader is gone).
+    const jsm = await jetstreamManager(nc);
+    await jsm.consumers.delete(stream.name, durable);
+    await until(async () => !(await health.isReady()));
+    expect(health.problems()).toEqual([expect.stringMatching(new RegExp(`^consumer ${stream.name}/${durable} stopped receiving \\(`))]);
+
+    // Back (the service re-creates it at its next start; here the operator does): it receives again.
+    await jsm.consumers.add(stream.name, { durable_name: durable, ack_policy: AckPolicy.Explicit, filter_subject: job.pattern });
+    await bus.publish(job, { key: 'b' });
+    await until(() => handled.includes('b'), 30_000);
+    expect(await health.isReady()).toBe(true);
+  }, 60_000);
+});
