@@ -363,21 +363,14 @@ const TRAIL_WAIT_MS = 90_000;
  * do it. The profile, and the CLI's cache of the chained credentials (under HOME), live in exec's
  * private run directory (the dir of the AWS_CONFIG_FILE exec gives the command), removed when exec
  * exits. AWS CLIs before 2.13 ignore AWS_ENDPOINT_URL and --endpoint-url for the profile's STS
- * call: an endpoint rule set under AWS_DATA_PATH points it at the emulator.
+ * call: the endpoint rule set deploy/emulator/aws-cli-sts-endpoint-rule-set.json under AWS_DATA_PATH
+ * points it at the emulator.
  */
 function applyCommand(role, runId) {
   const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${CUSTOMER}:root` }, Action: 'sts:AssumeRole' }] };
   const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${role}/*` }] };
   if (awsCli !== 'none' && existsSync(awsCli)) {
-    const rules = {
-      version: '1.0',
-      parameters: Object.fromEntries(
-        [['Region', 'AWS::Region', 'String'], ['UseDualStack', 'AWS::UseDualStack', 'Boolean'], ['UseFIPS', 'AWS::UseFIPS', 'Boolean'], ['Endpoint', 'SDK::Endpoint', 'String'], ['UseGlobalEndpoint', 'AWS::STS::UseGlobalEndpoint', 'Boolean']].map(
-          ([name, builtIn, type]) => [name, { builtIn, type, required: type === 'Boolean', ...(type === 'Boolean' ? { default: false } : {}) }],
-        ),
-      ),
-      rules: [{ conditions: [], endpoint: { url: emulatorUrl }, type: 'endpoint' }],
-    };
+    const rules = readFileSync(join(root, 'deploy/emulator/aws-cli-sts-endpoint-rule-set.json'), 'utf8').replace('EMULATOR_ENDPOINT', emulatorUrl);
     const profile = `[profile deployer]\nrole_arn = ${DEPLOYER_ROLE}\ncredential_source = Environment\nrole_session_name = ${runId}\nendpoint_url = ${emulatorUrl}\n`;
     const script = [
       'set -e',
@@ -395,7 +388,7 @@ function applyCommand(role, runId) {
     ].join('\n');
     return {
       shown: `aws iam create-role --role-name ${role}; aws --profile deployer (role_arn ${DEPLOYER_ROLE}) iam put-role-policy --role-name ${role}`,
-      argv: ['/bin/sh', '-c', script, 'demo-apply', awsCli, emulatorUrl, role, JSON.stringify(trust), JSON.stringify(policy), profile, JSON.stringify(rules)],
+      argv: ['/bin/sh', '-c', script, 'demo-apply', awsCli, emulatorUrl, role, JSON.stringify(trust), JSON.stringify(policy), profile, rules],
     };
   }
   const script = `

@@ -184,34 +184,17 @@ beforeAll(async () => {
   await stack.api.attach(integration.id, caller.callerId);
 
   // aws-cli 2.9 has no endpoint setting for the STS client its assume-role provider makes
-  // (AWS_ENDPOINT_URL came in 2.13): an STS endpoint rule set in AWS_DATA_PATH sends it to the
-  // emulator. Against AWS neither this nor --endpoint-url is needed.
+  // (AWS_ENDPOINT_URL came in 2.13): the STS endpoint rule set in AWS_DATA_PATH
+  // (deploy/emulator/aws-cli-sts-endpoint-rule-set.json, shared with npm start's demo) sends it to
+  // the emulator. Against AWS neither this nor --endpoint-url is needed.
   const rules = join(stack.dataDir, 'aws-data/sts/2011-06-15');
   mkdirSync(rules, { recursive: true });
   writeFileSync(
     join(rules, 'endpoint-rule-set-1.json'),
-    JSON.stringify({
-      version: '1.0',
-      parameters: {
-        Region: { builtIn: 'AWS::Region', required: false, type: 'String' },
-        UseDualStack: { builtIn: 'AWS::UseDualStack', required: true, default: false, type: 'Boolean' },
-        UseFIPS: { builtIn: 'AWS::UseFIPS', required: true, default: false, type: 'Boolean' },
-        UseGlobalEndpoint: {
-          builtIn: 'AWS::STS::UseGlobalEndpoint',
-          required: true,
-          default: false,
-          type: 'Boolean',
-        },
-        Endpoint: { builtIn: 'SDK::Endpoint', required: false, type: 'String' },
-      },
-      rules: [
-        {
-          conditions: [],
-          endpoint: { url: stack.emulator.endpoint, properties: {}, headers: {} },
-          type: 'endpoint',
-        },
-      ],
-    }),
+    readFileSync(join(ROOT, 'deploy/emulator/aws-cli-sts-endpoint-rule-set.json'), 'utf8').replace(
+      'EMULATOR_ENDPOINT',
+      stack.emulator.endpoint,
+    ),
   );
 }, 240_000);
 
