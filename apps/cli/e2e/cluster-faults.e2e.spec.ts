@@ -1,7 +1,16 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { CredentialsFailedEvent, RunPhaseChangedEvent, type Phase } from '@runtrail/contracts';
+import {
+  AuthenticateApiKeyRequest,
+  CredentialsFailedEvent,
+  FindingRaisedEvent,
+  RunPhaseChangedEvent,
+  type Phase,
+  type TrailSourceView,
+} from '@runtrail/contracts';
 import { MessageBus, retryJetStream } from '@runtrail/messaging';
 import { generateSealingKeyPair, type SealingKeyPair } from '@runtrail/sealing';
 import {
@@ -15,18 +24,22 @@ import {
   type NatsCluster,
   type RunningPostgresCluster,
 } from '@runtrail/testing';
+import { Client } from 'pg';
 import { ulid } from 'ulid';
 import { IntegrationsResponder } from './support/integrations.responder';
 import { ROOT, ServiceProcess } from './support/service.process';
-import { integration, PLATFORM_KEY } from './support/stack.harness';
+import { CUSTOMER, integration, PLATFORM_ACCOUNT, PLATFORM_KEY } from './support/stack.harness';
 import { faultWindows, type Delivered, type FaultMark, type Published } from './support/fault-timeline';
 
 /**
  * The production topology on one machine: three nats-server nodes clustered with JetStream
  * (deploy/nats/auth.conf users, streams at 3 replicas by `runtrail nats setup --replicas 3`),
- * PostgreSQL, two credential-broker replicas as processes of the build with NATS_URL listing every
- * node. While runs go through plan and apply, one NATS node, then the JetStream meta leader, then a
- * broker replica are SIGKILLed and PostgreSQL restarts. Small enough for `npm test` on 2 cores;
+ * PostgreSQL, two credential-broker and two audit replicas as processes of the build with NATS_URL
+ * listing every node (audit reads the customer account's CloudTrail through a trail source on the
+ * seeded reader role, registered through its REST API). While runs go through plan and apply, one
+ * NATS node, then the JetStream meta leader, then a broker replica, then the audit replica holding
+ * the poller lease are SIGKILLed and PostgreSQL restarts; afterwards every CloudTrail event is
+ * stored once and no finding is raised twice. Small enough for `npm test` on 2 cores;
  * the recovery times it prints are recorded in bench/RESULTS.md (not asserted: timings are
  * measured, never tested).
  */
@@ -43,6 +56,19 @@ let admin: NatsConnection;
 let publisher: NatsConnection;
 let keys: SealingKeyPair;
 const brokers: ServiceProcess[] = [];
+const audits: ServiceProcess[] = [];
+let trailSource: TrailSourceView;
+/**
+ * acme's account-wide admin key, as integrations would answer `integrations.v1.authenticate` for it
+ * (trail sources need one; libs/audit/README.md). Only its id and secret hash travel on NATS.
+ */
+const ADMIN_KEY_ID = ulid();
+const ADMIN_SECRET = 's'.repeat(43);
+const ADMIN_KEY = `rtk.${ADMIN_KEY_ID}.${ADMIN_SECRET}`;
+const ADMIN_SECRET_SHA256 = createHash('sha256').update(ADMIN_SECRET).digest('hex');
+/** The audit replicas' lease TTL (the minimum): a killed holder's lease is free again after it. */
+const AUDIT_LEASE_TTL_MS = '3000';
+const READER_ROLE = `arn:aws:iam::${CUSTOMER}:role/runtrail-trail-reader`;
 const callerId = ulid();
 const snapshot = integration('platform');
 
@@ -64,12 +90,52 @@ async function startBroker(): Promise<ServiceProcess> {
   return broker;
 }
 
-/** `runtrail nats setup --replicas 3` from the build, as the operator (`runtrail-admin`). */
+/** An audit replica as an operator runs it: its NATS user, every node, PostgreSQL, short poll and lease. */
+async function startAudit(): Promise<ServiceProcess> {
+  const audit = await ServiceProcess.start('audit', await freePort(), {
+    NATS_URL: cluster.url,
+    ...cluster.login('audit'),
+    NATS_STREAM_REPLICAS: '3',
+    DATABASE_URL: `${postgres.url}/postgres`,
+    AWS_ENDPOINT_URL: emulator.endpoint,
+    AWS_ACCESS_KEY_ID: PLATFORM_KEY.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: PLATFORM_KEY.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    PLATFORM_AWS_ACCOUNT_ID: PLATFORM_ACCOUNT,
+    AUDIT_POLL_INTERVAL_MS: '1000',
+    AUDIT_LEASE_TTL_MS,
+  });
+  audits.push(audit);
+  return audit;
+}
+
+/** The poller lease of the trail source's region: its holder (`<host>:<pid>:<uuid>`), or null while free. */
+async function leaseHolder(): Promise<string | null> {
+  const leases = await new Kvm(admin).open('audit_poller_leases');
+  const entry = await leases.get(`trail.${trailSource.id}.us-east-1`).catch(() => null);
+  return entry?.operation === 'PUT' ? entry.string() : null;
+}
+
+/** The audit REST API as acme's admin. */
+async function auditApi<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`http://127.0.0.1:${audits[0]!.port}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+/**
+ * `runtrail nats setup --replicas 3` from the build, as the operator (`runtrail-admin`); it creates
+ * audit's lease bucket, so the audit replicas' short lease TTL is given here too.
+ */
 function natsSetup(): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      [`${ROOT}/dist/apps/cli/src/main.js`, 'nats', 'setup', '--replicas', '3', '--worker', WORKER],
+      [`${ROOT}/dist/apps/cli/src/main.js`, 'nats', 'setup', '--replicas', '3', '--worker', WORKER, '--audit-lease-ttl', AUDIT_LEASE_TTL_MS],
       {
         cwd: ROOT,
         env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', NATS_URL: cluster.url, ...cluster.login('runtrail-admin') },
@@ -111,10 +177,25 @@ describeWithPostgres('a NATS cluster under faults', () => {
       attachments: [{ integration: snapshot, attachmentId: ulid(), read: true, write: true }],
     });
     responder.start();
+    // integrations' side of `integrations.v1.authenticate`, for the one admin key of this test.
+    responder.nc.subscribe(AuthenticateApiKeyRequest.subject, {
+      queue: AuthenticateApiKeyRequest.subject,
+      callback: (_err, msg) => {
+        const request = AuthenticateApiKeyRequest.request.parse(msg.json());
+        const known = request.keyId === ADMIN_KEY_ID && request.secretSha256 === ADMIN_SECRET_SHA256;
+        msg.respond(
+          JSON.stringify(
+            known
+              ? { ok: true, data: { account: 'acme', role: 'admin', spaceSubtree: null, visibleSpaces: null } }
+              : { ok: false, error: { code: 'UNAUTHENTICATED', message: 'unknown API key' } },
+          ),
+        );
+      },
+    });
   }, 120_000);
 
   afterAll(async () => {
-    for (const broker of brokers) await broker.stop();
+    for (const service of [...brokers, ...audits]) await service.stop();
     responder?.stop();
     for (const nc of [responder?.nc, publisher, admin]) await nc?.drain().catch(() => undefined);
     await emulator?.stop();
@@ -132,6 +213,21 @@ describeWithPostgres('a NATS cluster under faults', () => {
     for (const stream of ['RUNS', 'DELIVERIES', 'CREDENTIALS'])
       expect((await jsm.streams.info(stream)).config.num_replicas).toBe(3);
     await startBroker();
+  }, 90_000);
+
+  it('starts two audit replicas and registers the seeded reader role as a trail source through REST: one replica holds the poller lease', async () => {
+    await Promise.all([startAudit(), startAudit()]);
+    const created = await auditApi<TrailSourceView>('POST', '/v1/audit/trail-sources', {
+      awsAccountId: CUSTOMER,
+      regions: ['us-east-1'],
+      roleArn: READER_ROLE,
+    });
+    expect(created.status).toBe(201);
+    trailSource = created.body;
+    const deadline = Date.now() + 30_000;
+    while (!(await leaseHolder()) && Date.now() < deadline) await sleep(250);
+    const holder = await leaseHolder();
+    expect(audits.filter((a) => holder?.split(':')[1] === String(a.child.pid))).toHaveLength(1);
   }, 90_000);
 
   it('gets every run exactly one delivery per integration and phase while a node, the meta leader, a broker and PostgreSQL fail', async () => {
@@ -205,6 +301,22 @@ describeWithPostgres('a NATS cluster under faults', () => {
     await startBroker();
     await sleep(6_000);
 
+    // The audit replica polling CloudTrail: the lease names its holder `<host>:<pid>:<uuid>`.
+    const holder = await leaseHolder();
+    const poller = audits.find((a) => holder?.split(':')[1] === String(a.child.pid));
+    if (!poller) throw new Error(`no audit replica holds the poller lease (holder ${holder})`);
+    await fault('SIGKILL the audit replica holding the poller lease', () => poller.kill());
+    let takeover: { holder: string; afterMs: number } | undefined;
+    while (!takeover && Date.now() < faults.at(-1)!.at + 30_000) {
+      const now = await leaseHolder().catch(() => null);
+      if (now && now !== holder) takeover = { holder: now, afterMs: Date.now() - faults.at(-1)!.at };
+      else await sleep(100);
+    }
+    expect(takeover).toBeDefined();
+    faults.at(-1)!.takeoverMs = takeover!.afterMs;
+    await startAudit();
+    await sleep(4_000);
+
     await fault('restart PostgreSQL (immediate stop, 3 s down)', () => postgres.restart(3_000));
     await sleep(10_000);
 
@@ -244,6 +356,19 @@ describeWithPostgres('a NATS cluster under faults', () => {
     expect(delivered.some((d) => d.at > lastFault + 1_000)).toBe(true);
     expect(survivor!.child.exitCode).toBeNull();
 
+    // Audit: every CloudTrail event of the customer's account stored once, no finding raised twice.
+    const trail = await auditedTrail(faults[0]!.at - 10_000, lastFault);
+    expect(trail.missing).toEqual([]);
+    expect(trail.twice).toEqual([]);
+    expect(trail.stored).toBe(trail.recorded);
+    const findings = await raisedFindings();
+    expect(findings.twiceInTable).toEqual([]);
+    expect(findings.twiceOnNats).toEqual([]);
+    for (const audit of audits.filter((a) => a.child.exitCode === null && a.child.signalCode === null)) {
+      const ready = await fetch(`http://127.0.0.1:${audit.port}/health/ready`).then((r) => r.json() as Promise<{ status: string }>);
+      expect(ready.status).toBe('ready');
+    }
+
     const report = faultWindows(published, delivered, faults);
     console.log(
       [
@@ -251,8 +376,10 @@ describeWithPostgres('a NATS cluster under faults', () => {
         `baseline publish->delivery: p50 ${report.baseline.p50} ms, max ${report.baseline.max} ms`,
         ...report.faults.map(
           (f) =>
-            `${f.name}: longest delivery gap ${f.longestGapMs} ms; runs published around it (-2 s..+2 s) waited up to ${f.maxLatencyMs} ms (${f.runs} phases)`,
+            `${f.name}: longest delivery gap ${f.longestGapMs} ms; runs published around it (-2 s..+2 s) waited up to ${f.maxLatencyMs} ms (${f.runs} phases)` +
+            (f.takeoverMs === undefined ? '' : `; poller lease taken over after ${f.takeoverMs} ms`),
         ),
+        `audit (2 replicas): ${trail.recorded} CloudTrail events of ${CUSTOMER} from 10 s before the first fault to the last, each stored once; ${findings.count} findings, none raised twice`,
       ].join('\n'),
     );
   }, 300_000);
@@ -315,6 +442,72 @@ async function waitForDeliveries(expected: number, timeoutMs: number): Promise<D
   // A redelivery of work a killed replica held would show up now, if it were not deduplicated.
   await sleep(3_000);
   return readDeliveries();
+}
+
+/**
+ * The emulator's CloudTrail records of the customer account from `from` to `to` against audit's
+ * `cloudtrail_event` (in its schema `audit`; eventID is its key), once audit caught up (up to 60 s after the faults).
+ */
+async function auditedTrail(from: number, to: number): Promise<{ recorded: number; stored: number; missing: string[]; twice: string[] }> {
+  const recorded = emulator
+    .events(CUSTOMER)
+    .filter((e) => Date.parse(e.eventTime ?? '') >= from && Date.parse(e.eventTime ?? '') <= to)
+    .flatMap((e) => (e.eventID ? [e.eventID] : []));
+  const db = new Client({ connectionString: `${postgres.url}/postgres` });
+  await db.connect();
+  try {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const rows = (await db.query<{ event_id: string; n: string }>(
+        'select event_id, count(*) as n from audit.cloudtrail_event where event_id = any($1) group by event_id',
+        [recorded],
+      )).rows;
+      const count = new Map(rows.map((r) => [r.event_id, Number(r.n)]));
+      const missing = recorded.filter((id) => !count.has(id));
+      if (missing.length === 0 || Date.now() > deadline) {
+        const stored = rows.reduce((sum, r) => sum + Number(r.n), 0);
+        return { recorded: recorded.length, stored, missing, twice: rows.filter((r) => Number(r.n) > 1).map((r) => r.event_id) };
+      }
+      await sleep(1_000);
+    }
+  } finally {
+    await db.end();
+  }
+}
+
+/** Findings audit stored (one row per logical finding: kind and subject) and published on `audit.v1.finding`. */
+async function raisedFindings(): Promise<{ count: number; twiceInTable: string[]; twiceOnNats: string[] }> {
+  const db = new Client({ connectionString: `${postgres.url}/postgres` });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ id: string; kind: string; event_id: string | null; run_id: string | null; role_arn: string | null; message: string }>(
+      'select id, kind, event_id, run_id, role_arn, message from audit.finding',
+    );
+    const logical = new Map<string, number>();
+    for (const r of rows) {
+      const key = `${r.kind}|${r.event_id}|${r.run_id}|${r.role_arn}|${r.message}`;
+      logical.set(key, (logical.get(key) ?? 0) + 1);
+    }
+    const consumer = await jetstream(admin).consumers.get('AUDIT', { filter_subjects: FindingRaisedEvent.name });
+    const pending = (await consumer.info()).num_pending;
+    const onNats = new Map<string, number>();
+    let read = 0;
+    while (read < pending) {
+      const batch = await consumer.fetch({ max_messages: Math.min(500, pending - read), expires: 5_000 });
+      for await (const m of batch) {
+        read += 1;
+        const id = m.json<{ id: string }>().id;
+        onNats.set(id, (onNats.get(id) ?? 0) + 1);
+      }
+    }
+    return {
+      count: rows.length,
+      twiceInTable: [...logical].filter(([, n]) => n > 1).map(([k]) => k),
+      twiceOnNats: [...onNats].filter(([, n]) => n > 1).map(([id]) => id),
+    };
+  } finally {
+    await db.end();
+  }
 }
 
 async function failures(runs: Set<string>): Promise<string[]> {

@@ -16,6 +16,8 @@ export interface Delivered {
 export interface FaultMark {
   name: string;
   at: number;
+  /** For the audit poller's lease holder: when another replica held the lease (ms after the kill). */
+  takeoverMs?: number;
 }
 
 export interface FaultWindow {
@@ -25,6 +27,8 @@ export interface FaultWindow {
   /** Longest publish-to-delivery wait of the phases published from 2 s before to 2 s after it. */
   maxLatencyMs: number;
   runs: number;
+  /** The audit poller lease's takeover after its holder was killed (ms), for that fault. */
+  takeoverMs?: number;
 }
 
 /**
@@ -53,6 +57,7 @@ export function faultWindows(
         longestGapMs,
         maxLatencyMs: Math.max(0, ...around.map(latency)),
         runs: around.length,
+        ...(f.takeoverMs === undefined ? {} : { takeoverMs: f.takeoverMs }),
       };
     }),
   };
