@@ -57,6 +57,8 @@ let publisher: NatsConnection;
 let keys: SealingKeyPair;
 const brokers: ServiceProcess[] = [];
 const audits: ServiceProcess[] = [];
+/** Whether runs are still being started (cleared by afterAll too, should the fault sequence throw). */
+let running = false;
 let trailSource: TrailSourceView;
 /**
  * acme's account-wide admin key, as integrations would answer `integrations.v1.authenticate` for it
@@ -195,6 +197,7 @@ describeWithPostgres('a NATS cluster under faults', () => {
   }, 120_000);
 
   afterAll(async () => {
+    running = false;
     for (const service of [...brokers, ...audits]) await service.stop();
     responder?.stop();
     for (const nc of [responder?.nc, publisher, admin]) await nc?.drain().catch(() => undefined);
@@ -266,7 +269,7 @@ describeWithPostgres('a NATS cluster under faults', () => {
       }
     };
 
-    let running = true;
+    running = true;
     const launched: Array<Promise<void>> = [];
     const launcher = (async () => {
       while (running) {
