@@ -8,3 +8,4 @@ export * from './lib/aws-emulator';
 export * from './lib/datasets';
 export * from './lib/shipped-nats';
 export * from './lib/nats-cluster';
+export * from './lib/process-output';

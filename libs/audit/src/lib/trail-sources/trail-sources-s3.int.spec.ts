@@ -3,6 +3,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { TemporaryCredentials } from '@runtrail/aws-sts';
 import { CredentialsIssuedEvent, RunPhaseChangedEvent, type TrailSourceView, type VerifyCheck } from '@runtrail/contracts';
 import {
+  captureProcessOutput,
   DEFAULT_EMULATOR_SEED,
   describeEachDatabase,
   freePort,
@@ -11,6 +12,7 @@ import {
   type AwsEmulator,
   type RunningNatsServer,
   type Seed,
+  type CapturedOutput,
 } from '@runtrail/testing';
 import { gzipSync } from 'node:zlib';
 import { ulid } from 'ulid';
@@ -39,9 +41,8 @@ describeEachDatabase('audit: trail sources read through S3 delivery on the aws-e
   let admin: string;
   let source: TrailSourceView;
   const apps: AuditApp[] = [];
-  const logs: string[] = [];
   const issuedToAudit: TemporaryCredentials[] = [];
-  let restoreLogs: () => void;
+  let output: CapturedOutput | undefined;
 
   const start = async () => {
     const app = await AuditApp.start({
@@ -90,22 +91,15 @@ describeEachDatabase('audit: trail sources read through S3 delivery on the aws-e
   };
 
   beforeAll(async () => {
-    const out = process.stdout.write.bind(process.stdout);
-    const err = process.stderr.write.bind(process.stderr);
-    const capture = (write: typeof out) => ((chunk: unknown, ...rest: unknown[]) => {
-      logs.push(String(chunk));
-      return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof out;
-    process.stdout.write = capture(out);
-    process.stderr.write = capture(err);
-    restoreLogs = () => { process.stdout.write = out; process.stderr.write = err; };
+    // Every line the processes write, to prove no reader credential is ever logged.
+    output = captureProcessOutput();
     nats = await startNatsServer();
     // Log files are delivered when the tests flush them, never on their own.
     emulator = await startTestEmulator({ seed: e2eSeed<Seed>(DEFAULT_EMULATOR_SEED), flushIntervalMs: 3_600_000 });
     audit = await start();
   });
   afterAll(async () => {
-    restoreLogs?.();
+    output?.restore();
     for (const app of apps.reverse()) await app.close().catch(() => undefined);
     await emulator?.stop();
     await nats?.stop();
@@ -260,7 +254,7 @@ describeEachDatabase('audit: trail sources read through S3 delivery on the aws-e
     const store = audit.app.get(AuditDb);
     const tables = ['trail_source', 'trail_source_region', 'admin_event', 'bad_record', 'cloudtrail_event', 'aws_session', 'finding'];
     const rows = JSON.stringify(await Promise.all(tables.map((t) => store.all(`select * from "${t}"`))));
-    const logged = logs.join('');
+    const logged = output?.text() ?? '';
     for (const secret of issuedToAudit.flatMap((c) => [c.secretAccessKey, c.sessionToken])) {
       expect(rows).not.toContain(secret);
       expect(logged).not.toContain(secret);

@@ -3,6 +3,7 @@ import type { TemporaryCredentials } from '@runtrail/aws-sts';
 import { trailSourceExternalId } from '@runtrail/aws-identity';
 import { CredentialsIssuedEvent, RunPhaseChangedEvent, type AdminEvent, type TrailSourceView, type VerifyCheck } from '@runtrail/contracts';
 import {
+  captureProcessOutput,
   DEFAULT_EMULATOR_SEED,
   describeEachDatabase,
   freePort,
@@ -11,6 +12,7 @@ import {
   type AwsEmulator,
   type RunningNatsServer,
   type Seed,
+  type CapturedOutput,
 } from '@runtrail/testing';
 import { ulid } from 'ulid';
 import { AuditApp, eventually, workerPublicKey } from '../../spec/audit-app.harness';
@@ -47,9 +49,8 @@ describeEachDatabase('audit: trail sources on the aws-emulator', (db) => {
   let reader: string;
   let spaceAdmin: string;
   let globex: string;
-  const logs: string[] = [];
   const issuedToAudit: TemporaryCredentials[] = [];
-  let restoreLogs: () => void;
+  let output: CapturedOutput | undefined;
 
   const send = async <T>(method: string, path: string, token: string, body?: unknown) => {
     const response = await fetch(`${audit.baseUrl}${path}`, {
@@ -61,15 +62,7 @@ describeEachDatabase('audit: trail sources on the aws-emulator', (db) => {
 
   beforeAll(async () => {
     // Every line the processes write, to prove no reader credential is ever logged.
-    const out = process.stdout.write.bind(process.stdout);
-    const err = process.stderr.write.bind(process.stderr);
-    const capture = (write: typeof out) => ((chunk: unknown, ...rest: unknown[]) => {
-      logs.push(String(chunk));
-      return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof out;
-    process.stdout.write = capture(out);
-    process.stderr.write = capture(err);
-    restoreLogs = () => { process.stdout.write = out; process.stderr.write = err; };
+    output = captureProcessOutput();
     nats = await startNatsServer();
     emulator = await startTestEmulator({ seed: e2eSeed<Seed>(DEFAULT_EMULATOR_SEED) });
     audit = await AuditApp.start({
@@ -91,7 +84,7 @@ describeEachDatabase('audit: trail sources on the aws-emulator', (db) => {
     globex = audit.addKey({ account: 'globex', role: 'admin', spaceSubtree: null, visibleSpaces: null });
   });
   afterAll(async () => {
-    restoreLogs?.();
+    output?.restore();
     await audit?.close();
     await emulator?.stop();
     await nats?.stop();
@@ -240,7 +233,7 @@ describeEachDatabase('audit: trail sources on the aws-emulator', (db) => {
       const all = JSON.stringify(await Promise.all(tables.map((t) => store.all(`select * from "${t}"`))));
       return readers.some((r) => all.includes(r.accessKeyId)) ? all : undefined;
     }, 30_000);
-    const logged = logs.join('');
+    const logged = output?.text() ?? '';
     for (const secret of secrets) {
       expect(rows).not.toContain(secret);
       expect(logged).not.toContain(secret);
