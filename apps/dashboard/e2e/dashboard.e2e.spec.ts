@@ -157,7 +157,7 @@ describe('dashboard (browser, real stack)', () => {
     // Findings: the refused AssumeRole on the integrated role, linked to its run and call; CSV export.
     await page.getByRole('link', { name: 'Findings' }).click();
     const findings = page.getByRole('table', { name: 'Findings, newest first' });
-    await findings.getByText('denied_assume_role').waitFor();
+    await findings.getByText('denied_assume_role').first().waitFor();
     await expectAccessible(page, 'findings');
     await page.screenshot({ path: join(SCREENSHOTS, 'findings.png') });
     const download = page.waitForEvent('download');

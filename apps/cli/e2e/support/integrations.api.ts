@@ -124,7 +124,9 @@ export class CustomerIam {
     credentials: { accessKeyId: string; secretAccessKey: string },
     private readonly platformAccountId: string,
   ) {
-    this.iam = new IAMClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    // The SDK's standard retries: a kept-alive socket the emulator closed while idle is retried,
+    // not a failed test (IAM's refusals are not retryable, so assertions on them are unchanged).
+    this.iam = new IAMClient({ endpoint, region: 'us-east-1', credentials });
   }
 
   /** A role trusting runtrail's platform identity for acme's external ids, like the seed's demo role. */

@@ -101,7 +101,7 @@ export class StandaloneStack {
     app.stdout?.on('data', (c: Buffer) => output.push(c.toString()));
     app.stderr?.on('data', (c: Buffer) => output.push(c.toString()));
     const baseUrl = `http://127.0.0.1:${port}`;
-    const iam = new IAMClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: CUSTOMER_ADMIN, maxAttempts: 1 });
+    const iam = new IAMClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: CUSTOMER_ADMIN });
     const stack = new StandaloneStack(nats, emulator, app, output, baseUrl, bootstrapToken, dataDir, iam);
     try {
       await stack.waitReady();
