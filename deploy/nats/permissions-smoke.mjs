@@ -170,15 +170,17 @@ async function main() {
 
   // ---- services, each with its own user and the handlers it has in ARCHITECTURE.md -----------
   const oidc = await login('oidc-issuer', '_INBOX_oidc-issuer');
+  const tokenReply = () => ({
+    sealedToken: JWE,
+    issuer: 'https://runtrail.example.com/oidc/acme',
+    audience: 'sts.amazonaws.com',
+    subject: 'space:root:stack:x:run_type:TRACKED:scope:read',
+    kid: 'k1',
+    expiresAt: later(),
+  });
   await startServer(oidc, [
-    onRequest(C.IssueTokenRequest, () => ({
-      sealedToken: JWE,
-      issuer: 'https://runtrail.example.com/oidc/acme',
-      audience: 'sts.amazonaws.com',
-      subject: 'space:root:stack:x:run_type:TRACKED:scope:read',
-      kid: 'k1',
-      expiresAt: later(),
-    })),
+    onRequest(C.IssueTokenRequest, tokenReply),
+    onRequest(C.IssueTokenBatchRequest, (batch) => ({ items: batch.items.map(() => ({ ok: true, data: tokenReply() })) })),
   ]);
 
   const verifier = await login('verifier', '_INBOX_verifier');
@@ -207,6 +209,8 @@ async function main() {
     onEvent(C.RunPhaseChangedEvent, 'credential-broker', async (event) => {
       const resolved = await brokerBus.request(C.ResolveIntegrationsRequest, { account: event.account, callerType: 'stack', callerId: event.caller.id, scope: 'read' });
       await brokerBus.request(C.IssueTokenRequest, issueRequest);
+      const { replyKey, ...tokenItem } = issueRequest;
+      await brokerBus.request(C.IssueTokenBatchRequest, { replyKey, items: [tokenItem, tokenItem] });
       for (const { integration: i } of resolved.integrations) {
         const sealed = await seal({ mode: 'platform', accessKeyId: issued.accessKeyId, secretAccessKey: 'smoke-secret', sessionToken: 'smoke-token', expiration: later(), assumedRoleArn: issued.assumedRoleArn, region: 'eu-west-1' }, event.workerPublicKey);
         await brokerBus.publish(C.DeliveryEvent, { runId: event.runId, workerId: event.workerId, phase: event.phase, scope: 'read', integrationId: i.id, mode: 'platform', sealed, expiresAt: later() });
@@ -271,7 +275,7 @@ async function main() {
     integrationsBus.publish(C.RunPhaseChangedEvent, { runId, account: 'acme', spaceId: 'root', caller, runType: 'TRACKED', phase: 'PLANNING', workerId: WORKER, workerPublicKey: workerKeys.publicJwk, at: now() }),
     'integrations (the runs front door) publishes runs.v1.phase.<runId>',
   );
-  await expectDone(seen.brokerGotPhase.promise, 'credential-broker consumes runs.v1.phase, resolves, asks oidc, publishes delivery + credentials.v1.issued');
+  await expectDone(seen.brokerGotPhase.promise, 'credential-broker consumes runs.v1.phase, resolves, asks oidc (one token and a batch), publishes delivery + credentials.v1.issued');
   await expectDone(seen.auditGotPhase.promise, 'audit consumes runs.v1.phase');
   await expectDone(seen.auditGotIssued.promise, 'audit consumes credentials.v1.issued');
 
@@ -341,6 +345,7 @@ async function main() {
   check(!streamsAfter.config.republish && !(await (await jetstreamManager(admin.nc)).streams.info('RUNS')).config.sources, 'DELIVERIES has no republish and RUNS no sources afterwards');
 
   // ---- services and outside clients: a few things each must not do -----------------------------
+  await expectDenied(verifier, 'publish', 'oidc.v1.issue.batch', () => verifier.nc.request('oidc.v1.issue.batch', '{}', { timeout: 1_000 }));
   await expectDenied(verifier, 'publish', 'deliveries.v1.x.y', async () => verifier.nc.publish('deliveries.v1.x.y', '{}'));
   await expectDenied(oidc, 'publish', 'credentials.v1.issued', async () => oidc.nc.publish('credentials.v1.issued', '{}'));
   await expectDenied(integrations, 'subscription', 'runs.v1.>', async () => integrations.nc.subscribe('runs.v1.>'));

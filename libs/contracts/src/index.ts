@@ -19,6 +19,7 @@ export * from './integrations/api-key.format';
 
 export * from './verifier/verify-role.request';
 export * from './oidc/issue-token.request';
+export * from './oidc/issue-token-batch.request';
 
 export * from './credentials/issuance.schema';
 export * from './credentials/credentials-issued.event';

@@ -10,6 +10,7 @@ import { SigningKeyStore } from './keys/signing-key.store';
 import type { OidcIssuerEnv } from './oidc-issuer.env';
 import { oidcIssuerPersistence } from './oidc-issuer.persistence';
 import { IssueTokenHandler } from './tokens/issue-token.handler';
+import { IssueTokenBatchUseCase } from './tokens/issue-token-batch.usecase';
 import { IssueTokenUseCase } from './tokens/issue-token.usecase';
 
 /** Seams for tests and benchmarks; production passes none. */
@@ -21,8 +22,8 @@ export interface OidcIssuerModuleOptions {
 }
 
 /**
- * The OIDC issuer: discovery and JWKS under `/oidc/<account>/.well-known/...`, `oidc.v1.issue` over
- * NATS, and the signing keys (encrypted at rest, rotated on a schedule) in its own database.
+ * The OIDC issuer: discovery and JWKS under `/oidc/<account>/.well-known/...`, `oidc.v1.issue` (and
+ * `oidc.v1.issue.batch`) over NATS, and the signing keys (encrypted at rest, rotated on a schedule) in its own database.
  */
 @Module({})
 export class OidcIssuerModule {
@@ -42,6 +43,7 @@ export class OidcIssuerModule {
         SigningKeyRing,
         KeyRotationService,
         IssueTokenUseCase,
+        IssueTokenBatchUseCase,
       ],
       exports: [KeyRotationService, SigningKeyRing],
     };

@@ -7,7 +7,6 @@ import {
 } from '@runtrail/aws-identity';
 import { retryTransient, type TemporaryCredentials } from '@runtrail/aws-sts';
 import {
-  IssueTokenRequest,
   type DeliveryPlaintext,
   type IntegrationSnapshot,
   type RunType,
@@ -15,15 +14,14 @@ import {
   type CallerRef,
 } from '@runtrail/contracts';
 import { MessageBus } from '@runtrail/messaging';
-import { open, RotatingSealingKeyPair } from '@runtrail/sealing';
-import { z } from 'zod';
 import { BrokerSettings } from '../broker.settings';
 import { Clock } from '../clock';
 import { StsAdapter } from '../sts/sts.adapter';
 import { assertHealthy, sessionSeconds } from './issuance-limits';
+import { OidcTokenBatcher } from './oidc-token.batcher';
 
 /**
- * How long the broker keeps its `oidc.v1.issue` reply key. The issuer keeps its ephemeral key per
+ * How long the broker keeps its `oidc.v1.issue(.batch)` reply key. The issuer keeps its ephemeral key per
  * reply key about as long, so a token costs AES on both sides rather than two P-256 key generations
  * and two ECDH. The request and reply stay the same (a public JWK, a standard JWE): an issuer of an
  * older version simply seals each reply with a fresh ephemeral key.
@@ -109,14 +107,16 @@ function sessionTagsOf(target: IssuanceTarget): ReturnType<typeof sessionTags> {
  */
 @Injectable()
 export class CredentialSource {
-  private readonly replyKeys = new RotatingSealingKeyPair({ ttlMs: OIDC_REPLY_KEY_TTL_MS });
+  private readonly tokens: OidcTokenBatcher;
 
   constructor(
     private readonly sts: StsAdapter,
-    private readonly bus: MessageBus,
+    bus: MessageBus,
     private readonly settings: BrokerSettings,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.tokens = new OidcTokenBatcher(bus, { replyKeyTtlMs: OIDC_REPLY_KEY_TTL_MS });
+  }
 
   sessionNameOf(target: IssuanceTarget): string {
     return roleSessionName({ runId: target.runId, callerSlug: target.caller.slug, account: target.account });
@@ -197,7 +197,8 @@ export class CredentialSource {
 
   /**
    * A token from oidc-issuer, sealed to this replica's reply key (rotated every
-   * `OIDC_REPLY_KEY_TTL_MS`) so it never crosses NATS in the clear. It
+   * `OIDC_REPLY_KEY_TTL_MS`) so it never crosses NATS in the clear; concurrent issuances share
+   * `oidc.v1.issue.batch` requests (`OidcTokenBatcher`). It
    * lives as long as the session it is for (the worker re-reads it to assume again), not longer.
    */
   private async webIdentityToken(
@@ -205,11 +206,10 @@ export class CredentialSource {
     integration: IntegrationSnapshot,
     lifetimeSeconds: number,
   ): Promise<string> {
-    const replyKey = await this.replyKeys.get();
     const tags = integration.sessionTagging
       ? Object.fromEntries(sessionTagsOf(target).map((t) => [t.Key, t.Value]))
       : undefined;
-    const reply = await this.bus.request(IssueTokenRequest, {
+    return this.tokens.token({
       account: target.account,
       spaceId: target.spaceId,
       callerType: target.caller.type,
@@ -223,8 +223,6 @@ export class CredentialSource {
       transitiveTagKeys: tags ? [...TRANSITIVE_SESSION_TAG_KEYS] : undefined,
       sourceIdentity: integration.sourceIdentity,
       lifetimeSeconds,
-      replyKey: replyKey.publicJwk,
     });
-    return open(reply.sealedToken, replyKey.privateKey, z.string());
   }
 }

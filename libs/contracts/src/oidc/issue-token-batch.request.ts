@@ -1,0 +1,47 @@
+// Frozen: v1 subjects and fields may gain optional members; anything breaking is a new major.
+import { z } from 'zod';
+import { defineRequest } from '../lib/define';
+import { ERROR_CODES } from '../lib/errors';
+import { publicEcJwk } from '../lib/primitives';
+import { IssueTokenRequest } from './issue-token.request';
+
+/** The most tokens one `oidc.v1.issue.batch` request may ask for. */
+export const ISSUE_TOKEN_BATCH_MAX = 64;
+
+/** One token of a batch: an `oidc.v1.issue` request without its `replyKey` (the batch has one for all). */
+export const issueTokenBatchItem = IssueTokenRequest.request.omit({ replyKey: true });
+export type IssueTokenBatchItem = z.input<typeof issueTokenBatchItem>;
+
+/** A typed error of one item (the `ErrorBody` every runtrail reply carries). */
+const itemError = z.object({
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  issues: z.array(z.object({ path: z.string(), rule: z.string() })).optional(),
+});
+
+/**
+ * `oidc.v1.issue.batch` (the broker only): several `oidc.v1.issue` requests in one message, so the
+ * per-message cost (the round trip, the envelope, the socket writes) is paid once for up to
+ * {@link ISSUE_TOKEN_BATCH_MAX} tokens. Every token is sealed on its own to `replyKey` (its own
+ * content key and IV, exactly as an `oidc.v1.issue` reply), never in plaintext. Items are checked one
+ * by one (`issueTokenBatchItem`), so a bad item gets its own error and never fails the others; the
+ * reply has one entry per item, in order. `oidc.v1.issue` stays as it was for the verifier and older
+ * brokers.
+ */
+export const IssueTokenBatchRequest = defineRequest({
+  subject: 'oidc.v1.issue.batch',
+  request: z.object({
+    replyKey: publicEcJwk,
+    items: z.array(z.unknown()).min(1).max(ISSUE_TOKEN_BATCH_MAX),
+  }),
+  reply: z.object({
+    items: z.array(
+      z.discriminatedUnion('ok', [
+        z.object({ ok: z.literal(true), data: IssueTokenRequest.reply }),
+        z.object({ ok: z.literal(false), error: itemError }),
+      ]),
+    ),
+  }),
+});
+export type IssueTokenBatchReply = z.infer<typeof IssueTokenBatchRequest.reply>;
+export type IssueTokenBatchItemReply = IssueTokenBatchReply['items'][number];
