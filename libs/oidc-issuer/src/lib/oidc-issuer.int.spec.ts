@@ -1,4 +1,6 @@
-import { RuntrailError } from '@runtrail/contracts';
+import { connect } from '@nats-io/transport-node';
+import { IssueTokenBatchRequest, RuntrailError } from '@runtrail/contracts';
+import { generateSealingKeyPair, open } from '@runtrail/sealing';
 import { describeEachDatabase, freePort, startNatsServer, type RunningNatsServer } from '@runtrail/testing';
 import { errors } from 'jose';
 import { APPLY_RUN, CapturedOutput, IssuerApp } from '../spec/issuer-app.harness';
@@ -7,6 +9,7 @@ import { newKek } from '../spec/issuer-env.fixture';
 import { verifyWithPyJwt } from '../spec/python-jwt.verifier';
 import { AWS_TAGS_CLAIM } from './tokens/aws-tags.claim';
 import { AWS_SOURCE_IDENTITY_CLAIM } from './tokens/token-claims';
+import { z } from 'zod';
 
 const PRIVATE_PARAMS = ['d', 'p', 'q', 'dp', 'dq', 'qi'];
 /** `aud` when a request names none and OIDC_DEFAULT_AUDIENCE is unset: the host name of OIDC_PUBLIC_URL. */
@@ -127,6 +130,51 @@ describeEachDatabase('oidc-issuer over HTTP and NATS', (db) => {
     await expect(issue({ sessionTags: { 'aws:x': '1' } })).rejects.toBeInstanceOf(RuntrailError);
   });
 
+  it('issues a batch over NATS (oidc.v1.issue.batch): each token sealed on its own to the one reply key, each bad item refused alone', async () => {
+    const pair = await generateSealingKeyPair();
+    const other = '01HZY1V6QK3M7W3X9T2B5C8D4F';
+    const reply = await issuer.bus.request(IssueTokenBatchRequest, {
+      replyKey: pair.publicJwk,
+      items: [
+        APPLY_RUN,
+        { ...APPLY_RUN, subjectTemplate: '{nope}' },
+        { ...APPLY_RUN, runId: 'not-a-ulid' },
+        { ...APPLY_RUN, runId: other, audience: 'acme-prod', lifetimeSeconds: 900 },
+      ],
+    });
+    expect(reply.items.map((item) => item.ok)).toEqual([true, false, false, true]);
+    expect(reply.items[1]).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', message: expect.stringContaining('unknown placeholder {nope}') } });
+    expect(reply.items[2]).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', issues: [expect.objectContaining({ path: 'runId' })] } });
+    const [first, , , fourth] = reply.items;
+    if (!first?.ok || !fourth?.ok) throw new Error('expected tokens for items 0 and 3');
+    // Its own content key and IV each (never the same ciphertext twice), opened with the one reply key.
+    const [a, b] = [first.data.sealedToken.split('.'), fourth.data.sealedToken.split('.')];
+    expect(a[1]).not.toBe(b[1]);
+    expect(a[2]).not.toBe(b[2]);
+    const tokens = await Promise.all([first, fourth].map((item) => open(item.data.sealedToken, pair.privateKey, z.string())));
+    tokensSeen.push(...tokens);
+    await expect(issuer.verifyWithJose(tokens[0]!, { issuer: first.data.issuer, audience: HOST_AUDIENCE })).resolves.toMatchObject({
+      sub: first.data.subject,
+      runId: APPLY_RUN.runId,
+    });
+    const verdict = await verifyWithPyJwt(tokens[1]!, { jwksUrl: issuer.jwksUrlOf('acme'), issuer: fourth.data.issuer, audience: 'acme-prod' });
+    expect(verdict).toMatchObject({ ok: true, claims: { runId: other } });
+    expect(verdict.ok && (verdict.claims['exp'] as number) - (verdict.claims['iat'] as number)).toBe(900);
+  });
+
+  it('refuses a batch that is empty or larger than 64 as a whole (sent raw: MessageBus would refuse it before sending)', async () => {
+    const { publicJwk } = await generateSealingKeyPair();
+    const nc = await connect({ servers: nats.url });
+    try {
+      for (const items of [[], Array.from({ length: 65 }, () => APPLY_RUN)]) {
+        const answer = await nc.request(IssueTokenBatchRequest.subject, JSON.stringify({ replyKey: publicJwk, items }), { timeout: 10_000 });
+        expect(answer.json()).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', issues: [expect.objectContaining({ path: 'items' })] } });
+      }
+    } finally {
+      await nc.close();
+    }
+  });
+
   describe('tokens a verifier must refuse', () => {
     let good: { token: string; issuer: string };
     beforeAll(async () => {
@@ -197,6 +245,7 @@ describeEachDatabase('oidc-issuer over HTTP and NATS', (db) => {
     await issue({ sessionTags: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`t${i}`, 'v'.repeat(256)])) });
     const logs = output.text;
     expect(logs).toContain('answering oidc.v1.issue');
+    expect(logs).toContain('answering oidc.v1.issue.batch');
     expect(logs).toMatch(/session tags t\d+.* left out of the token/);
     expect(tokensSeen.length).toBeGreaterThan(5);
     for (const token of tokensSeen) {
