@@ -4,7 +4,9 @@ import type { EntityManager } from '@mikro-orm/core';
 import { InjectEntityManager, toRuntrailError } from '@runtrail/persistence';
 import { Issuance } from './issuance.entity';
 import { columnOf, executeWrite, insertIgnoringSql } from './ledger-sql';
+import { isoColumn, isPostgres, postgresBatcher } from './postgres-batches';
 import { serialiseSqliteWrites } from './sqlite-writes';
+import type { StatementBatcher } from './statement-batcher';
 
 /** Identifies one issuance: a run's phase and one integration. */
 export interface IssuanceKey {
@@ -43,23 +45,100 @@ const CLAIM_SQL = insertIgnoringSql('issuance', 'key', [
   'claimedUntil', 'accessKeyId', 'expiresAt', 'refreshes', 'failureCode', 'createdAt', 'updatedAt',
 ]);
 
+/** A fresh claim's row. */
+interface ClaimRow {
+  key: string;
+  request: ClaimRequest;
+  claimToken: string;
+  claimedUntil: Date;
+}
+
+/** The `assumed` and `delivered` transitions: a compare-and-set on the claim token. */
+interface StateRow {
+  key: string;
+  claimToken: string;
+  state: 'assumed' | 'delivered';
+  accessKeyId: string | null;
+  expiresAt: Date;
+  now: Date;
+}
+
+/**
+ * On PostgreSQL, the claims of concurrent issuances are one statement (`insert ... select from
+ * unnest(...) on conflict do nothing returning key`), and so are their `assumed`/`delivered`
+ * transitions (`update ... from unnest(...) where key and claim token match returning key`): the
+ * same compare-and-set per row as one statement each, in one round trip per batch.
+ */
+const PG_CLAIM = {
+  name: 'runtrail_broker_claim',
+  text: `insert into "issuance" ("key", "run_id", "phase", "integration_id", "mode", "session_name", "state",
+      "claim_token", "claimed_until", "access_key_id", "expires_at", "refreshes", "failure_code", "created_at", "updated_at")
+    select v.key, v.run_id, v.phase, v.integration_id, v.mode, v.session_name, 'claimed', v.claim_token,
+      v.claimed_until, null, null, 0, null, v.now, v.now
+    from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[])
+      as v(key, run_id, phase, integration_id, mode, session_name, claim_token, claimed_until, now)
+    on conflict ("key") do nothing
+    returning "key"`,
+};
+const PG_STATE = {
+  name: 'runtrail_broker_state',
+  text: `update "issuance" as i
+    set "state" = v.state, "access_key_id" = v.access_key_id, "expires_at" = v.expires_at, "updated_at" = v.now
+    from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[])
+      as v(key, claim_token, state, access_key_id, expires_at, now)
+    where i."key" = v.key and i."claim_token" = v.claim_token
+    returning i."key"`,
+};
+
 /**
  * The issuance ledger (no secrets). Every transition is a compare-and-set on the row's claim token,
  * so of several replicas racing for one issuance exactly one proceeds.
  *
  * The claim and each transition are single SQL statements (`executeWrite`); a claim that finds the
- * row already there is `on conflict do nothing`, no error raised. Reads go through the entity.
+ * row already there is `on conflict do nothing`, no error raised. On PostgreSQL the claims, and the
+ * `assumed`/`delivered` transitions, of concurrent issuances go as one statement per kind and round
+ * trip (see `StatementBatcher`), each row still its own compare-and-set. Reads go through the entity.
  */
 @Injectable()
 export class IssuanceLedger {
-  constructor(@InjectEntityManager('credential-broker') private readonly em: EntityManager) {}
+  private readonly claims: StatementBatcher<ClaimRow> | null;
+  private readonly states: StatementBatcher<StateRow> | null;
+
+  constructor(@InjectEntityManager('credential-broker') private readonly em: EntityManager) {
+    const postgres = isPostgres(em);
+    this.claims = postgres
+      ? postgresBatcher<ClaimRow>(em, PG_CLAIM, (r) => r.key, (rows) => [
+          rows.map((r) => r.key),
+          rows.map((r) => r.request.runId),
+          rows.map((r) => r.request.phase),
+          rows.map((r) => r.request.integrationId),
+          rows.map((r) => r.request.mode),
+          rows.map((r) => r.request.sessionName),
+          rows.map((r) => r.claimToken),
+          isoColumn(rows.map((r) => r.claimedUntil)),
+          isoColumn(rows.map((r) => r.request.now)),
+        ])
+      : null;
+    this.states = postgres
+      ? postgresBatcher<StateRow>(em, PG_STATE, (r) => r.key, (rows) => [
+          rows.map((r) => r.key),
+          rows.map((r) => r.claimToken),
+          rows.map((r) => r.state),
+          rows.map((r) => r.accessKeyId),
+          isoColumn(rows.map((r) => r.expiresAt)),
+          isoColumn(rows.map((r) => r.now)),
+        ])
+      : null;
+  }
 
   async claim(request: ClaimRequest): Promise<ClaimOutcome> {
     const key = issuanceKey(request);
     const claimToken = randomUUID();
     const claimedUntil = new Date(request.now.getTime() + request.leaseMs);
-    const inserted = await this.write(key, () =>
-      executeWrite(this.em, CLAIM_SQL, [
+    const inserted = await this.write(key, async () =>
+      this.claims
+        ? Number(await this.claims.submit({ key, request, claimToken, claimedUntil }))
+        : executeWrite(this.em, CLAIM_SQL, [
         key,
         request.runId,
         request.phase,
@@ -99,7 +178,7 @@ export class IssuanceLedger {
     expiresAt: Date,
     now: Date,
   ): Promise<boolean> {
-    return this.transition(k, claimToken, { state: 'assumed', accessKeyId, expiresAt, updatedAt: now });
+    return this.recordState(k, claimToken, 'assumed', accessKeyId, expiresAt, now);
   }
 
   /** The sealed delivery is on JetStream. `accessKeyId`/`expiresAt` are the delivered session's. */
@@ -110,7 +189,7 @@ export class IssuanceLedger {
     expiresAt: Date,
     now: Date,
   ): Promise<boolean> {
-    return this.transition(k, claimToken, { state: 'delivered', accessKeyId, expiresAt, updatedAt: now });
+    return this.recordState(k, claimToken, 'delivered', accessKeyId, expiresAt, now);
   }
 
   /** Gives a claim up after a transient failure, so the redelivered event need not wait for the lease. */
@@ -145,6 +224,20 @@ export class IssuanceLedger {
     } catch (error) {
       throw toRuntrailError(error, `issuance ${key}`);
     }
+  }
+
+  private recordState(
+    k: IssuanceKey,
+    claimToken: string,
+    state: StateRow['state'],
+    accessKeyId: string | null,
+    expiresAt: Date,
+    now: Date,
+  ): Promise<boolean> {
+    const states = this.states;
+    if (!states) return this.transition(k, claimToken, { state, accessKeyId, expiresAt, updatedAt: now });
+    const key = issuanceKey(k);
+    return this.write(key, () => states.submit({ key, claimToken, state, accessKeyId, expiresAt, now }));
   }
 
   private transition(k: IssuanceKey, claimToken: string, data: Partial<Issuance>): Promise<boolean> {

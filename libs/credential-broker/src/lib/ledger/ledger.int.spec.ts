@@ -108,6 +108,34 @@ describeEachDatabase('credential-broker ledger', (db) => {
     expect((await runs.find(runId))?.phase).toBe('STOPPED');
   });
 
+  it('records many runs and issuances at once, each with its own outcome (one statement per kind on PostgreSQL)', async () => {
+    const runs = app.get(RunStateStore);
+    const runIds = Array.from({ length: 12 }, (_, i) => `01DSJ63P40BAZY4VW8BXXG7N${String(i).padStart(2, '0')}`);
+    await runs.record(runEvent('FINISHED', 5_000, runIds[0]), at(5_000));
+    await runs.record(runEvent('PLANNING', 9_000, runIds[1]), at(9_000));
+    const recorded = await Promise.all(runIds.map((runId) => runs.record(runEvent('APPLYING', 6_000, runId), at(6_000))));
+    // finished, and newer, stay; every other run is recorded
+    expect(recorded).toEqual([false, false, ...runIds.slice(2).map(() => true)]);
+    expect((await runs.find(runIds[0]!))?.phase).toBe('FINISHED');
+    expect((await runs.find(runIds[1]!))?.phase).toBe('PLANNING');
+    expect((await runs.find(runIds[5]!))?.phase).toBe('APPLYING');
+
+    const keys = runIds.map((runId) => ({ ...KEY, runId }));
+    const claims = await Promise.all(
+      keys.map((k) => ledger.claim({ ...k, mode: 'platform', sessionName: 'run@caller@acme', now: at(0), leaseMs: 10_000 })),
+    );
+    expect(claims.every((c) => c.kind === 'fresh')).toBe(true);
+    const tokens = claims.map((c) => (c.kind === 'fresh' ? c.claimToken : ''));
+    const assumed = await Promise.all(
+      keys.map((k, i) =>
+        ledger.recordAssumed(k, i === 3 ? 'not-the-claim-token' : tokens[i]!, `ASIABATCH00000000${i}`, at(900_000), at(10)),
+      ),
+    );
+    expect(assumed).toEqual(keys.map((_, i) => i !== 3));
+    expect(await ledger.find(keys[4]!)).toMatchObject({ state: 'assumed', accessKeyId: 'ASIABATCH000000004' });
+    expect(await ledger.find(keys[3]!)).toMatchObject({ state: 'claimed', accessKeyId: null });
+  });
+
   it("records the run's deadline; an event without one (an older publisher) keeps it", async () => {
     const runs = app.get(RunStateStore);
     const runId = '01DSJ63P40BAZY4VW8BXXG7M5B';

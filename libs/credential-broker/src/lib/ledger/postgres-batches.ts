@@ -1,0 +1,50 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { AbstractSqlConnection } from '@mikro-orm/knex';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { StatementBatcher } from './statement-batcher';
+
+/** What node-postgres' client offers that the batches use. */
+interface PgClient {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Array<Record<string, unknown>> }>;
+}
+
+/** The ORM's connection pool (knex's tarn pool of node-postgres clients). */
+interface PgPool {
+  acquire(): { promise: Promise<PgClient> };
+  release(client: PgClient): boolean;
+}
+
+/** True when the ORM talks to PostgreSQL (the batched statements below); SQLite keeps one statement per call. */
+export function isPostgres(em: EntityManager): boolean {
+  return em.getDriver() instanceof PostgreSqlDriver;
+}
+
+/**
+ * A batcher of one PostgreSQL statement whose parameters are one array per column (`unnest`), so
+ * its text is the same for any batch size: node-postgres prepares it once per connection (`name`)
+ * and afterwards only binds the arrays. It runs on a connection of the ORM's pool (the service's
+ * search_path), without the ORM's query formatting. `returning` names the key column.
+ */
+export function postgresBatcher<I>(
+  em: EntityManager,
+  statement: { name: string; text: string },
+  keyOf: (item: I) => string,
+  columnsOf: (items: I[]) => unknown[][],
+): StatementBatcher<I> {
+  return new StatementBatcher<I>(async (items) => {
+    // The pool itself: knex's acquire/release wrappers only add debug logging (a measurable share).
+    const pool = (em.getConnection() as AbstractSqlConnection).getKnex().client.pool as PgPool;
+    const client = await pool.acquire().promise;
+    try {
+      const result = await client.query({ ...statement, values: columnsOf(items) });
+      return new Set(result.rows.map((row) => String(row['key'])));
+    } finally {
+      pool.release(client);
+    }
+  }, keyOf);
+}
+
+/** A column of timestamps as ISO strings (unambiguous to `timestamptz[]`). */
+export function isoColumn(dates: ReadonlyArray<Date | null>): Array<string | null> {
+  return dates.map((d) => (d ? d.toISOString() : null));
+}
