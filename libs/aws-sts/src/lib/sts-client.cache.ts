@@ -20,9 +20,15 @@ export interface StsClientOptions {
  * One SDK client per endpoint and signing region, kept so that connections stay alive between
  * calls. The SDK's own retries are off (`maxAttempts: 1`): callers retry with one backoff of their
  * own (see `withRetry`), and the SDK must not hide failures behind a second one.
+ *
+ * Per call, the cost is the SDK's (signing, HTTP, XML): the client for a partition and region is
+ * looked up, not resolved again, and each client resolves its middleware stack once per command
+ * type (`cacheMiddleware`; no runtrail code adds middleware per call).
  */
 export class StsClientCache {
   private readonly clients = new Map<string, STSClient>();
+  /** `partition|region` -> its client, once the region was checked against the partition. */
+  private readonly resolved = new Map<string, STSClient>();
 
   constructor(private readonly options: StsClientOptions) {}
 
@@ -34,6 +40,16 @@ export class StsClientCache {
    * @throws RuntrailError `VALIDATION_FAILED` when the region is malformed or in another partition.
    */
   clientFor(partition: Partition, region: string | null): STSClient {
+    const target = `${partition}|${region ?? ''}`;
+    let client = this.resolved.get(target);
+    if (!client) {
+      client = this.create(partition, region);
+      this.resolved.set(target, client);
+    }
+    return client;
+  }
+
+  private create(partition: Partition, region: string | null): STSClient {
     const regional = stsEndpoint(partition, region);
     const endpoint = this.options.endpointOverride ?? regional;
     const signingRegion = region ?? regionOf(regional);
@@ -44,6 +60,7 @@ export class StsClientCache {
         endpoint,
         region: signingRegion,
         maxAttempts: 1,
+        cacheMiddleware: true,
         ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
       });
       this.clients.set(key, client);
@@ -54,6 +71,7 @@ export class StsClientCache {
   destroy(): void {
     for (const client of this.clients.values()) client.destroy();
     this.clients.clear();
+    this.resolved.clear();
   }
 }
 
