@@ -14,10 +14,12 @@ import { MikroORM } from '@mikro-orm/core';
 import {
   AuditDb,
   auditPersistence,
+  FILL_RUN_EVENT_SPANS,
   FindingStore,
   ImportFiles,
   IngestEvents,
   PartitionMonths,
+  runEventSpanColumns,
   runTimeline,
   whoChanged,
 } from '@runtrail/audit';
@@ -43,6 +45,8 @@ async function load(variant: Variant, trail: GeneratedTrail): Promise<{ orm: Mik
   const orm = await MikroORM.init(databaseOptionsFor({ ...auditPersistence, databaseUrl: url }));
   await orm.getMigrator().up(variant === 'plain' ? { to: BEFORE_PARTITIONS } : undefined);
   const db = AuditDb.of(orm);
+  // The run event span columns come after the partitions: the plain database gets them by hand.
+  if (variant === 'plain') for (const statement of runEventSpanColumns('postgres')) await db.run(statement);
   await registerIssuances(db, trail.runs.filter((r) => r.issued), BENCH_ROLE);
   const t0 = performance.now();
   await new ImportFiles(db, new IngestEvents(db, new FindingStore(db, null), { workerIpRanges: [] })).importPath(trail.dir);
@@ -56,9 +60,32 @@ async function load(variant: Variant, trail: GeneratedTrail): Promise<{ orm: Mik
   await db.run(
     `update "event_resource" r set "event_time" = e."event_time" from "cloudtrail_event" e where e."event_id" = r."event_id"`,
   );
+  await db.run(FILL_RUN_EVENT_SPANS); // the runs' event spans follow their calls' new times
   await db.run('analyze');
   console.log(`${variant}: imported ${trail.events} events in ${importSeconds.toFixed(1)} s`);
   return { orm, db };
+}
+
+/** EXPLAIN (ANALYZE) of every select `work` makes on `db`, for --explain. */
+async function explained(db: AuditDb, work: () => Promise<unknown>): Promise<string> {
+  const plans: string[] = [];
+  const [all, prepared] = [db.all.bind(db), db.prepared.bind(db)];
+  const explaining = (run: AuditDb['all']) => (async (sql: string, params: Parameters<AuditDb['all']>[1] = []) => {
+    if (sql.trimStart().startsWith('select')) {
+      const plan = await all<{ 'QUERY PLAN': string }>(`explain (analyze, buffers, summary) ${sql}`, params);
+      plans.push(`${sql.replace(/\s+/g, ' ').slice(0, 160)}\n${plan.map((r) => `  ${r['QUERY PLAN']}`).join('\n')}`);
+    }
+    return run(sql, params);
+  }) as AuditDb['all'];
+  db.all = explaining(all);
+  db.prepared = explaining(prepared);
+  try {
+    await work();
+  } finally {
+    db.all = all;
+    db.prepared = prepared;
+  }
+  return plans.join('\n');
 }
 
 function percentile(values: number[], p: number): number {
@@ -79,6 +106,15 @@ async function main(): Promise<void> {
     const scope = { account: 'acme', visibleSpaces: null };
     const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)] as T;
     const issued = trail.runs.filter((r) => r.issued);
+    if (args.includes('--explain')) {
+      const [runId, resource] = [pick(issued).runId, pick(trail.resources)];
+      for (const variant of ['plain', 'partitioned'] as const) {
+        const { db } = stores[variant];
+        for (let i = 0; i < 20; i++) await Promise.all([runTimeline(db, runId, scope), whoChanged(db, resource, scope)]);
+        console.log(`--- ${variant}: timeline of ${runId}\n${await explained(db, () => runTimeline(db, runId, scope))}`);
+        console.log(`--- ${variant}: who changed ${resource}\n${await explained(db, () => whoChanged(db, resource, scope))}`);
+      }
+    }
     const timings: Record<Variant, Record<'timeline' | 'who-changed', number[]>> = {
       plain: { timeline: [], 'who-changed': [] },
       partitioned: { timeline: [], 'who-changed': [] },

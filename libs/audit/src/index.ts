@@ -12,6 +12,8 @@ export { SweepFindings } from './lib/findings/sweep-findings.usecase';
 export { PollerService } from './lib/service/poller.service';
 export { runTimeline } from './lib/queries/run-timeline.query';
 export { whoChanged } from './lib/queries/who-changed.query';
+// The run event span, for the partitions benchmark (its plain database and its rewritten event times).
+export { FILL_RUN_EVENT_SPANS, runEventSpanColumns } from './lib/runs/run-event-span';
 // The row mapping, for the P2 benchmark's floor (the same rows, inserted without correlation).
 export { EVENT_COLUMNS, eventRowValues, NO_LINK } from './lib/ingest/event-row';
 // The S3 delivery reader and its parts, for the S3 benchmark (bench/audit-s3.bench.ts).

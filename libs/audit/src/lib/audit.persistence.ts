@@ -11,6 +11,8 @@ import * as pg5 from './storage/migrations/postgres/20261206090000-trail-source-
 import * as lite5 from './storage/migrations/sqlite/20261206090000-trail-source-s3-checkpoint.migration';
 import * as pg6 from './storage/migrations/postgres/20261207090000-partition-events-by-month.migration';
 import * as lite6 from './storage/migrations/sqlite/20261207090000-partition-events-by-month.migration';
+import * as pg7 from './storage/migrations/postgres/20261208090000-run-event-span.migration';
+import * as lite7 from './storage/migrations/sqlite/20261208090000-run-event-span.migration';
 
 /**
  * The audit service's own database (a SQLite file or a PostgreSQL schema named after it). No ORM
@@ -20,5 +22,5 @@ import * as lite6 from './storage/migrations/sqlite/20261207090000-partition-eve
 export const auditPersistence = definePersistence({
   service: 'audit',
   entities: [],
-  migrations: { sqlite: migrationList(lite1, lite2, lite3, lite4, lite5, lite6), postgres: migrationList(pg1, pg2, pg3, pg4, pg5, pg6) },
+  migrations: { sqlite: migrationList(lite1, lite2, lite3, lite4, lite5, lite6, lite7), postgres: migrationList(pg1, pg2, pg3, pg4, pg5, pg6, pg7) },
 });

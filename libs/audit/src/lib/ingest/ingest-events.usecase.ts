@@ -6,7 +6,8 @@ import type { KnownSession } from '../correlation/correlation.types';
 import { batchFindings, type BatchFindingRules } from '../findings/batch-findings';
 import type { FindingStore, NewFinding } from '../findings/finding.store';
 import { findUsedAfterEnd } from '../findings/used-after-end.check';
-import { AuditDb, type SqlParam } from '../storage/audit-db';
+import { RunEventSpans } from '../runs/run-event-span';
+import { AuditDb, num, type SqlParam } from '../storage/audit-db';
 import { PartitionMonths } from '../storage/partitions';
 import { EVENT_COLUMNS, eventRowValues, NO_LINK, resourceKeys } from './event-row';
 
@@ -62,12 +63,15 @@ export class IngestEvents {
     const result = owner === undefined ? correlateBatch(fresh, ctx) : ownedBy(correlateBatch(fresh, ctx), owner);
     await this.partitionMonths.ensure(this.db, fresh.map((e) => e.eventTime.getTime()));
     const linkedRuns = await this.db.transaction(async (tx) => {
-      await insertEvents(tx, result, source);
+      const spans = new RunEventSpans();
+      await insertEvents(tx, result, source, spans);
       await insertSessions(tx, result.newSessions);
       for (const [issuanceId, eventId] of result.issuanceMatches) {
         await tx.run(`update "issuance" set "assume_event_id" = ? where "id" = ? and "assume_event_id" is null`, [eventId, issuanceId]);
       }
-      return backfill(tx, result.newSessions);
+      const runs = await backfill(tx, result.newSessions, spans);
+      await spans.save(tx);
+      return runs;
     });
     runtrailCounter('eventsIngested').add(fresh.length, { 'runtrail.source': /^(lookup|push|s3):/.exec(source)?.[1] ?? 'file' });
     const found: NewFinding[] = batchFindings(result.events, ctx, this.rules);
@@ -105,7 +109,7 @@ function ownedBy(result: BatchCorrelation, owner: string): BatchCorrelation {
   return { events, newSessions, issuanceMatches };
 }
 
-async function insertEvents(db: AuditDb, result: BatchCorrelation, source: string): Promise<void> {
+async function insertEvents(db: AuditDb, result: BatchCorrelation, source: string, spans: RunEventSpans): Promise<void> {
   const columns = EVENT_COLUMNS.map((c) => `"${c}"`).join(', ');
   const resources: SqlParam[] = [];
   for (let i = 0; i < result.events.length; i += AuditDb.ROWS_PER_INSERT) {
@@ -116,7 +120,8 @@ async function insertEvents(db: AuditDb, result: BatchCorrelation, source: strin
       values,
     );
   }
-  for (const { event } of result.events) {
+  for (const { event, link } of result.events) {
+    spans.add(link.runId, event.eventTime.getTime());
     for (const key of resourceKeys(event)) {
       resources.push(key, event.eventTime.getTime(), event.eventId);
     }
@@ -150,23 +155,26 @@ async function insertSessions(db: AuditDb, sessions: KnownSession[]): Promise<vo
  * match overrides an earlier ARN match: names repeat, so one ARN can name two sessions, a key never. Returns the
  * runs that gained calls, to check them for use after the run ended.
  */
-async function backfill(db: AuditDb, sessions: KnownSession[]): Promise<Set<string>> {
+async function backfill(db: AuditDb, sessions: KnownSession[], spans: RunEventSpans): Promise<Set<string>> {
   const runs = new Set<string>();
   const set = `"session_event_id" = ?, "run_id" = ?, "account" = ?, "space_id" = ?, "caller_id" = ?, "link" = ?`;
   for (const s of sessions) {
     const fields = [s.assumeEventId, s.runId, s.account, s.spaceId, s.callerId];
-    await db.run(
-      `update "cloudtrail_event" set ${set} where "access_key_id" = ? and ("session_event_id" is null or "link" = 'assumed_role_arn')`,
+    const linked = await db.all(
+      `update "cloudtrail_event" set ${set} where "access_key_id" = ? and ("session_event_id" is null or "link" = 'assumed_role_arn')
+        returning "event_time"`,
       [...fields, 'access_key', s.accessKeyId],
     );
     if (s.assumedRoleArn) {
-      await db.run(
+      linked.push(...await db.all(
         `update "cloudtrail_event" set ${set}
           where "principal_arn" = ? and "principal_type" = 'AssumedRole' and "event_time" between ? and ?
-            and "session_event_id" is null and "run_id" is null`,
+            and "session_event_id" is null and "run_id" is null
+          returning "event_time"`,
         [...fields, 'assumed_role_arn', s.assumedRoleArn, s.issuedAt, s.expiresAt],
-      );
+      ));
     }
+    for (const row of linked) spans.add(s.runId, num(row['event_time']));
     if (s.runId) runs.add(s.runId);
   }
   return runs;

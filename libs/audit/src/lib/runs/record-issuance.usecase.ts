@@ -1,7 +1,8 @@
 import { CredentialsIssuedEvent, type CredentialsFailed, type CredentialsIssued } from '@runtrail/contracts';
 import type { FindingStore } from '../findings/finding.store';
 import { findUsedAfterEnd } from '../findings/used-after-end.check';
-import { str, type AuditDb } from '../storage/audit-db';
+import { num, str, type AuditDb } from '../storage/audit-db';
+import { RunEventSpans } from './run-event-span';
 import { ensureRun } from './record-run-phase.usecase';
 
 /**
@@ -35,7 +36,9 @@ export class RecordIssuance {
       if (!session) return false;
       await tx.run(`update "issuance" set "assume_event_id" = ? where "id" = ?`, [str(session['assume_event_id']), id]);
       await tx.run(`update "cloudtrail_event" set "link" = 'issuance_access_key' where "event_id" = ? and "run_id" is null`, [str(session['assume_event_id'])]);
-      await linkSessionTree(tx, e.accessKeyId, { runId: e.runId, account: e.account, spaceId: e.spaceId, callerId: e.caller.id });
+      const spans = new RunEventSpans();
+      await linkSessionTree(tx, e.accessKeyId, { runId: e.runId, account: e.account, spaceId: e.spaceId, callerId: e.caller.id }, spans);
+      await spans.save(tx);
       return true;
     });
     if (linked) await this.findings.raise(await findUsedAfterEnd(this.db, e.runId));
@@ -60,15 +63,17 @@ interface RunFields {
 const MAX_CHAIN_DEPTH = 10;
 
 /** Gives a session, its calls, and the sessions chained from it (depth-limited) to a run. */
-async function linkSessionTree(db: AuditDb, accessKeyId: string, run: RunFields, depth = 0): Promise<void> {
+async function linkSessionTree(db: AuditDb, accessKeyId: string, run: RunFields, spans: RunEventSpans, depth = 0): Promise<void> {
   const values = [run.runId, run.account, run.spaceId, run.callerId];
   await db.run(`update "aws_session" set "run_id" = ?, "account" = ?, "space_id" = ?, "caller_id" = ? where "access_key_id" = ? and "run_id" is null`,
     [...values, accessKeyId]);
   const [session] = await db.all(`select "assume_event_id" from "aws_session" where "access_key_id" = ?`, [accessKeyId]);
-  await db.run(`update "cloudtrail_event" set "run_id" = ?, "account" = ?, "space_id" = ?, "caller_id" = ? where ("access_key_id" = ? or "event_id" = ?) and "run_id" is null`,
+  const linked = await db.all(`update "cloudtrail_event" set "run_id" = ?, "account" = ?, "space_id" = ?, "caller_id" = ?
+      where ("access_key_id" = ? or "event_id" = ?) and "run_id" is null returning "event_time"`,
     [...values, accessKeyId, str(session?.['assume_event_id'])]);
+  for (const row of linked) spans.add(run.runId, num(row['event_time']));
   if (depth >= MAX_CHAIN_DEPTH) return;
   for (const child of await db.all(`select "access_key_id" from "aws_session" where "parent_access_key_id" = ? and "run_id" is null`, [accessKeyId])) {
-    await linkSessionTree(db, String(child['access_key_id']), run, depth + 1);
+    await linkSessionTree(db, String(child['access_key_id']), run, spans, depth + 1);
   }
 }

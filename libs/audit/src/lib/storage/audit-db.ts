@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { AbstractSqlConnection, Knex } from '@mikro-orm/postgresql';
 import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import { SqliteStatements } from './sqlite-statements';
 
 export type AuditDriver = 'sqlite' | 'postgres';
@@ -10,6 +11,7 @@ export type SqlRow = Record<string, unknown>;
 /** How one driver runs SQL; `tx` is the open transaction, if any. */
 interface SqlBackend {
   all(sql: string, params: SqlParam[], tx: Knex.Transaction | null): Promise<SqlRow[]>;
+  prepared(sql: string, params: SqlParam[], tx: Knex.Transaction | null): Promise<SqlRow[]>;
   transaction<T>(work: (tx: Knex.Transaction | null) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -45,6 +47,18 @@ export class AuditDb {
     return this.backend.all(sql, params, this.tx) as Promise<T[]>;
   }
 
+  /**
+   * {@link all} for the read queries the API repeats with other values: on PostgreSQL a named
+   * prepared statement, parsed once per pooled connection and, once PostgreSQL finds its generic
+   * plan as cheap as the custom ones, planned once too (planning a query over every monthly
+   * partition costs more than running it). Inside a transaction, and on SQLite (whose statements
+   * are cached prepared statements anyway), the same as {@link all}. Only for a fixed set of SQL
+   * texts: each text stays prepared on every connection of the pool.
+   */
+  prepared<T extends SqlRow = SqlRow>(sql: string, params: SqlParam[] = []): Promise<T[]> {
+    return this.backend.prepared(sql, params, this.tx) as Promise<T[]>;
+  }
+
   async run(sql: string, params: SqlParam[] = []): Promise<void> {
     await this.backend.all(sql, params, this.tx);
   }
@@ -74,12 +88,37 @@ export class AuditDb {
 // SQLite has no transaction object: this marks "inside the transaction" for the nested AuditDb.
 const TX_MARK = {} as Knex.Transaction;
 
+/** What the pooled `pg` client offers beyond knex: named (prepared) statements. */
+interface PgConnection {
+  query(config: { name: string; text: string; values: SqlParam[] }): Promise<{ rows: SqlRow[] }>;
+}
+
 class PostgresBackend implements SqlBackend {
+  /** SQL text -> its statement name and `$n` text. */
+  private readonly statements = new Map<string, { name: string; text: string }>();
+
   constructor(private readonly knex: Knex) {}
 
   async all(sql: string, params: SqlParam[], tx: Knex.Transaction | null): Promise<SqlRow[]> {
     const result = (await (tx ?? this.knex).raw(sql, params)) as { rows?: SqlRow[] };
     return result.rows ?? [];
+  }
+
+  async prepared(sql: string, params: SqlParam[], tx: Knex.Transaction | null): Promise<SqlRow[]> {
+    if (tx) return this.all(sql, params, tx);
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      // The name stands for the text: pg prepares it on a connection the first time it is used there.
+      statement = { name: `audit_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`, text: this.knex.client.positionBindings(sql) as string };
+      this.statements.set(sql, statement);
+    }
+    const client = this.knex.client;
+    const connection = (await client.acquireConnection()) as PgConnection;
+    try {
+      return (await connection.query({ ...statement, values: params })).rows;
+    } finally {
+      await client.releaseConnection(connection);
+    }
   }
 
   transaction<T>(work: (tx: Knex.Transaction | null) => Promise<T>): Promise<T> {
@@ -113,6 +152,10 @@ class SqliteBackend implements SqlBackend {
   all(sql: string, params: SqlParam[], tx: Knex.Transaction | null): Promise<SqlRow[]> {
     if (tx) return Promise.resolve(this.statements.execute(sql, params));
     return this.serialised(async () => this.statements.execute(sql, params));
+  }
+
+  prepared(sql: string, params: SqlParam[], tx: Knex.Transaction | null): Promise<SqlRow[]> {
+    return this.all(sql, params, tx);
   }
 
   transaction<T>(work: (tx: Knex.Transaction | null) => Promise<T>): Promise<T> {
