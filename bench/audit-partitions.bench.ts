@@ -1,15 +1,18 @@
 // P3 with and without monthly partitions (issue 16), PostgreSQL, in one run.
 //
-//   node tools/build.mjs && node dist/bench/audit-partitions.bench.js [--events 300000] [--write]
+//   node tools/build.mjs && node dist/bench/audit-partitions.bench.js [--events 300000] [--write] [--explain]
 //
 // The same generated trail (bench/audit-trail.generator.ts) is imported by the production path
 // (ImportFiles) into two databases: one migrated up to the migration before partitions (plain
-// tables, as before issue 16), one fully migrated (partitioned by month). The generator's events
-// fall within one day, so both then move each run's events back 0-7 months by the same rule (a hash
-// of the run, or of the event for events of no run) to spread them over 8 monthly partitions. Then
-// 500 timeline and 500 who-changed queries (limit 100, after 50 warm-up) for random runs and
-// resources, the query functions the REST controllers call, alternating between the two databases
-// so load on this shared machine hits both alike. --write replaces the P3p section of RESULTS.md.
+// tables, as before issue 16, given the run event span columns that come after), one fully migrated
+// (partitioned by month). The generator's events fall within one day, so both then move each run's
+// events back 0-7 months by the same rule (a hash of the run, or of the event for events of no run)
+// to spread them over 8 monthly partitions, and refill the runs' event spans. Then 500 timeline and
+// 500 who-changed queries (limit 100, after 50 warm-up, during which both databases must give the
+// same first and next pages) for random runs and resources, the query functions the REST
+// controllers call, alternating between the two databases so load on this shared machine hits both
+// alike. --write replaces the P3p section of RESULTS.md; --explain prints the plans of one query of
+// each kind on each database first.
 import { MikroORM } from '@mikro-orm/core';
 import {
   AuditDb,
@@ -88,6 +91,25 @@ async function explained(db: AuditDb, work: () => Promise<unknown>): Promise<str
   return plans.join('\n');
 }
 
+/**
+ * Checks (during warm-up) that both databases answer alike, first and next page (limit 20), as the
+ * REST API would return them: the partitioned queries must change nothing but their speed.
+ */
+async function sameAnswers(plain: AuditDb, partitioned: AuditDb, runId: string, resource: string): Promise<void> {
+  const scope = { account: 'acme', visibleSpaces: null };
+  const read = async (db: AuditDb) => {
+    const timeline = await runTimeline(db, runId, scope, undefined, 20);
+    const changed = await whoChanged(db, resource, scope, undefined, 20);
+    return JSON.stringify([
+      timeline, changed,
+      timeline.events.nextCursor ? (await runTimeline(db, runId, scope, timeline.events.nextCursor, 20)).events : null,
+      changed.nextCursor ? await whoChanged(db, resource, scope, changed.nextCursor, 20) : null,
+    ]);
+  };
+  const [a, b] = [await read(plain), await read(partitioned)];
+  if (a !== b) throw new Error(`plain and partitioned databases answer differently for run ${runId} / resource ${resource}`);
+}
+
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
@@ -122,6 +144,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 550; i++) {
       const runId = pick(issued).runId;
       const resource = pick(trail.resources);
+      if (i < 50) await sameAnswers(stores.plain.db, stores.partitioned.db, runId, resource);
       const order: Variant[] = i % 2 ? ['plain', 'partitioned'] : ['partitioned', 'plain'];
       for (const variant of order) {
         const { db } = stores[variant];
@@ -140,8 +163,8 @@ async function main(): Promise<void> {
       `- date: ${new Date().toISOString()}`,
       `- machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
       `- command: \`node tools/build.mjs && node dist/bench/audit-partitions.bench.js --events ${EVENTS} --write\``,
-      `- the same ${EVENTS} generated events imported by ImportFiles into a database with plain tables (migrated up to the one before partitions) and one partitioned by month (${partitions} partitions of cloudtrail_event: 8 months of data, months ahead, default), spread over 8 months alike; PostgreSQL 15 as libs/testing starts it`,
-      '- 500 queries of each kind per database after 50 warm-up, limit 100, alternating between the databases',
+      `- the same ${EVENTS} generated events imported by ImportFiles into a database with plain tables (migrated up to the one before partitions, plus the run event span columns) and one partitioned by month (${partitions} partitions of cloudtrail_event: 8 months of data, months ahead, default), spread over 8 months alike; PostgreSQL 15 as libs/testing starts it`,
+      '- 500 queries of each kind per database after 50 warm-up (both databases giving the same first and next pages), limit 100, alternating between the databases; the same query code on both (timeline within the run\'s event span, who-changed joined on the event\'s time, named prepared statements)',
       '',
       '| tables | timeline p50 / p99 ms | who-changed p50 / p99 ms |',
       '| --- | ---: | ---: |',
