@@ -78,10 +78,12 @@ export function agree(receiver: ReceiverPoint): KeyAgreement {
 
 /** The compact JWE of `plaintext` under `agreement`: a random content key wrapped with its KEK. */
 export function encrypt(plaintext: Uint8Array, agreement: KeyAgreement): string {
-  const cek = randomBytes(32);
+  // One draw for both (a sync randomBytes call costs more than its 44 bytes): the content key, then the IV.
+  const fresh = randomBytes(44);
+  const cek = fresh.subarray(0, 32);
+  const iv = fresh.subarray(32);
   const wrap = createCipheriv('id-aes256-wrap', agreement.kek, KW_IV);
   const wrapped = Buffer.concat([wrap.update(cek), wrap.final()]);
-  const iv = randomBytes(12);
   const gcm = createCipheriv('aes-256-gcm', cek, iv);
   gcm.setAAD(Buffer.from(agreement.protectedHeader, 'ascii'));
   const ciphertext = Buffer.concat([gcm.update(plaintext), gcm.final()]);

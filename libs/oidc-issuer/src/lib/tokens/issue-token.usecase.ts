@@ -1,14 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { IssueTokenReply } from '@runtrail/contracts';
 import { SealingSession } from '@runtrail/sealing';
-import { CompactSign } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../config/clock';
 import { OidcIssuerConfig } from '../config/oidc-issuer.config';
 import { SigningKeyRing } from '../keys/signing-key.ring';
+import { signCompactJws } from './jws.signer';
 import { buildTokenClaims, type IssueTokenInput } from './token-claims';
-
-const utf8 = new TextEncoder();
 
 /**
  * How long one ephemeral key serves one reply key. A broker keeps its reply key for about as long
@@ -18,7 +16,8 @@ const utf8 = new TextEncoder();
 export const REPLY_SESSION_TTL_MS = 5 * 60_000;
 
 /**
- * Issues one token: claims for the account's issuer and audience, signed with the active key,
+ * Issues one token: claims for the account's issuer and audience, signed with the active key
+ * (Node's crypto, `signCompactJws`),
  * sealed to the requester's `replyKey` (standard ECDH-ES+A256KW JWE; the ephemeral key is kept per
  * reply key for `REPLY_SESSION_TTL_MS`, see `SealingSession`). The sealed content is the compact JWT as a JSON
  * string (`open(sealedToken, key, z.string())`). The token is never logged or returned in clear.
@@ -53,9 +52,7 @@ export class IssueTokenUseCase {
     if (droppedTags.length) {
       this.log.warn(`run ${request.runId}: session tags ${droppedTags.join(', ')} left out of the token to stay within AWS's size limit`);
     }
-    const token = await new CompactSign(utf8.encode(JSON.stringify(claims)))
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
-      .sign(key.privateKey);
+    const token = signCompactJws(JSON.stringify(claims), key);
     return {
       sealedToken: await this.replies.seal(token, request.replyKey),
       issuer,
