@@ -1,22 +1,11 @@
-import { parseCloudTrailRecord, type NormalizedEvent } from '@runtrail/cloudtrail';
-import type { CredentialsIssued, RunPhaseChanged } from '@runtrail/contracts';
+import type { RunPhaseChanged } from '@runtrail/contracts';
 import { describeEachDatabase } from '@runtrail/testing';
 import { ulid } from 'ulid';
 import { AuditStoreHarness } from '../../spec/audit-store.harness';
-import { assumeRoleRecord, callRecord, ROLE } from '../../spec/trail-records.fixture';
+import { credentialsIssued, events, phaseChanged } from '../../spec/run-facts.fixture';
+import { assumeRoleRecord, callRecord } from '../../spec/trail-records.fixture';
 import { RecordIssuance } from '../runs/record-issuance.usecase';
 import { RecordRunPhase } from '../runs/record-run-phase.usecase';
-
-const CALLER = { type: 'stack' as const, id: '01HZY1V6QK3M7W3X9T2B5C8D4E', slug: 'network' };
-const KEY = { kty: 'EC' as const, crv: 'P-256' as const, x: 'a'.repeat(43), y: 'b'.repeat(43) };
-
-function events(...records: Array<Record<string, unknown>>): NormalizedEvent[] {
-  return records.map((r) => {
-    const parsed = parseCloudTrailRecord(r);
-    if (!parsed.ok) throw new Error(parsed.reason);
-    return parsed.event;
-  });
-}
 
 describeEachDatabase('findings and late facts', (db) => {
   let audit: AuditStoreHarness;
@@ -29,13 +18,8 @@ describeEachDatabase('findings and late facts', (db) => {
   });
   afterAll(() => audit?.close());
 
-  const phase = (runId: string, p: RunPhaseChanged['phase'], at: string) =>
-    phases.record({ runId, account: 'acme', spaceId: 'root', caller: CALLER, runType: 'TRACKED', phase: p, workerId: 'w1', workerPublicKey: KEY, at });
-  const issued = (runId: string, accessKeyId: string, issuedAt: string): CredentialsIssued => ({
-    runId, account: 'acme', spaceId: 'root', caller: CALLER, phase: 'APPLYING', scope: 'write', workerId: 'w1', integrationId: '01HZY1V6QK3M7W3X9T2B5C8D4F',
-    roleArn: ROLE, mode: 'platform', sessionName: `${runId}@x@acme`, sourceIdentity: runId, externalIdUsed: true, accessKeyId,
-    assumedRoleArn: null, expiresAt: '2030-01-01T00:00:00.000Z', issuedAt, refresh: 0,
-  });
+  const phase = (runId: string, p: RunPhaseChanged['phase'], at: string) => phases.record(phaseChanged(runId, p, at));
+  const issued = credentialsIssued;
 
   it('raises a call from outside the worker ranges, once per run and IP', async () => {
     const runId = ulid();

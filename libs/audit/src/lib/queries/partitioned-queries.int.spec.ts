@@ -1,11 +1,11 @@
 import { MikroORM } from '@mikro-orm/core';
-import { parseCloudTrailRecord, type NormalizedEvent } from '@runtrail/cloudtrail';
-import type { CredentialsIssued, RunPhaseChanged } from '@runtrail/contracts';
+import type { RunPhaseChanged } from '@runtrail/contracts';
 import { databaseOptionsFor } from '@runtrail/persistence';
 import { describeEachDatabase } from '@runtrail/testing';
 import { ulid } from 'ulid';
 import { AuditStoreHarness } from '../../spec/audit-store.harness';
-import { assumeRoleRecord, callRecord, ROLE } from '../../spec/trail-records.fixture';
+import { credentialsIssued, events, phaseChanged } from '../../spec/run-facts.fixture';
+import { assumeRoleRecord, callRecord } from '../../spec/trail-records.fixture';
 import { auditPersistence } from '../audit.persistence';
 import { RecordIssuance } from '../runs/record-issuance.usecase';
 import { RecordRunPhase } from '../runs/record-run-phase.usecase';
@@ -14,17 +14,7 @@ import type { Page } from './cursor';
 import { runTimeline } from './run-timeline.query';
 import { whoChanged } from './who-changed.query';
 
-const CALLER = { type: 'stack' as const, id: '01HZY1V6QK3M7W3X9T2B5C8D4E', slug: 'network' };
-const KEY = { kty: 'EC' as const, crv: 'P-256' as const, x: 'a'.repeat(43), y: 'b'.repeat(43) };
 const SCOPE = { account: 'acme', visibleSpaces: null };
-
-function events(...records: Array<Record<string, unknown>>): NormalizedEvent[] {
-  return records.map((r) => {
-    const parsed = parseCloudTrailRecord(r);
-    if (!parsed.ok) throw new Error(parsed.reason);
-    return parsed.event;
-  });
-}
 
 /** A CreateBucket call naming `bucket` (so several calls can change the same resource). */
 function bucketCall(eventID: string, at: string, accessKeyId: string, bucket: string): Record<string, unknown> {
@@ -57,13 +47,8 @@ describeEachDatabase('timeline and who-changed over monthly partitions', (databa
   });
   afterAll(() => audit?.close());
 
-  const phase = (runId: string, p: RunPhaseChanged['phase'], at: string) =>
-    phases.record({ runId, account: 'acme', spaceId: 'root', caller: CALLER, runType: 'TRACKED', phase: p, workerId: 'w1', workerPublicKey: KEY, at });
-  const issued = (runId: string, accessKeyId: string, issuedAt: string): CredentialsIssued => ({
-    runId, account: 'acme', spaceId: 'root', caller: CALLER, phase: 'APPLYING', scope: 'write', workerId: 'w1', integrationId: '01HZY1V6QK3M7W3X9T2B5C8D4F',
-    roleArn: ROLE, mode: 'platform', sessionName: `${runId}@x@acme`, sourceIdentity: runId, externalIdUsed: true, accessKeyId,
-    assumedRoleArn: null, expiresAt: '2030-01-01T00:00:00.000Z', issuedAt, refresh: 0,
-  });
+  const phase = (runId: string, p: RunPhaseChanged['phase'], at: string) => phases.record(phaseChanged(runId, p, at));
+  const issued = credentialsIssued;
   /** Ids of the run's calls in timeline order, read without any time bound. */
   const unbounded = async (runId: string) =>
     (await audit.store.db.all(`select "event_id" from "cloudtrail_event" where "run_id" = ? order by "event_time", "event_id"`, [runId]))
