@@ -22,7 +22,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ulid } from 'ulid';
-import { answerResolve, BenchStack, CALLER_ID, PLATFORM, processCpuMs } from './credential-broker.stack';
+import { answerResolve, BenchStack, CALLER_ID, PLATFORM, processCpuMs, processTreeCpuMs } from './credential-broker.stack';
 
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1] ?? 3) || 3;
@@ -39,13 +39,16 @@ const CPU_PROF = args.includes('--cpu-prof');
 /** Rate and CPU ms per operation of each process while `work` did `ops` operations. */
 interface Measured {
   rate: number;
-  cpu: { brokers: number; emulator: number; script: number };
+  cpu: { brokers: number; emulator: number; script: number; postgres: number; nats: number };
 }
 
 async function measured(stack: BenchStack, ops: number, work: () => Promise<void>): Promise<Measured> {
   const pids = stack.brokers.map((b) => b.pid!);
   const brokers0 = pids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
   const emulator0 = processCpuMs(stack.emulator.pid!);
+  const pg = stack.postgresPid;
+  const postgres0 = pg ? processTreeCpuMs(pg) : 0;
+  const nats0 = processCpuMs(stack.nats.pid);
   const script0 = process.cpuUsage();
   const t0 = performance.now();
   await work();
@@ -57,6 +60,8 @@ async function measured(stack: BenchStack, ops: number, work: () => Promise<void
       brokers: (pids.reduce((sum, pid) => sum + processCpuMs(pid), 0) - brokers0) / ops,
       emulator: (processCpuMs(stack.emulator.pid!) - emulator0) / ops,
       script: (script.user + script.system) / 1000 / ops,
+      postgres: pg ? (processTreeCpuMs(pg) - postgres0) / ops : NaN,
+      nats: (processCpuMs(stack.nats.pid) - nats0) / ops,
     },
   };
 }
@@ -214,6 +219,10 @@ async function measure(
       await closedLoop(FLOOR_IN_FLIGHT, THROUGHPUT_EVENTS, floorOnce);
     });
   const p1b: P1b = { floor: [], one: [], floor2: [], two: [] };
+  // One unmeasured round of each first: the first measured round was otherwise still warming up
+  // (JIT of the replica, the SDK clients, the database's plans), by up to 50% more CPU per issuance.
+  await floorThroughput();
+  await throughput();
   // Floor and broker interleaved, run by run, so the machine's drift hits both alike.
   for (let run = 0; run < RUNS; run++) {
     p1b.floor.push(await floorThroughput());
@@ -226,6 +235,8 @@ async function measure(
   }
   while (stack.brokers.length < 2) await stack.startBroker();
   await closedLoop(10, 200, brokerOnce);
+  await floorThroughput();
+  await throughput();
   for (let run = 0; run < RUNS; run++) {
     p1b.floor2.push(await floorThroughput());
     p1b.two.push(await throughput());
@@ -259,8 +270,16 @@ function report(
   const rates = (xs: Measured[]) => xs.map((x) => Math.round(x.rate)).join(', ');
   const ratios = (xs: Measured[], floors: Measured[]) => median(xs.map((x, i) => x.rate / floors[i]!.rate)).toFixed(2);
   const cpu = (xs: Measured[], what: keyof Measured['cpu']) => median(xs.map((x) => x.cpu[what])).toFixed(2);
+  const total = (xs: Measured[], floor: boolean) =>
+    median(
+      xs.map((x) =>
+        floor
+          ? x.cpu.nats + x.cpu.emulator + x.cpu.script
+          : x.cpu.brokers + (Number.isNaN(x.cpu.postgres) ? 0 : x.cpu.postgres) + x.cpu.nats + x.cpu.emulator + x.cpu.script,
+      ),
+    ).toFixed(2);
   const cpuRow = (label: string, xs: Measured[], floors: Measured[] | null) =>
-    `| ${label} | ${rate(xs)} | ${rates(xs)} | ${floors ? `**${ratios(xs, floors)}**` : '1.00'} | ${floors ? cpu(xs, 'brokers') : '-'} | ${cpu(xs, 'emulator')} | ${cpu(xs, 'script')} |`;
+    `| ${label} | ${rate(xs)} | ${rates(xs)} | ${floors ? `**${ratios(xs, floors)}**` : '1.00'} | ${floors ? cpu(xs, 'brokers') : '-'} | ${floors ? cpu(xs, 'postgres') : '-'} | ${cpu(xs, 'nats')} | ${cpu(xs, 'emulator')} | ${cpu(xs, 'script')} | ${total(xs, !floors)} |`;
   const one = median(p1b.one.map((x) => x.rate));
   const two = median(p1b.two.map((x) => x.rate));
   const p1Rows = THROUGHPUT_ONLY
@@ -281,10 +300,10 @@ function report(
     '',
     ...p1Rows,
     '',
-    `P1b, ${THROUGHPUT_EVENTS} events published at once, beside the floor (${FLOOR_IN_FLIGHT} floor calls in flight, ${THROUGHPUT_EVENTS} of them) in the same run; CPU ms per issuance (or floor call) of each process, from /proc/<pid>/stat:`,
+    `P1b, ${THROUGHPUT_EVENTS} events published at once, beside the floor (${FLOOR_IN_FLIGHT} floor calls in flight, ${THROUGHPUT_EVENTS} of them) in the same run, after one unmeasured round of each; CPU ms per issuance (or floor call) of each process, from /proc/<pid>/stat (PostgreSQL: the postmaster and all its backends; the floor's total leaves out the idle replicas and PostgreSQL):`,
     '',
-    '| measure | median /s | runs | median ratio to the floor beside it | broker CPU ms | emulator CPU ms | script CPU ms |',
-    '| --- | ---: | --- | ---: | ---: | ---: | ---: |',
+    '| measure | median /s | runs | median ratio to the floor beside it | broker CPU ms | PostgreSQL CPU ms | nats-server CPU ms | emulator CPU ms | script CPU ms | all processes CPU ms |',
+    '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     cpuRow('floor (AssumeRole + NATS round trip), with 1 replica idle', p1b.floor, null),
     cpuRow('broker, 1 replica', p1b.one, p1b.floor),
     cpuRow('floor, with 2 replicas idle', p1b.floor2, null),

@@ -11,7 +11,7 @@ import {
 } from '@runtrail/testing';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -78,6 +78,12 @@ export class BenchStack {
     );
   }
 
+  /** The PostgreSQL server's postmaster (its backends are its children), when PostgreSQL runs. */
+  get postgresPid(): number | undefined {
+    if (!this.postgres) return undefined;
+    return Number(readFileSync(join(this.postgres.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  }
+
   get databaseKind(): string {
     return this.postgres ? 'PostgreSQL 15 (shared by the replicas)' : 'SQLite file';
   }
@@ -135,8 +141,35 @@ export class BenchStack {
 /** `integrations.v1.resolve` at its contract: the bench caller has one platform integration, read and write. */
 /** CPU ms (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of 10 ms). */
 export function processCpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const fields = statFields(pid);
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * CPU ms of a process and its children so far: its own, its reaped children's (cutime, cstime) and
+ * its live children's. For PostgreSQL's postmaster that is every backend's, including the broker's.
+ */
+export function processTreeCpuMs(pid: number): number {
+  const withChildren = (fields: string[]) =>
+    (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10;
+  let total = withChildren(statFields(pid));
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let fields: string[];
+    try {
+      fields = statFields(Number(entry));
+    } catch {
+      continue; // exited meanwhile
+    }
+    if (Number(fields[1]) === pid) total += withChildren(fields);
+  }
+  return total;
+}
+
+/** /proc/<pid>/stat's fields after the command name: [0] is the state, [1] the parent pid. */
+function statFields(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
 }
 
 export function answerResolve(nc: NatsConnection): void {
