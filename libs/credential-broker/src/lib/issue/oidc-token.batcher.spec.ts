@@ -76,10 +76,18 @@ describe('OidcTokenBatcher', () => {
 
   it('coalesces the tokens asked in the same turn of the event loop into one batch, each answered in order', async () => {
     const bus = fakeBus();
-    const batcher = bus.batcher();
+    const batcher = bus.batcher({ pipeline: 1 });
     const tokens = await Promise.all([1, 2, 3, 4, 5].map((n) => batcher.token(item(n))));
     expect(tokens).toEqual(['token-aud-1', 'token-aud-2', 'token-aud-3', 'token-aud-4', 'token-aud-5']);
     expect(bus.batchSizes()).toEqual([5]);
+  });
+
+  it('splits what was asked together to fill the pipeline: two batches on their way by default', async () => {
+    const bus = fakeBus();
+    const batcher = bus.batcher();
+    const tokens = await Promise.all([1, 2, 3, 4, 5].map((n) => batcher.token(item(n))));
+    expect(tokens).toEqual(['token-aud-1', 'token-aud-2', 'token-aud-3', 'token-aud-4', 'token-aud-5']);
+    expect(bus.batchSizes()).toEqual([3, 2]);
   });
 
   it('never puts more than maxBatch tokens in one request, flushing as soon as that many wait', async () => {
@@ -104,7 +112,7 @@ describe('OidcTokenBatcher', () => {
     let release!: () => void;
     const held = new Promise<void>((done) => (release = done));
     const bus = fakeBus({ batch: (p) => (p.items![0]!.audience === 'aud-0' ? held : undefined) });
-    const batcher = bus.batcher({ windowMs: 200 });
+    const batcher = bus.batcher({ windowMs: 200, pipeline: 1 });
     const first = batcher.token(item(0));
     await until(() => bus.calls.length === 1);
     const asked = performance.now();
@@ -116,12 +124,27 @@ describe('OidcTokenBatcher', () => {
     await expect(Promise.all([first, ...second])).resolves.toEqual(['token-aud-0', 'token-aud-1', 'token-aud-2']);
   });
 
+  it('sends what waited as soon as a batch comes back, before the window ends', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((done) => (release = done));
+    const bus = fakeBus({ batch: (p) => (p.items![0]!.audience === 'aud-0' ? held : undefined) });
+    const batcher = bus.batcher({ windowMs: 60_000, pipeline: 1 });
+    const first = batcher.token(item(0));
+    await until(() => bus.calls.length === 1);
+    const second = [batcher.token(item(1)), batcher.token(item(2))];
+    await new Promise((next) => setTimeout(next, 20));
+    expect(bus.batchSizes()).toEqual([1]);
+    release();
+    await expect(Promise.all([first, ...second])).resolves.toEqual(['token-aud-0', 'token-aud-1', 'token-aud-2']);
+    expect(bus.batchSizes()).toEqual([1, 2]);
+  });
+
   it("fails only the item the issuer refused; the others get their tokens", async () => {
     const bus = fakeBus({
       answer: (it) =>
         it.audience === 'aud-2' ? { ok: false, error: { code: 'VALIDATION_FAILED', message: 'bad subject template', issues: [{ path: 'subjectTemplate', rule: 'unknown placeholder' }] } } : undefined!,
     });
-    const batcher = bus.batcher();
+    const batcher = bus.batcher({ pipeline: 1 });
     const results = await Promise.allSettled([1, 2, 3].map((n) => batcher.token(item(n))));
     expect(results[0]).toEqual({ status: 'fulfilled', value: 'token-aud-1' });
     expect(results[1]).toMatchObject({ status: 'rejected', reason: { code: 'VALIDATION_FAILED', message: 'bad subject template' } });
@@ -146,7 +169,7 @@ describe('OidcTokenBatcher', () => {
         throw new RuntrailError('TIMEOUT', `${IssueTokenBatchRequest.subject} did not answer in time`);
       },
     });
-    const batcher = bus.batcher({ timeoutMs: 1234 });
+    const batcher = bus.batcher({ timeoutMs: 1234, pipeline: 1 });
     const results = await Promise.allSettled([1, 2].map((n) => batcher.token(item(n))));
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     for (const r of results) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'TIMEOUT' });
@@ -163,7 +186,7 @@ describe('OidcTokenBatcher', () => {
         if (!batchAnswered) throw new RuntrailError('NO_RESPONDERS', `no service answers ${IssueTokenBatchRequest.subject}`);
       },
     });
-    const batcher = bus.batcher({ singleRetryMs: 1000, now: () => now });
+    const batcher = bus.batcher({ singleRetryMs: 1000, now: () => now, pipeline: 1 });
     await expect(Promise.all([batcher.token(item(1)), batcher.token(item(2))])).resolves.toEqual(['token-aud-1', 'token-aud-2']);
     await expect(batcher.token(item(3))).resolves.toBe('token-aud-3');
     expect(bus.calls.map((c) => c.subject)).toEqual([

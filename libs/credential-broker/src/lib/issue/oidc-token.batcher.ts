@@ -17,7 +17,12 @@ export interface OidcTokenBatcherOptions {
   replyKeyTtlMs: number;
   /** The most tokens in one `oidc.v1.issue.batch` (default and ceiling: the contract's 64). */
   maxBatch?: number;
-  /** How long tokens asked while a batch is on its way wait for others (default 1 ms). */
+  /**
+   * How many batches may be on their way before tokens wait for others (default 2: the issuer works
+   * on one while this side opens the other, so neither process waits for the other).
+   */
+  pipeline?: number;
+  /** How long tokens asked while `pipeline` batches are on their way wait for others (default 1 ms). */
   windowMs?: number;
   /** How long a batch (or a single request) may take before its tokens fail with `TIMEOUT` (default 10 s). */
   timeoutMs?: number;
@@ -38,9 +43,10 @@ const tokenText = z.string();
 /**
  * The broker's client of oidc-issuer: coalesces the tokens its concurrent issuances ask for into
  * `oidc.v1.issue.batch` requests, so the per-message cost (round trip, envelope, socket writes) is
- * shared. A token asked while nothing is on its way goes out on the next turn of the event loop
- * (with whatever was asked in the same turn): no added latency at low load. While a batch is on its
- * way, tokens wait at most `windowMs`, or until `maxBatch` are waiting. Each token is sealed to the
+ * shared. While fewer than `pipeline` batches are on their way, a token goes out on the next turn of
+ * the event loop with whatever was asked in the same turn (split to fill the pipeline): no added
+ * latency at low load. Otherwise tokens wait until a batch comes back, `windowMs` ends or `maxBatch`
+ * are waiting, whichever is first. Each token is sealed to the
  * replica's reply key (rotated every `replyKeyTtlMs`) and opened here; each fails on its own (a bad
  * item, a refusal), and a batch that gets no answer fails its tokens with that error. An issuer that
  * does not answer the batch subject (an older version) gets `oidc.v1.issue` per token instead.
@@ -48,6 +54,7 @@ const tokenText = z.string();
 export class OidcTokenBatcher {
   private readonly replyKeys: RotatingSealingKeyPair;
   private readonly maxBatch: number;
+  private readonly pipeline: number;
   private readonly windowMs: number;
   private readonly timeoutMs: number;
   private readonly singleRetryMs: number;
@@ -64,6 +71,7 @@ export class OidcTokenBatcher {
   ) {
     this.replyKeys = new RotatingSealingKeyPair({ ttlMs: options.replyKeyTtlMs, now: options.now });
     this.maxBatch = Math.min(Math.max(1, options.maxBatch ?? ISSUE_TOKEN_BATCH_MAX), ISSUE_TOKEN_BATCH_MAX);
+    this.pipeline = Math.max(1, options.pipeline ?? 2);
     this.windowMs = options.windowMs ?? 1;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.singleRetryMs = options.singleRetryMs ?? 60_000;
@@ -89,7 +97,8 @@ export class OidcTokenBatcher {
       if (this.waiting.length >= this.maxBatch) this.flush();
       else if (!this.flushTimer) {
         const flush = () => this.flush();
-        this.flushTimer = this.batchesOnTheirWay === 0 ? { immediate: setImmediate(flush) } : { timeout: setTimeout(flush, this.windowMs) };
+        this.flushTimer =
+          this.batchesOnTheirWay < this.pipeline ? { immediate: setImmediate(flush) } : { timeout: setTimeout(flush, this.windowMs) };
       }
     });
   }
@@ -99,10 +108,17 @@ export class OidcTokenBatcher {
     if (this.flushTimer && 'immediate' in this.flushTimer) clearImmediate(this.flushTimer.immediate);
     else if (this.flushTimer) clearTimeout(this.flushTimer.timeout);
     this.flushTimer = undefined;
+    // With the pipeline not full, what waits is split to fill it (a lone token stays one batch).
+    const parts = Math.max(1, this.pipeline - this.batchesOnTheirWay);
+    const size = Math.min(this.maxBatch, Math.ceil(this.waiting.length / parts));
     while (this.waiting.length) {
-      const batch = this.waiting.splice(0, this.maxBatch);
+      const batch = this.waiting.splice(0, size);
       this.batchesOnTheirWay++;
-      void this.send(batch).finally(() => this.batchesOnTheirWay--);
+      void this.send(batch).finally(() => {
+        this.batchesOnTheirWay--;
+        // A batch came back: what waits for the window goes now.
+        if (this.waiting.length && this.flushTimer && 'timeout' in this.flushTimer) this.flush();
+      });
     }
   }
 
@@ -124,8 +140,9 @@ export class OidcTokenBatcher {
         throw new RuntrailError('UNAVAILABLE', `${IssueTokenBatchRequest.subject} answered ${reply.items.length} of ${batch.length} tokens`);
       }
       await Promise.all(
-        batch.map(async (w, i) => {
-          const answer = reply.items[i]!;
+        reply.items.map(async (answer, i) => {
+          const w = batch[i];
+          if (!w) return;
           if (!answer.ok) return w.reject(RuntrailError.fromBody(answer.error));
           await open(answer.data.sealedToken, replyKey.privateKey, tokenText).then(w.resolve, w.reject);
         }),
