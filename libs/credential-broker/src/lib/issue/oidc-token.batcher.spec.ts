@@ -46,7 +46,7 @@ function fakeBus(options: { answer?: Answer; batch?: (payload: Payload) => Promi
   const request = jest.fn(async (contract: RequestContract, payload: Payload, opts?: { timeoutMs?: number }) => {
     calls.push({ subject: contract.subject, payload, timeoutMs: opts?.timeoutMs });
     if (contract.subject === IssueTokenRequest.subject) {
-      const answer = await tokenFor(payload as IssueTokenBatchItem, payload.replyKey);
+      const answer = await tokenFor(payload as unknown as IssueTokenBatchItem, payload.replyKey);
       if (!answer.ok) throw RuntrailError.fromBody(answer.error);
       return answer.data;
     }
