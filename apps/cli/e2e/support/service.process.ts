@@ -31,7 +31,11 @@ export class ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const service = new ServiceProcess(app, child, port);
-    await service.waitReady();
+    // One that never got ready is no one's to stop: it would outlive the suite (and keep jest up).
+    await service.waitReady().catch(async (error: unknown) => {
+      await service.kill();
+      throw error;
+    });
     return service;
   }
 
@@ -39,7 +43,8 @@ export class ServiceProcess {
     return this.output.join('');
   }
 
-  private async waitReady(timeoutMs = 30_000): Promise<void> {
+  // Generous: on a shared 2-core machine a cold Nest start under load takes tens of seconds.
+  private async waitReady(timeoutMs = 90_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.child.exitCode !== null)

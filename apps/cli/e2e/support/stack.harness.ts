@@ -11,9 +11,13 @@ import { MessageBus } from '@runtrail/messaging';
 import {
   DEFAULT_EMULATOR_SEED,
   freePort,
+  startNatsCluster,
+  startPostgresCluster,
   startShippedNatsServer,
   startTestEmulator,
   type AwsEmulator,
+  type NatsCluster,
+  type RunningPostgresCluster,
   type Seed,
   type ShippedNatsServer,
 } from '@runtrail/testing';
@@ -101,7 +105,21 @@ export interface StackOptions {
    * `true` polls trail sources every second (`AUDIT_POLL_INTERVAL_MS`); pass variables to override.
    */
   audit?: boolean | Record<string, string>;
+  /**
+   * `cluster`: three nats-server nodes clustered with JetStream (`startNatsCluster`), set up by
+   * `runtrail nats setup --replicas 3`; every service and `runtrail exec` gets `NATS_URL` listing
+   * every node and `NATS_STREAM_REPLICAS=3`, as deploy/k8s runs them. Default: one nats-server.
+   */
+  nats?: 'server' | 'cluster';
+  /**
+   * Start PostgreSQL (`startPostgresCluster`) and put the brokers (unless `brokerDatabaseUrl`) and
+   * audit on it, as replicas sharing one database need.
+   */
+  postgres?: boolean;
 }
+
+/** The NATS the stack runs on: one shipped nats-server or a cluster, both with auth.conf's users. */
+export type StackNats = Pick<ShippedNatsServer, 'url' | 'login' | 'stop'>;
 
 /** A run `execRun` schedules: its caller, and optionally its type, space and integration. */
 export interface ScheduledRun {
@@ -114,6 +132,10 @@ export interface ScheduledRun {
   spaceId?: string;
   /** Which integration's credentials the command gets, when several are attached. */
   integrationId?: string;
+  /** One of `POOL_WORKERS` (default `WORKER_ID`). */
+  workerId?: string;
+  /** `--timeout` of exec, in seconds (default 20). */
+  timeoutSeconds?: number;
 }
 
 /**
@@ -138,7 +160,7 @@ export class E2eStack {
   private runsApiEnv: Record<string, string> = {};
 
   private constructor(
-    readonly nats: ShippedNatsServer,
+    readonly nats: StackNats,
     readonly emulator: AwsEmulator,
     readonly issuer: ServiceProcess,
     /** The operator's view (`runtrail-admin`): reads every stream and subject. */
@@ -149,11 +171,17 @@ export class E2eStack {
     /** The emulator's clock runs this far ahead of the wall clock (tests of expiry move it). */
     readonly clock: { offsetMs: number },
     readonly iam: CustomerIam,
+    /** The nodes, with `nats: 'cluster'` (fault tests kill and restart them). */
+    readonly cluster: NatsCluster | undefined,
+    /** PostgreSQL, with `postgres` (fault tests restart it). */
+    readonly postgres: RunningPostgresCluster | undefined,
   ) {}
 
   static async start(options: StackOptions = {}): Promise<E2eStack> {
-    const nats = await startShippedNatsServer();
-    await natsSetup(nats);
+    const cluster = options.nats === 'cluster' ? await startNatsCluster() : undefined;
+    const nats: StackNats = cluster ?? (await startShippedNatsServer());
+    await natsSetup(nats, cluster ? 3 : undefined);
+    const postgres = options.postgres ? await startPostgresCluster() : undefined;
     const dataDir = mkdtempSync(join(tmpdir(), 'runtrail-exec-e2e-'));
     const clock = { offsetMs: 0 };
     const emulator = await startTestEmulator({
@@ -163,25 +191,42 @@ export class E2eStack {
       snapshotFile: join(dataDir, 'aws-emulator.snapshot.json'),
     });
     const issuerPort = await freePort();
+    const replicas: Record<string, string> = cluster ? { NATS_STREAM_REPLICAS: '3' } : {};
     const issuer = await ServiceProcess.start('oidc-issuer', issuerPort, {
       NATS_URL: nats.url,
+      ...replicas,
       ...nats.login('oidc-issuer'),
       DATABASE_URL: `sqlite:${join(dataDir, 'oidc-issuer.sqlite')}`,
       OIDC_PUBLIC_URL: `http://127.0.0.1:${issuerPort}`,
       OIDC_KEK: randomBytes(32).toString('base64'),
     });
     const nc = await connect({
-      servers: nats.url,
+      servers: nats.url.split(','),
       name: 'e2e-operator',
       ...userPass(nats, 'runtrail-admin'),
+      ...reconnectOf(nats),
     });
     // Stands in for integrations at its contract, so it logs in as integrations.
     const responder = new IntegrationsResponder(await connectUser(nats, 'integrations'));
     const real = options.integrations === 'real';
     if (!real) responder.start();
-    const brokerDatabaseUrl = options.brokerDatabaseUrl ?? `sqlite:${join(dataDir, 'broker.sqlite')}`;
+    const brokerDatabaseUrl =
+      options.brokerDatabaseUrl ??
+      (postgres ? `${postgres.url}/postgres` : `sqlite:${join(dataDir, 'broker.sqlite')}`);
     const iam = new CustomerIam(emulator.endpoint, CUSTOMER_ADMIN, PLATFORM_ACCOUNT);
-    const stack = new E2eStack(nats, emulator, issuer, nc, responder, dataDir, brokerDatabaseUrl, clock, iam);
+    const stack = new E2eStack(
+      nats,
+      emulator,
+      issuer,
+      nc,
+      responder,
+      dataDir,
+      brokerDatabaseUrl,
+      clock,
+      iam,
+      cluster,
+      postgres,
+    );
     // With the real verifier the role must refuse callers it does not name: `register` pins its subs.
     if (options.oidcRole !== false)
       await iam.createOidcRole('runtrail-oidc', `http://127.0.0.1:${issuerPort}/oidc/acme`, [
@@ -220,10 +265,18 @@ export class E2eStack {
     return new MessageBus(await this.connectAs(user));
   }
 
+  /** `NATS_URL` and, on a cluster, `NATS_STREAM_REPLICAS`, with `user`'s login: a service's NATS settings. */
+  private natsEnv(user: string): Record<string, string> {
+    return {
+      NATS_URL: this.nats.url,
+      ...(this.cluster ? { NATS_STREAM_REPLICAS: '3' } : {}),
+      ...this.nats.login(user),
+    };
+  }
+
   async startBroker(): Promise<ServiceProcess> {
     const broker = await ServiceProcess.start('credential-broker', await freePort(), {
-      NATS_URL: this.nats.url,
-      ...this.nats.login('credential-broker'),
+      ...this.natsEnv('credential-broker'),
       DATABASE_URL: this.brokerDatabaseUrl,
       AWS_ENDPOINT_URL: this.emulator.endpoint,
       AWS_ACCESS_KEY_ID: PLATFORM_KEY.accessKeyId,
@@ -283,11 +336,11 @@ export class E2eStack {
   /** `runtrail exec --publish-phases` as the scheduler of an acme run of `run`, running `command`. */
   execRun(run: ScheduledRun, command: string[]): Promise<ExecResult> {
     return this.exec([
-      ...['--run', run.runId, '--worker', WORKER_ID, '--publish-phases', '--account', 'acme'],
+      ...['--run', run.runId, '--worker', run.workerId ?? WORKER_ID, '--publish-phases', '--account', 'acme'],
       ...['--stack', run.callerId, '--caller-slug', run.slug, '--run-type', run.runType ?? 'TRACKED'],
       ...(run.spaceId ? ['--space', run.spaceId] : []),
       ...(run.integrationId ? ['--integration', run.integrationId] : []),
-      ...['--timeout', '20', '--', ...command],
+      ...['--timeout', String(run.timeoutSeconds ?? 20), '--', ...command],
     ]);
   }
 
@@ -358,8 +411,7 @@ export class E2eStack {
   private async startIntegrations(): Promise<void> {
     this.services.push(
       await ServiceProcess.start('verifier', await freePort(), {
-        NATS_URL: this.nats.url,
-        ...this.nats.login('verifier'),
+        ...this.natsEnv('verifier'),
         DATABASE_URL: 'sqlite::memory:',
         AWS_ENDPOINT_URL: this.emulator.endpoint,
         AWS_ACCESS_KEY_ID: PLATFORM_KEY.accessKeyId,
@@ -372,8 +424,7 @@ export class E2eStack {
       }),
     );
     const integrations = await ServiceProcess.start('integrations', await freePort(), {
-      NATS_URL: this.nats.url,
-      ...this.nats.login('integrations'),
+      ...this.natsEnv('integrations'),
       DATABASE_URL: `sqlite:${this.integrationsDatabasePath}`,
       INTEGRATIONS_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN,
       PLATFORM_AWS_ACCOUNT_ID: PLATFORM_ACCOUNT,
@@ -398,9 +449,8 @@ export class E2eStack {
   private async startAudit(env: Record<string, string>): Promise<void> {
     this.services.push(
       await ServiceProcess.start('audit', await freePort(), {
-        NATS_URL: this.nats.url,
-        ...this.nats.login('audit'),
-        DATABASE_URL: `sqlite:${this.auditDatabasePath}`,
+        ...this.natsEnv('audit'),
+        DATABASE_URL: this.postgres ? `${this.postgres.url}/postgres` : `sqlite:${this.auditDatabasePath}`,
         AWS_ENDPOINT_URL: this.emulator.endpoint,
         AWS_ACCESS_KEY_ID: PLATFORM_KEY.accessKeyId,
         AWS_SECRET_ACCESS_KEY: PLATFORM_KEY.secretAccessKey,
@@ -521,26 +571,36 @@ export class E2eStack {
     await this.nc.drain().catch(() => undefined);
     await this.emulator.stop();
     await this.nats.stop();
+    await this.postgres?.stop();
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
 
-function userPass(nats: ShippedNatsServer, user: string): { user: string; pass: string } {
+function userPass(nats: StackNats, user: string): { user: string; pass: string } {
   const { NATS_USER, NATS_PASSWORD } = nats.login(user);
   return { user: NATS_USER, pass: NATS_PASSWORD };
 }
 
-function connectUser(nats: ShippedNatsServer, user: string): Promise<NatsConnection> {
+function connectUser(nats: StackNats, user: string): Promise<NatsConnection> {
   return connect({
-    servers: nats.url,
+    servers: nats.url.split(','),
     name: `e2e-${user}`,
     inboxPrefix: `_INBOX_${user}`,
     ...userPass(nats, user),
+    ...reconnectOf(nats),
   });
 }
 
-/** The operator's step: `runtrail nats setup` from the build as `runtrail-admin`, with the pool's workers. */
-async function natsSetup(nats: ShippedNatsServer): Promise<void> {
+/** On a cluster the test's own connections outlive any node's outage (a killed node comes back). */
+function reconnectOf(nats: StackNats): { maxReconnectAttempts?: number; reconnectTimeWait?: number } {
+  return nats.url.includes(',') ? { maxReconnectAttempts: -1, reconnectTimeWait: 250 } : {};
+}
+
+/**
+ * The operator's step: `runtrail nats setup` from the build as `runtrail-admin`, with the pool's
+ * workers (and `--replicas` on a cluster).
+ */
+async function natsSetup(nats: StackNats, replicas?: number): Promise<void> {
   const setup = await collect(
     spawn(
       process.execPath,
@@ -549,6 +609,7 @@ async function natsSetup(nats: ShippedNatsServer): Promise<void> {
         'nats',
         'setup',
         ...POOL_WORKERS.flatMap((w) => ['--worker', w]),
+        ...(replicas ? ['--replicas', String(replicas)] : []),
       ],
       {
         cwd: ROOT,
