@@ -1,6 +1,7 @@
 // P4 (bench/RESULTS.md): OIDC tokens issued per second through NATS vs raw jose signing.
 //
 //   node tools/build.mjs && node dist/bench/oidc-issue.bench.js [--runs 5] [--tokens 2000] [--concurrency 32] [--write]
+//   node --cpu-prof dist/bench/oidc-issue.bench.js --only raw,batched   # profiles this process and the service
 //
 // Three rates, each the median of --runs runs of --tokens tokens with --concurrency in flight:
 //   raw     jose ES256 signing of a runtrail token's claims in one process (the floor P4 names);
@@ -9,10 +10,13 @@
 //   nats    MessageBus.request('oidc.v1.issue') to the real service in a child process, as the broker
 //           asks: its reply key rotated every 5 minutes (RotatingSealingKeyPair), so the issuer's
 //           SealingSession and open's KEK memory leave AES per token on both sides;
-//   oneshot the same request with a one-shot reply key per token (the verifier, an older broker).
+//   oneshot the same request with a one-shot reply key per token (the verifier, an older broker);
+//   batched the broker's real client (OidcTokenBatcher of libs/credential-broker): the tokens asked
+//           together go as one oidc.v1.issue.batch (up to 64, one reply key), each sealed on its own.
 // Beside each rate, CPU ms per token: this process's plus the service's (/proc/<pid>/stat).
 // --write replaces the P4 section of bench/RESULTS.md.
 import { IssueTokenRequest, type RequestOf } from '@runtrail/contracts';
+import { OidcTokenBatcher } from '@runtrail/credential-broker';
 import { MessageBus } from '@runtrail/messaging';
 import { generateSealingKeyPair, open, RotatingSealingKeyPair, seal } from '@runtrail/sealing';
 import { freePort, startNatsServer } from '@runtrail/testing';
@@ -33,6 +37,8 @@ const option = (name: string, fallback: number) => {
 const RUNS = option('runs', 5);
 const TOKENS = option('tokens', 2000);
 const CONCURRENCY = option('concurrency', 32);
+/** `--only raw,batched`: just these measures (to profile one path); the report needs all five. */
+const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split(',') : undefined;
 const RESULTS = resolve(__dirname, '../../bench/RESULTS.md');
 
 const REQUEST: Omit<RequestOf<typeof IssueTokenRequest>, 'replyKey'> = {
@@ -134,12 +140,22 @@ async function main(): Promise<void> {
   const replyKeys = new RotatingSealingKeyPair({ ttlMs: 5 * 60_000 });
   const overNats = async () => issueWith(await replyKeys.get());
   const oneShot = async () => issueWith(await generateSealingKeyPair());
+  const batcher = new OidcTokenBatcher(bus, { replyKeyTtlMs: 5 * 60_000 });
+  const batched = () => batcher.token(REQUEST);
 
   // Warm-up: JIT, key imports, the service's first key load and NATS subscriptions.
-  for (const one of [raw, sealed, overNats, oneShot]) for (let i = 0; i < 200; i++) await one();
-  const rates: Record<Measure, number[]> = { raw: [], sealed: [], nats: [], oneshot: [] };
-  const cpu: Record<Measure, number[]> = { raw: [], sealed: [], nats: [], oneshot: [] };
-  const measures: [Measure, () => Promise<unknown>][] = [['raw', raw], ['sealed', sealed], ['nats', overNats], ['oneshot', oneShot]];
+  const rates: Record<Measure, number[]> = { raw: [], sealed: [], nats: [], oneshot: [], batched: [] };
+  const cpu: Record<Measure, number[]> = { raw: [], sealed: [], nats: [], oneshot: [], batched: [] };
+  const measures = (
+    [
+      ['raw', raw],
+      ['sealed', sealed],
+      ['nats', overNats],
+      ['oneshot', oneShot],
+      ['batched', batched],
+    ] as [Measure, () => Promise<unknown>][]
+  ).filter(([name]) => !ONLY || ONLY.includes(name));
+  for (const [, one] of measures) for (let i = 0; i < 200; i++) await one();
   for (let run = 0; run < RUNS; run++) {
     // Interleaved, so drift on a shared machine hits all measures alike.
     for (const [name, one] of measures) {
@@ -155,12 +171,13 @@ async function main(): Promise<void> {
   await nats.stop();
   rmSync(dataDir, { recursive: true, force: true });
 
+  if (ONLY) return;
   const section = report(rates, cpu);
   console.log(`\n${section}`);
   if (args.includes('--write')) writeSection(section);
 }
 
-type Measure = 'raw' | 'sealed' | 'nats' | 'oneshot';
+type Measure = 'raw' | 'sealed' | 'nats' | 'oneshot' | 'batched';
 
 function report(rates: Record<Measure, number[]>, cpuMs: Record<Measure, number[]>): string {
   const cpu = cpus();
@@ -176,7 +193,7 @@ function report(rates: Record<Measure, number[]>, cpuMs: Record<Measure, number[
     `- date: ${new Date().toISOString()}`,
     `- machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
     `- command: \`node tools/build.mjs && node dist/bench/oidc-issue.bench.js --runs ${RUNS} --tokens ${TOKENS} --concurrency ${CONCURRENCY}\``,
-    `- ${RUNS} runs of ${TOKENS} ES256 tokens, ${CONCURRENCY} in flight, the four measures interleaved; the service in its own process (SQLite), one local nats-server; CPU ms per token = this process's CPU + the service's (/proc/<pid>/stat, 10 ms ticks) over the tokens`,
+    `- ${RUNS} runs of ${TOKENS} ES256 tokens, ${CONCURRENCY} in flight, the five measures interleaved; the service in its own process (SQLite), one local nats-server; CPU ms per token = this process's CPU + the service's (/proc/<pid>/stat, 10 ms ticks) over the tokens`,
     '',
     '| measure | median tokens/s | runs | median CPU ms per token | median per-run ratio to raw signing |',
     '| --- | ---: | --- | ---: | ---: |',
@@ -184,6 +201,11 @@ function report(rates: Record<Measure, number[]>, cpuMs: Record<Measure, number[
     row('sign + one-shot reply key + seal + open, one process', 'sealed', ratio(rates.sealed, rates.raw)),
     row("oidc.v1.issue over NATS as the broker asks (reply key rotated every 5 min)", 'nats', `**${ratio(rates.nats, rates.raw)}**`),
     row('oidc.v1.issue over NATS with a one-shot reply key per token (verifier, older broker)', 'oneshot', ratio(rates.oneshot, rates.raw)),
+    row(
+      "oidc.v1.issue over NATS as the broker asks, batched (the broker's OidcTokenBatcher: oidc.v1.issue.batch, up to 64 tokens, each sealed on its own)",
+      'batched',
+      `**${ratio(rates.batched, rates.raw)}**`,
+    ),
   ].join('\n');
 }
 
