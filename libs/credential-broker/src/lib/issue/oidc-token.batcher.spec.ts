@@ -65,6 +65,14 @@ function fakeBus(options: { answer?: Answer; batch?: (payload: Payload) => Promi
   return { request, calls, batcher, batchSizes };
 }
 
+/** A stand-in whose answer to the batch holding `aud-0` waits for `release()`: a batch on its way. */
+function holdingFirstBatch() {
+  let release!: () => void;
+  const held = new Promise<void>((done) => (release = done));
+  const bus = fakeBus({ batch: (p) => (p.items![0]!.audience === 'aud-0' ? held : undefined) });
+  return { bus, release: () => release() };
+}
+
 describe('OidcTokenBatcher', () => {
   it('sends a lone token at once (no waiting window) and opens its sealed reply', async () => {
     const bus = fakeBus();
@@ -91,9 +99,7 @@ describe('OidcTokenBatcher', () => {
   });
 
   it('never puts more than maxBatch tokens in one request, flushing as soon as that many wait', async () => {
-    let release!: () => void;
-    const held = new Promise<void>((done) => (release = done));
-    const bus = fakeBus({ batch: (p) => (p.items![0]!.audience === 'aud-0' ? held : undefined) });
+    const { bus, release } = holdingFirstBatch();
     const batcher = bus.batcher({ maxBatch: 4, windowMs: 60_000 });
     const first = batcher.token(item(0));
     await until(() => bus.calls.length === 1);
@@ -109,9 +115,7 @@ describe('OidcTokenBatcher', () => {
   });
 
   it('sends what waited when the window ends while another batch is on its way', async () => {
-    let release!: () => void;
-    const held = new Promise<void>((done) => (release = done));
-    const bus = fakeBus({ batch: (p) => (p.items![0]!.audience === 'aud-0' ? held : undefined) });
+    const { bus, release } = holdingFirstBatch();
     const batcher = bus.batcher({ windowMs: 200, pipeline: 1 });
     const first = batcher.token(item(0));
     await until(() => bus.calls.length === 1);
@@ -125,9 +129,7 @@ describe('OidcTokenBatcher', () => {
   });
 
   it('sends what waited as soon as a batch comes back, before the window ends', async () => {
-    let release!: () => void;
-    const held = new Promise<void>((done) => (release = done));
-    const bus = fakeBus({ batch: (p) => (p.items![0]!.audience === 'aud-0' ? held : undefined) });
+    const { bus, release } = holdingFirstBatch();
     const batcher = bus.batcher({ windowMs: 60_000, pipeline: 1 });
     const first = batcher.token(item(0));
     await until(() => bus.calls.length === 1);
