@@ -37,6 +37,9 @@ import { BENCH_ROLE, generateTrail, type GeneratedTrail } from './audit-trail.ge
 const args = process.argv.slice(2);
 const at = args.indexOf('--events');
 const EVENTS = at >= 0 ? Number(args[at + 1]) : 300_000;
+/** A resource changed this many times (the generator's resources are changed once or twice). */
+const HOT = 5_000;
+const HOT_RESOURCE = 'bench-hot-resource';
 const ROOT = resolve(__dirname, '../..');
 const BEFORE_PARTITIONS = 'Migration20261206090000_trail_source_s3_checkpoint';
 const MONTH_MS = 30 * 86_400_000;
@@ -64,22 +67,44 @@ async function load(variant: Variant, trail: GeneratedTrail): Promise<{ orm: Mik
     `update "event_resource" r set "event_time" = e."event_time" from "cloudtrail_event" e where e."event_id" = r."event_id"`,
   );
   await db.run(FILL_RUN_EVENT_SPANS); // the runs' event spans follow their calls' new times
+  // One busy resource (a bucket every run updates): its calls, newest first, span every month.
+  await db.run(`insert into "event_resource" ("resource", "event_time", "event_id")
+    select ?, "event_time", "event_id" from "cloudtrail_event" where "account" is not null order by "event_id" limit ${HOT}`, [HOT_RESOURCE]);
   await db.run('analyze');
   console.log(`${variant}: imported ${trail.events} events in ${importSeconds.toFixed(1)} s`);
   return { orm, db };
 }
 
-/** EXPLAIN (ANALYZE) of every select `work` makes on `db`, for --explain. */
+/**
+ * EXPLAIN (ANALYZE) of every select `work` makes on `db`, for --explain: as planned for its values
+ * (what a call pays while PostgreSQL keeps custom plans), and the generic plan a prepared statement
+ * settles on (planned once per connection, partitions pruned at run time).
+ */
 async function explained(db: AuditDb, work: () => Promise<unknown>): Promise<string> {
   const plans: string[] = [];
   const [all, prepared] = [db.all.bind(db), db.prepared.bind(db)];
-  const explaining = (run: AuditDb['all']) => (async (sql: string, params: Parameters<AuditDb['all']>[1] = []) => {
+  const explaining = (run: AuditDb['prepared']) => (async (sql: string, params: Parameters<AuditDb['all']>[1] = [], options = {}) => {
     if (sql.trimStart().startsWith('select')) {
-      const plan = await all<{ 'QUERY PLAN': string }>(`explain (analyze, buffers, summary) ${sql}`, params);
-      plans.push(`${sql.replace(/\s+/g, ' ').slice(0, 160)}\n${plan.map((r) => `  ${r['QUERY PLAN']}`).join('\n')}`);
+      const [custom, generic] = await db.transaction(async (tx) => {
+        // As AuditDb.prepared plans it: with sorts disabled for readIndexOrder.
+        if ((options as { readIndexOrder?: boolean }).readIndexOrder) {
+          await tx.run('set local enable_sort = off');
+          await tx.run('set local enable_incremental_sort = off');
+        }
+        const customPlan = await tx.all<{ 'QUERY PLAN': string }>(`explain (analyze, buffers, summary) ${sql}`, params);
+        let n = 0;
+        await tx.run(`set local plan_cache_mode = force_generic_plan`);
+        await tx.run(`prepare bench_explained as ${sql.replace(/\?/g, () => `$${++n}`)}`);
+        const literals = params.map((p) => (typeof p === 'string' ? `'${p.replace(/'/g, "''")}'` : String(p)));
+        const genericPlan = await tx.all<{ 'QUERY PLAN': string }>(`explain (analyze, buffers, summary) execute bench_explained(${literals.join(', ')})`);
+        await tx.run('deallocate bench_explained');
+        return [customPlan, genericPlan];
+      });
+      const text = (rows: Array<{ 'QUERY PLAN': string }>) => rows.map((r) => `  ${r['QUERY PLAN']}`).join('\n');
+      plans.push(`${sql.replace(/\s+/g, ' ').slice(0, 160)}\n custom plan:\n${text(custom)}\n generic plan:\n${text(generic)}`);
     }
-    return run(sql, params);
-  }) as AuditDb['all'];
+    return run(sql, params, options);
+  }) as AuditDb['prepared'];
   db.all = explaining(all);
   db.prepared = explaining(prepared);
   try {
@@ -135,11 +160,13 @@ async function main(): Promise<void> {
         for (let i = 0; i < 20; i++) await Promise.all([runTimeline(db, runId, scope), whoChanged(db, resource, scope)]);
         console.log(`--- ${variant}: timeline of ${runId}\n${await explained(db, () => runTimeline(db, runId, scope))}`);
         console.log(`--- ${variant}: who changed ${resource}\n${await explained(db, () => whoChanged(db, resource, scope))}`);
+        for (let i = 0; i < 10; i++) await whoChanged(db, HOT_RESOURCE, scope);
+        console.log(`--- ${variant}: who changed ${HOT_RESOURCE}\n${await explained(db, () => whoChanged(db, HOT_RESOURCE, scope))}`);
       }
     }
-    const timings: Record<Variant, Record<'timeline' | 'who-changed', number[]>> = {
-      plain: { timeline: [], 'who-changed': [] },
-      partitioned: { timeline: [], 'who-changed': [] },
+    const timings: Record<Variant, Record<'timeline' | 'who-changed' | 'who-changed-hot', number[]>> = {
+      plain: { timeline: [], 'who-changed': [], 'who-changed-hot': [] },
+      partitioned: { timeline: [], 'who-changed': [], 'who-changed-hot': [] },
     };
     for (let i = 0; i < 550; i++) {
       const runId = pick(issued).runId;
@@ -154,6 +181,9 @@ async function main(): Promise<void> {
         t = performance.now();
         await whoChanged(db, resource, scope, undefined, 100);
         if (i >= 50) timings[variant]['who-changed'].push(performance.now() - t);
+        t = performance.now();
+        await whoChanged(db, HOT_RESOURCE, scope, undefined, 100);
+        if (i >= 50) timings[variant]['who-changed-hot'].push(performance.now() - t);
       }
     }
     const cell = (xs: number[]) => `${percentile(xs, 50).toFixed(2)} / ${percentile(xs, 99).toFixed(2)}`;
@@ -166,10 +196,10 @@ async function main(): Promise<void> {
       `- the same ${EVENTS} generated events imported by ImportFiles into a database with plain tables (migrated up to the one before partitions, plus the run event span columns) and one partitioned by month (${partitions} partitions of cloudtrail_event: 8 months of data, months ahead, default), spread over 8 months alike; PostgreSQL 15 as libs/testing starts it`,
       '- 500 queries of each kind per database after 50 warm-up (both databases giving the same first and next pages), limit 100, alternating between the databases; the same query code on both (timeline within the run\'s event span, who-changed joined on the event\'s time, named prepared statements)',
       '',
-      '| tables | timeline p50 / p99 ms | who-changed p50 / p99 ms |',
-      '| --- | ---: | ---: |',
-      `| plain | ${cell(timings.plain.timeline)} | ${cell(timings.plain['who-changed'])} |`,
-      `| partitioned by month | ${cell(timings.partitioned.timeline)} | ${cell(timings.partitioned['who-changed'])} |`,
+      `| tables | timeline p50 / p99 ms | who-changed p50 / p99 ms | who-changed, resource changed ${HOT} times, p50 / p99 ms |`,
+      '| --- | ---: | ---: | ---: |',
+      ...(['plain', 'partitioned'] as const).map((v) =>
+        `| ${v === 'plain' ? 'plain' : 'partitioned by month'} | ${cell(timings[v].timeline)} | ${cell(timings[v]['who-changed'])} | ${cell(timings[v]['who-changed-hot'])} |`),
     ];
     console.log(`\n${section.join('\n')}`);
     if (args.includes('--write')) replaceSection(join(ROOT, 'bench/RESULTS.md'), 'P3p:audit-partitions', section);

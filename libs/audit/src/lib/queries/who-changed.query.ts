@@ -8,7 +8,9 @@ import { EVENT_VIEW_COLUMNS, eventPosition, toEventView, type EventView } from '
  * each with its run. Reads the `event_resource` primary key `(resource, event_time, event_id)`,
  * so a page costs one index range whatever the store's size. The join names the event's time as
  * well as its id (an `event_resource` row carries its event's time): on PostgreSQL each row then
- * reads the one monthly partition of `cloudtrail_event` that holds its event, not every month.
+ * reads the one monthly partition of `cloudtrail_event` that holds its event, not every month;
+ * and the months' index ranges are merged in order, never sorted (a busy resource's page still
+ * reads about `limit` rows).
  */
 export async function whoChanged(db: AuditDb, resource: string, scope: AuditScope, cursorText?: string, limit = 100): Promise<Page<EventView>> {
   const page = after(decodeCursor(cursorText), 'event_time', 'event_id', true);
@@ -19,6 +21,7 @@ export async function whoChanged(db: AuditDb, resource: string, scope: AuditScop
       where r."resource" = ? and ${page.sql.replace(/"event_(time|id)"/g, 'r."event_$1"')} and ${s.sql}
       order by r."event_time" desc, r."event_id" desc limit ?`,
     [resource, ...page.params, ...s.params, limit + 1],
+    { readIndexOrder: true },
   );
   return toPage(rows.map(toEventView), limit, eventPosition);
 }

@@ -8,10 +8,22 @@ export type AuditDriver = 'sqlite' | 'postgres';
 export type SqlParam = string | number | boolean | null;
 export type SqlRow = Record<string, unknown>;
 
+/** How {@link AuditDb.prepared} runs a statement. */
+export interface PreparedOptions {
+  /**
+   * PostgreSQL plans it with sorts disabled, so an ORDER BY ... LIMIT over partitions reads the
+   * partitions' ordered index scans merged (MergeAppend) and stops after LIMIT rows, whatever the
+   * estimates: a generic plan does not know the values, and with a few rows estimated per value it
+   * would sort every matching row (every call that changed a busy resource) to return a page.
+   * Costs a transaction (two more round trips).
+   */
+  readIndexOrder?: boolean;
+}
+
 /** How one driver runs SQL; `tx` is the open transaction, if any. */
 interface SqlBackend {
   all(sql: string, params: SqlParam[], tx: Knex.Transaction | null): Promise<SqlRow[]>;
-  prepared(sql: string, params: SqlParam[], tx: Knex.Transaction | null): Promise<SqlRow[]>;
+  prepared(sql: string, params: SqlParam[], tx: Knex.Transaction | null, options: PreparedOptions): Promise<SqlRow[]>;
   transaction<T>(work: (tx: Knex.Transaction | null) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -55,8 +67,8 @@ export class AuditDb {
    * are cached prepared statements anyway), the same as {@link all}. Only for a fixed set of SQL
    * texts: each text stays prepared on every connection of the pool.
    */
-  prepared<T extends SqlRow = SqlRow>(sql: string, params: SqlParam[] = []): Promise<T[]> {
-    return this.backend.prepared(sql, params, this.tx) as Promise<T[]>;
+  prepared<T extends SqlRow = SqlRow>(sql: string, params: SqlParam[] = [], options: PreparedOptions = {}): Promise<T[]> {
+    return this.backend.prepared(sql, params, this.tx, options) as Promise<T[]>;
   }
 
   async run(sql: string, params: SqlParam[] = []): Promise<void> {
@@ -90,7 +102,7 @@ const TX_MARK = {} as Knex.Transaction;
 
 /** What the pooled `pg` client offers beyond knex: named (prepared) statements. */
 interface PgConnection {
-  query(config: { name: string; text: string; values: SqlParam[] }): Promise<{ rows: SqlRow[] }>;
+  query(config: { name: string; text: string; values: SqlParam[] } | string): Promise<{ rows: SqlRow[] }>;
 }
 
 class PostgresBackend implements SqlBackend {
@@ -104,7 +116,7 @@ class PostgresBackend implements SqlBackend {
     return result.rows ?? [];
   }
 
-  async prepared(sql: string, params: SqlParam[], tx: Knex.Transaction | null): Promise<SqlRow[]> {
+  async prepared(sql: string, params: SqlParam[], tx: Knex.Transaction | null, options: PreparedOptions): Promise<SqlRow[]> {
     if (tx) return this.all(sql, params, tx);
     let statement = this.statements.get(sql);
     if (!statement) {
@@ -115,7 +127,17 @@ class PostgresBackend implements SqlBackend {
     const client = this.knex.client;
     const connection = (await client.acquireConnection()) as PgConnection;
     try {
-      return (await connection.query({ ...statement, values: params })).rows;
+      if (!options.readIndexOrder) return (await connection.query({ ...statement, values: params })).rows;
+      // SET LOCAL: the settings end with the transaction, the pooled connection keeps its defaults.
+      await connection.query('begin; set local enable_sort = off; set local enable_incremental_sort = off');
+      try {
+        const { rows } = await connection.query({ ...statement, values: params });
+        await connection.query('commit');
+        return rows;
+      } catch (error) {
+        await connection.query('rollback').catch(() => undefined);
+        throw error;
+      }
     } finally {
       await client.releaseConnection(connection);
     }
