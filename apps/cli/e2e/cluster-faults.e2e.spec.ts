@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -28,7 +29,7 @@ import { Client } from 'pg';
 import { ulid } from 'ulid';
 import { IntegrationsResponder } from './support/integrations.responder';
 import { ROOT, ServiceProcess } from './support/service.process';
-import { CUSTOMER, integration, PLATFORM_ACCOUNT, PLATFORM_KEY } from './support/stack.harness';
+import { CUSTOMER, CUSTOMER_ADMIN, DEMO_ROLE, integration, PLATFORM_ACCOUNT, PLATFORM_KEY } from './support/stack.harness';
 import { faultWindows, type Delivered, type FaultMark, type Published } from './support/fault-timeline';
 
 /**
@@ -308,6 +309,10 @@ describeWithPostgres('a NATS cluster under faults', () => {
     const holder = await leaseHolder();
     const poller = audits.find((a) => holder?.split(':')[1] === String(a.child.pid));
     if (!poller) throw new Error(`no audit replica holds the poller lease (holder ${holder})`);
+    // A finding for the replicas to raise across the takeover: the customer's admin tries the
+    // integrated role with runtrail's external id and is denied (its trust names runtrail's account).
+    const denied = await deniedAssumeRole();
+    await sleep(1_500);
     await fault('SIGKILL the audit replica holding the poller lease', () => poller.kill());
     let takeover: { holder: string; afterMs: number } | undefined;
     while (!takeover && Date.now() < faults.at(-1)!.at + 30_000) {
@@ -367,6 +372,10 @@ describeWithPostgres('a NATS cluster under faults', () => {
     const findings = await raisedFindings();
     expect(findings.twiceInTable).toEqual([]);
     expect(findings.twiceOnNats).toEqual([]);
+    // The denied AssumeRole raised exactly one finding, stored once and published once.
+    const deniedFinding = await deniedFindings(denied.at, 60_000);
+    expect(deniedFinding.stored).toHaveLength(1);
+    expect(deniedFinding.published).toEqual(deniedFinding.stored);
     for (const audit of audits.filter((a) => a.child.exitCode === null && a.child.signalCode === null)) {
       const ready = await fetch(`http://127.0.0.1:${audit.port}/health/ready`).then((r) => r.json() as Promise<{ status: string }>);
       expect(ready.status).toBe('ready');
@@ -382,7 +391,7 @@ describeWithPostgres('a NATS cluster under faults', () => {
             `${f.name}: longest delivery gap ${f.longestGapMs} ms; runs published around it (-2 s..+2 s) waited up to ${f.maxLatencyMs} ms (${f.runs} phases)` +
             (f.takeoverMs === undefined ? '' : `; poller lease taken over after ${f.takeoverMs} ms`),
         ),
-        `audit (2 replicas): ${trail.recorded} CloudTrail events of ${CUSTOMER} from 10 s before the first fault to the last, each stored once; ${findings.count} findings, none raised twice`,
+        `audit (2 replicas): ${trail.recorded} CloudTrail events of ${CUSTOMER} from 10 s before the first fault to the last, each stored once; ${findings.count} findings, none raised twice; the AssumeRole denied ${((faults.at(-2)!.at - denied.at) / 1000).toFixed(1)} s before the lease holder's kill raised one denied_assume_role finding (${deniedFinding.stored[0]})`,
       ].join('\n'),
     );
   }, 300_000);
@@ -527,4 +536,65 @@ async function failures(runs: Set<string>): Promise<string[]> {
     }
   }
   return out;
+}
+
+/**
+ * The customer's admin calls AssumeRole on the integrated role with runtrail's external id format:
+ * the role trusts runtrail's account only, so STS denies it and CloudTrail records the attempt.
+ */
+async function deniedAssumeRole(): Promise<{ at: number; code: string }> {
+  const sts = new STSClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: CUSTOMER_ADMIN });
+  const at = Date.now();
+  try {
+    await sts.send(
+      new AssumeRoleCommand({ RoleArn: DEMO_ROLE, RoleSessionName: 'e2e-not-runtrail', ExternalId: `acme@${snapshot.id}@network@write` }),
+    );
+    throw new Error('AssumeRole by the customer admin was not denied');
+  } catch (error) {
+    const code = (error as { name?: string }).name ?? String(error);
+    if (!/AccessDenied/.test(code)) throw error;
+    return { at, code };
+  } finally {
+    sts.destroy();
+  }
+}
+
+/**
+ * The denied_assume_role findings on the integrated role from `since` on: the ids stored in
+ * audit.finding (waiting up to `timeoutMs` for the first) and those published on audit.v1.finding.
+ */
+async function deniedFindings(since: number, timeoutMs: number): Promise<{ stored: string[]; published: string[] }> {
+  const db = new Client({ connectionString: `${postgres.url}/postgres` });
+  await db.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    let stored: string[] = [];
+    for (;;) {
+      stored = (
+        await db.query<{ id: string }>(
+          "select id from audit.finding where kind = 'denied_assume_role' and role_arn = $1 order by id",
+          [DEMO_ROLE],
+        )
+      ).rows.map((r) => r.id);
+      if (stored.length > 0 || Date.now() > deadline) break;
+      await sleep(1_000);
+    }
+    // Published by whichever replica stored it (the outbox): give the publish a moment after the row.
+    await sleep(3_000);
+    const consumer = await jetstream(admin).consumers.get('AUDIT', { filter_subjects: FindingRaisedEvent.name });
+    const pending = (await consumer.info()).num_pending;
+    const published: string[] = [];
+    let read = 0;
+    while (read < pending) {
+      const batch = await consumer.fetch({ max_messages: Math.min(500, pending - read), expires: 5_000 });
+      for await (const m of batch) {
+        read += 1;
+        const f = m.json<{ id: string; kind: string; roleArn: string | null; detectedAt: string }>();
+        if (f.kind === 'denied_assume_role' && f.roleArn === DEMO_ROLE && Date.parse(f.detectedAt) >= since - 1_000) published.push(f.id);
+      }
+    }
+    return { stored, published: published.sort() };
+  } finally {
+    await db.end();
+  }
 }
