@@ -8,12 +8,6 @@ interface PgClient {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Array<Record<string, unknown>> }>;
 }
 
-/** The ORM's connection pool (knex's tarn pool of node-postgres clients). */
-interface PgPool {
-  acquire(): { promise: Promise<PgClient> };
-  release(client: PgClient): boolean;
-}
-
 /** True when the ORM talks to PostgreSQL (the batched statements below); SQLite keeps one statement per call. */
 export function isPostgres(em: EntityManager): boolean {
   return em.getDriver() instanceof PostgreSqlDriver;
@@ -32,14 +26,18 @@ export function postgresBatcher<I>(
   columnsOf: (items: I[]) => unknown[][],
 ): StatementBatcher<I> {
   return new StatementBatcher<I>(async (items) => {
-    // The pool itself: knex's acquire/release wrappers only add debug logging (a measurable share).
-    const pool = (em.getConnection() as AbstractSqlConnection).getKnex().client.pool as PgPool;
-    const client = await pool.acquire().promise;
+    // knex's acquire (a pool timeout is a KnexTimeoutError, which toRuntrailError calls transient)
+    const knex = (em.getConnection() as AbstractSqlConnection).getKnex();
+    const client = (await knex.client.acquireConnection()) as PgClient;
     try {
       const result = await client.query({ ...statement, values: columnsOf(items) });
       return new Set(result.rows.map((row) => String(row['key'])));
+    } catch (error) {
+      // As the ORM's own queries would raise it: a deadlock or serialization failure is a
+      // DeadlockException (transient), a lost connection keeps its code.
+      throw error instanceof Error ? em.getPlatform().getExceptionConverter().convertException(error) : error;
     } finally {
-      pool.release(client);
+      await knex.client.releaseConnection(client);
     }
   }, keyOf);
 }
