@@ -30,8 +30,11 @@ export function serviceDomain(partition: Partition): string {
  *
  * @throws RuntrailError `VALIDATION_FAILED` for a malformed region or one in an unsupported (ISO) partition.
  */
+/** Built once, not per call (the broker resolves a partition on every issuance). */
+const regionInput = z.object({ region: awsRegion });
+
 export function partitionOfRegion(region: string): Partition {
-  const valid = parseOrThrow(z.object({ region: awsRegion }), { region }, 'region').region;
+  const valid = parseOrThrow(regionInput, { region }, 'region').region;
   if (valid.startsWith('cn-')) return 'aws-cn';
   if (valid.startsWith('us-gov-')) return 'aws-us-gov';
   if (/-iso[a-z]?-/.test(valid))
