@@ -160,7 +160,8 @@ describeWithPostgres('runtrail exec through a NATS cluster under faults (the use
       await act();
     };
 
-    await sleep(6_000);
+    // Long enough for a few runs to end before the first fault: the baseline of the figures.
+    await sleep(10_000);
     const leader = await cluster.metaLeader();
     const follower = cluster.nodes.find((n) => n.name !== leader.name)!;
     await fault(`SIGKILL NATS node ${follower.name} (not the meta leader)`, () => cluster.kill(follower));
@@ -242,6 +243,12 @@ describeWithPostgres('runtrail exec through a NATS cluster under faults (the use
           const around = runs.filter((r) => r.startedAt <= f.at + 2_000 && r.endedAt! >= f.at - 2_000);
           return `${f.name}: longest exec in flight within 2 s of it ${Math.max(...around.map(duration))} ms (${around.length} runs)`;
         }),
+        ...(() => {
+          // What the slowest run went through (its retries name what it waited for).
+          const slowest = [...runs].sort((a, b) => duration(b) - duration(a))[0]!;
+          const at = (ms: number) => faults.map((f) => `${f.name.split(' ').slice(0, 4).join(' ')} ${((ms - f.at) / 1000).toFixed(1)} s`).join(', ');
+          return [`slowest run ${slowest.runId}: ${duration(slowest)} ms, started at ${at(slowest.startedAt)}`, slowest.result!.stderr.trim()];
+        })(),
       ].join('\n'),
     );
 
