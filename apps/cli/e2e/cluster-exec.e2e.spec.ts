@@ -5,6 +5,7 @@ import type { RunTimeline, TrailSourceView } from '@runtrail/contracts';
 import { postgresBinDir } from '@runtrail/testing';
 import { Client } from 'pg';
 import { ulid } from 'ulid';
+import { nodeOutage } from './support/fault-timeline';
 import { ROOT, type ServiceProcess } from './support/service.process';
 import { CUSTOMER, DEMO_ROLE, E2eStack, POOL_WORKERS, type ExecResult } from './support/stack.harness';
 
@@ -162,21 +163,9 @@ describeWithPostgres('runtrail exec through a NATS cluster under faults (the use
 
     // Long enough for a few runs to end before the first fault: the baseline of the figures.
     await sleep(10_000);
-    const leader = await cluster.metaLeader();
-    const follower = cluster.nodes.find((n) => n.name !== leader.name)!;
-    await fault(`SIGKILL NATS node ${follower.name} (not the meta leader)`, () => cluster.kill(follower));
-    await sleep(8_000);
-    await cluster.start(follower);
-    await cluster.waitHealthy();
-    note(`${follower.name} back`);
+    note(`${await nodeOutage(cluster, 'follower', fault)} back`);
     await sleep(5_000);
-
-    const metaLeader = await cluster.metaLeader();
-    await fault(`SIGKILL the JetStream meta leader ${metaLeader.name}`, () => cluster.kill(metaLeader));
-    await sleep(8_000);
-    await cluster.start(metaLeader);
-    await cluster.waitHealthy();
-    note(`${metaLeader.name} back`);
+    note(`${await nodeOutage(cluster, 'meta leader', fault)} back`);
     await sleep(5_000);
 
     const victim: ServiceProcess = stack.brokers[0]!;
@@ -193,8 +182,17 @@ describeWithPostgres('runtrail exec through a NATS cluster under faults (the use
 
     // Every run: exit 0, the command ran with the credentials of its own session of the integration's role.
     const failed = runs.filter((r) => r.result?.code !== 0);
-    if (failed.length)
-      console.log(failed.slice(0, 5).map((r) => `${r.runId} exit ${r.result?.code}:\n${r.result?.stderr}`).join('\n'));
+    if (failed.length) {
+      // What the streams and the brokers know of each failed run: where its credentials stopped.
+      const streams = await Promise.all(['RUNS', 'CREDENTIALS', 'DELIVERIES', 'DLQ'].map((st) => stack.streamMessages(st)));
+      const lines: string[] = [];
+      for (const r of failed.slice(0, 5)) {
+        lines.push(`${r.runId} exit ${r.result?.code} after ${r.endedAt! - r.startedAt} ms (fault marks: ${faults.map((f) => `${((r.startedAt - f.at) / 1000).toFixed(1)} s`).join(', ')}):`, r.result!.stderr);
+        for (const m of streams.flat().filter((m) => m.data.includes(r.runId))) lines.push(`  ${m.subject} ${m.data.slice(0, 160)}`);
+        for (const b of stack.brokers) lines.push(...b.text.split('\n').filter((l) => l.includes(r.runId)).map((l) => `  broker ${b.child.pid}: ${l.slice(0, 300)}`));
+      }
+      console.log(lines.join('\n'));
+    }
     expect(failed.map((r) => `${r.runId}: exit ${r.result?.code}`)).toEqual([]);
     const sessions = new Map(stack.issuedSessions().map((s) => [s.accessKeyId, s]));
     for (const run of runs) {

@@ -30,7 +30,7 @@ import { ulid } from 'ulid';
 import { IntegrationsResponder } from './support/integrations.responder';
 import { ROOT, ServiceProcess } from './support/service.process';
 import { CUSTOMER, CUSTOMER_ADMIN, DEMO_ROLE, integration, PLATFORM_ACCOUNT, PLATFORM_KEY } from './support/stack.harness';
-import { faultWindows, type Delivered, type FaultMark, type Published } from './support/fault-timeline';
+import { faultWindows, nodeOutage, type Delivered, type FaultMark, type Published } from './support/fault-timeline';
 
 /**
  * The production topology on one machine: three nats-server nodes clustered with JetStream
@@ -284,19 +284,9 @@ describeWithPostgres('a NATS cluster under faults', () => {
     };
 
     await sleep(8_000);
-    const leader = await cluster.metaLeader();
-    const follower = cluster.nodes.find((n) => n.name !== leader.name)!;
-    await fault(`SIGKILL NATS node ${follower.name} (not the meta leader)`, () => cluster.kill(follower));
-    await sleep(8_000);
-    await cluster.start(follower);
-    await cluster.waitHealthy();
+    await nodeOutage(cluster, 'follower', fault);
     await sleep(6_000);
-
-    const metaLeader = await cluster.metaLeader();
-    await fault(`SIGKILL the JetStream meta leader ${metaLeader.name}`, () => cluster.kill(metaLeader));
-    await sleep(8_000);
-    await cluster.start(metaLeader);
-    await cluster.waitHealthy();
+    await nodeOutage(cluster, 'meta leader', fault);
     await sleep(6_000);
 
     const [victim, survivor] = brokers;
@@ -500,18 +490,8 @@ async function raisedFindings(): Promise<{ count: number; twiceInTable: string[]
       const key = `${r.kind}|${r.event_id}|${r.run_id}|${r.role_arn}|${r.message}`;
       logical.set(key, (logical.get(key) ?? 0) + 1);
     }
-    const consumer = await jetstream(admin).consumers.get('AUDIT', { filter_subjects: FindingRaisedEvent.name });
-    const pending = (await consumer.info()).num_pending;
     const onNats = new Map<string, number>();
-    let read = 0;
-    while (read < pending) {
-      const batch = await consumer.fetch({ max_messages: Math.min(500, pending - read), expires: 5_000 });
-      for await (const m of batch) {
-        read += 1;
-        const id = m.json<{ id: string }>().id;
-        onNats.set(id, (onNats.get(id) ?? 0) + 1);
-      }
-    }
+    for (const { id } of await subjectMessages<{ id: string }>('AUDIT', FindingRaisedEvent.name)) onNats.set(id, (onNats.get(id) ?? 0) + 1);
     return {
       count: rows.length,
       twiceInTable: [...logical].filter(([, n]) => n > 1).map(([k]) => k),
@@ -523,17 +503,19 @@ async function raisedFindings(): Promise<{ count: number; twiceInTable: string[]
 }
 
 async function failures(runs: Set<string>): Promise<string[]> {
-  const consumer = await jetstream(admin).consumers.get('CREDENTIALS', { filter_subjects: CredentialsFailedEvent.name });
+  return (await subjectMessages<{ runId: string; code: string; reason: string }>('CREDENTIALS', CredentialsFailedEvent.name))
+    .filter((f) => runs.has(f.runId))
+    .map((f) => `${f.runId}: ${f.code}: ${f.reason}`);
+}
+
+/** Every message `stream` holds on `subject`, parsed, oldest first (as the operator reads them). */
+async function subjectMessages<T>(stream: string, subject: string): Promise<T[]> {
+  const consumer = await jetstream(admin).consumers.get(stream, { filter_subjects: subject });
   const pending = (await consumer.info()).num_pending;
-  const out: string[] = [];
-  let read = 0;
-  while (read < pending) {
-    const batch = await consumer.fetch({ max_messages: Math.min(500, pending - read), expires: 5_000 });
-    for await (const m of batch) {
-      read += 1;
-      const f = m.json<{ runId: string; code: string; reason: string }>();
-      if (runs.has(f.runId)) out.push(`${f.runId}: ${f.code}: ${f.reason}`);
-    }
+  const out: T[] = [];
+  while (out.length < pending) {
+    const batch = await consumer.fetch({ max_messages: Math.min(500, pending - out.length), expires: 5_000 });
+    for await (const m of batch) out.push(m.json<T>());
   }
   return out;
 }
@@ -581,18 +563,9 @@ async function deniedFindings(since: number, timeoutMs: number): Promise<{ store
     }
     // Published by whichever replica stored it (the outbox): give the publish a moment after the row.
     await sleep(3_000);
-    const consumer = await jetstream(admin).consumers.get('AUDIT', { filter_subjects: FindingRaisedEvent.name });
-    const pending = (await consumer.info()).num_pending;
-    const published: string[] = [];
-    let read = 0;
-    while (read < pending) {
-      const batch = await consumer.fetch({ max_messages: Math.min(500, pending - read), expires: 5_000 });
-      for await (const m of batch) {
-        read += 1;
-        const f = m.json<{ id: string; kind: string; roleArn: string | null; detectedAt: string }>();
-        if (f.kind === 'denied_assume_role' && f.roleArn === DEMO_ROLE && Date.parse(f.detectedAt) >= since - 1_000) published.push(f.id);
-      }
-    }
+    const published = (await subjectMessages<{ id: string; kind: string; roleArn: string | null; detectedAt: string }>('AUDIT', FindingRaisedEvent.name))
+      .filter((f) => f.kind === 'denied_assume_role' && f.roleArn === DEMO_ROLE && Date.parse(f.detectedAt) >= since - 1_000)
+      .map((f) => f.id);
     return { stored, published: published.sort() };
   } finally {
     await db.end();

@@ -1,3 +1,5 @@
+import type { NatsCluster } from '@runtrail/testing';
+
 /** A run phase event the test published, and when. */
 export interface Published {
   runId: string;
@@ -61,4 +63,28 @@ export function faultWindows(
       };
     }),
   };
+}
+
+/**
+ * SIGKILLs a NATS node, one that is not the JetStream meta leader or the meta leader itself, as the
+ * fault `fault` marks, keeps it down `downMs`, starts it again on its store and waits until the
+ * cluster is healthy. Returns the node's name.
+ */
+export async function nodeOutage(
+  cluster: NatsCluster,
+  which: 'follower' | 'meta leader',
+  fault: (name: string, act: () => Promise<void>) => Promise<void>,
+  downMs = 8_000,
+): Promise<string> {
+  const leader = await cluster.metaLeader();
+  const node = which === 'meta leader' ? leader : cluster.nodes.find((n) => n.name !== leader.name)!;
+  const name =
+    which === 'meta leader'
+      ? `SIGKILL the JetStream meta leader ${node.name}`
+      : `SIGKILL NATS node ${node.name} (not the meta leader)`;
+  await fault(name, () => cluster.kill(node));
+  await new Promise((resolve) => setTimeout(resolve, downMs));
+  await cluster.start(node);
+  await cluster.waitHealthy();
+  return node.name;
 }
