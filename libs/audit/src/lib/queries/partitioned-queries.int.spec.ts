@@ -145,6 +145,20 @@ describeEachDatabase('timeline and who-changed over monthly partitions', (databa
     expect(timeline.events.items.map((e) => e.eventId)).toEqual([`a0-${late}`, `c1-${late}`]);
   });
 
+  it('runs a statement read in index order with sorts disabled, leaving the pooled connections as they were', async () => {
+    const db = audit.store.db;
+    const setting = `select current_setting('enable_sort', true) as "s"`;
+    if (database.driver === 'sqlite') {
+      await expect(db.prepared('select 1 as "one"', [], { readIndexOrder: true })).resolves.toEqual([{ one: 1 }]);
+      return;
+    }
+    await expect(db.prepared(setting, [], { readIndexOrder: true })).resolves.toEqual([{ s: 'off' }]);
+    await expect(db.prepared(setting)).resolves.toEqual([{ s: 'on' }]);
+    await expect(db.prepared('select 1 / (? - 1) as "x"', [1], { readIndexOrder: true })).rejects.toThrow(/division by zero/);
+    await expect(db.all(setting)).resolves.toEqual([{ s: 'on' }]);
+    await expect(db.prepared('select 1 / (? - 1) as "x"', [3], { readIndexOrder: true })).resolves.toEqual([{ x: 0 }]);
+  });
+
   it('fills the span of calls stored before the span migration; down removes it', async () => {
     const orm = await MikroORM.init(databaseOptionsFor({ ...auditPersistence, databaseUrl: await database.newDatabaseUrl('audit_span') }));
     const db = AuditDb.of(orm);
