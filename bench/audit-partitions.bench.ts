@@ -7,8 +7,9 @@
 // tables, as before issue 16, given the run event span columns that come after), one fully migrated
 // (partitioned by month). The generator's events fall within one day, so both then move each run's
 // events back 0-7 months by the same rule (a hash of the run, or of the event for events of no run)
-// to spread them over 8 monthly partitions, and refill the runs' event spans. Then 500 timeline and
-// 500 who-changed queries (limit 100, after 50 warm-up, during which both databases must give the
+// to spread them over 8 monthly partitions, and refill the runs' event spans; one busy resource is
+// named by 5,000 in-scope calls (every month). Then 500 timeline, 500 who-changed and 500 who-changed
+// of the busy resource queries (limit 100, after 50 warm-up, during which both databases must give the
 // same first and next pages) for random runs and resources, the query functions the REST
 // controllers call, alternating between the two databases so load on this shared machine hits both
 // alike. --write replaces the P3p section of RESULTS.md; --explain prints the plans of one query of
