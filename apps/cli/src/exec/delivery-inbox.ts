@@ -43,8 +43,22 @@ class ConsumerNotFound {
 
 /** Another run's message goes back for a parallel `exec` of the same worker this long after. */
 const HAND_BACK_MS = 1_000;
-/** ...at most this many times; then no `exec` is waiting for it (stale runs are dropped). */
-const HAND_BACK_TIMES = 10;
+/**
+ * ...until it has been in the stream this long; then no `exec` is waiting for it (stale runs are
+ * dropped). A count of hand-backs was not enough: while the run's own `exec` stalled through a
+ * NATS node's death, its siblings handed its delivery back ten times in ten seconds and dropped it.
+ */
+export const HAND_BACK_FOR_MS = 120_000;
+
+/**
+ * What `exec` does with another run's message: `nak` hands it back for a parallel `exec` of the
+ * same worker, `term` drops it once nobody can use it (its credentials expired, or it is older
+ * than {@link HAND_BACK_FOR_MS}).
+ */
+export function handBackAction(expiresAt: string | undefined, storedAtMs: number, now = Date.now()): 'nak' | 'term' {
+  const expired = expiresAt !== undefined && Date.parse(expiresAt) <= now;
+  return expired || now - storedAtMs > HAND_BACK_FOR_MS ? 'term' : 'nak';
+}
 
 /**
  * The worker's inbox for one run: the worker's durable pull consumer `worker_<id>` on DELIVERIES
@@ -176,8 +190,7 @@ export class DeliveryInbox {
 
   /** Another run's message: back to the consumer for a parallel `exec`, unless nobody can use it any more. */
   private handBack(msg: JsMsg, expiresAt: string | undefined): void {
-    const expired = expiresAt !== undefined && Date.parse(expiresAt) <= Date.now();
-    if (expired || msg.info.deliveryCount >= HAND_BACK_TIMES) msg.term();
+    if (handBackAction(expiresAt, msg.info.timestampNanos / 1e6) === 'term') msg.term();
     else msg.nak(HAND_BACK_MS);
   }
 
