@@ -143,7 +143,8 @@ describe('one trace per run', () => {
       // Each later phase's request is a trace of its own, linked from the run's phase span.
       const phaseSpans = spans.filter((s) => s.name.startsWith('run ') && s.attributes['runtrail.run.id'] === runId);
       expect(phaseSpans.every((s) => s.links.length === 1 && s.links[0]!.traceId !== traceId)).toBe(true);
-      expect(named(spans, 'runtrail-oidc-issuer', /^oidc\.v1\.issue process$/)).toHaveLength(1);
+      // The broker asks through oidc.v1.issue.batch: a lone issuance's batch carries its run's trace.
+      expect(named(spans, 'runtrail-oidc-issuer', /^oidc\.v1\.issue\.batch process$/)).toHaveLength(1);
       const sts = spans.filter((s) => s.attributes['rpc.service'] === 'STS');
       expect(sts.map((s) => [s.service, s.attributes['rpc.method'], s.attributes['aws.sts.role_arn']])).toEqual([
         ['runtrail-credential-broker', 'AssumeRoleWithWebIdentity', OIDC_ROLE],
