@@ -137,7 +137,7 @@ describeWithPostgres('runtrail exec through a NATS cluster under faults (the use
         pending.push(
           stack
             .execRun(
-              { runId: run.runId, ...caller, workerId: POOL_WORKERS[i % POOL_WORKERS.length], timeoutSeconds: 60 },
+              { runId: run.runId, ...caller, workerId: POOL_WORKERS[i % POOL_WORKERS.length], timeoutSeconds: 150 },
               command(run.runId, run.awsCli),
             )
             .then((result) => {
@@ -257,6 +257,15 @@ describeWithPostgres('runtrail exec through a NATS cluster under faults (the use
     ];
     for (const run of picked) {
       const { timeline, last } = await timelineOf(run.runId, 60_000);
+      if (!timeline)
+        console.log(
+          [
+            `run ${run.runId}: no timeline with both issuances seen in the trail; the last answer:`,
+            last.stdout.slice(0, 3_000),
+            'audit lines:',
+            ...stack.audit.text.split('\n').filter((l) => /WARN|ERROR|lease|poll|failed/i.test(l)).slice(-30),
+          ].join('\n'),
+        );
       expect({ code: last.code, stderr: last.stderr }).toEqual({ code: 0, stderr: '' });
       expect(timeline?.issuances.map((i) => [i.phase, i.scope, i.roleArn, i.seenInTrail])).toEqual([
         ['PLANNING', 'read', DEMO_ROLE, true],

@@ -1,4 +1,4 @@
-import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { jetstream, type Consumer, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   deliveryFailedSchema,
@@ -41,6 +41,10 @@ class ConsumerNotFound {
   constructor(readonly error: unknown) {}
 }
 
+/** While a delivery is awaited, the pull is opened again after this long without any message. */
+export const SILENCE_REOPEN_MS = 10_000;
+const SILENCE_CHECK_MS = 2_500;
+
 /** Another run's message goes back for a parallel `exec` of the same worker this long after. */
 const HAND_BACK_MS = 1_000;
 /**
@@ -72,6 +76,10 @@ export class DeliveryInbox {
   private readonly failures: DeliveryFailed[] = [];
   private readonly waiters = new Set<() => void>();
   private messages?: ConsumerMessages;
+  private watchdog?: NodeJS.Timeout;
+  private lastMessageAt = Date.now();
+  private reopening = false;
+  private stopped = false;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -82,6 +90,13 @@ export class DeliveryInbox {
   ) {}
 
   async start(): Promise<void> {
+    await this.pull(await this.lookup());
+    this.watchdog = setInterval(() => this.reopenIfSilent(), SILENCE_CHECK_MS);
+    this.watchdog.unref();
+  }
+
+  /** The worker's consumer, through a cluster's leader election; created on an open server only. */
+  private async lookup(): Promise<Consumer> {
     const { durable } = workerConsumer(this.workerId);
     // Through a cluster's leader election (timeouts, "jetstream not enabled" for a few seconds),
     // bounded; a consumer that does not exist is the operator's to make, not a wait.
@@ -104,13 +119,58 @@ export class DeliveryInbox {
       consumer = await lookup();
       if (consumer instanceof ConsumerNotFound) throw this.missing(consumer.error);
     }
+    return consumer;
+  }
+
+  /** Pulls from the consumer until stopped; a pull that ends on its own is opened again. */
+  private async pull(consumer: Consumer): Promise<void> {
     // One message at a time: another run's message handed back goes to the next waiting puller.
     // Short pull expiry: after the consumer's leader moves, pulling resumes within seconds.
     const messages = await consumer.consume({ max_messages: 1, expires: PULL_EXPIRES_MS });
     this.messages = messages;
+    this.lastMessageAt = Date.now();
     void (async () => {
-      for await (const msg of messages) await this.take(msg);
+      try {
+        for await (const msg of messages) {
+          this.lastMessageAt = Date.now();
+          await this.take(msg);
+        }
+      } catch (error) {
+        this.log(`the pull from the delivery consumer failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      if (this.messages === messages && !this.stopped) void this.reopen('the pull ended');
     })();
+  }
+
+  /**
+   * While this run waits for a delivery and nothing at all (not even another run's message) came
+   * for {@link SILENCE_REOPEN_MS}, the pull is opened again: a pull can be left without a server
+   * behind it when a NATS node dies around a leader election, and then waits for ever while its
+   * delivery circles between the worker's other `exec`s.
+   */
+  private reopenIfSilent(): void {
+    if (this.stopped || this.reopening || this.waiters.size === 0) return;
+    if (Date.now() - this.lastMessageAt < SILENCE_REOPEN_MS) return;
+    void this.reopen(`nothing from the delivery consumer for ${SILENCE_REOPEN_MS / 1000} s`);
+  }
+
+  private async reopen(why: string): Promise<void> {
+    if (this.stopped || this.reopening) return;
+    this.reopening = true;
+    this.log(`${why}; pulling again`);
+    try {
+      const stale = this.messages;
+      this.messages = undefined;
+      await stale?.close().catch(() => undefined);
+      const consumer = await this.lookup();
+      if (!this.stopped) await this.pull(consumer);
+    } catch (error) {
+      // The next check tries again; the run's own timeout still bounds the wait.
+      this.log(`pulling again failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.lastMessageAt = Date.now();
+    } finally {
+      this.reopening = false;
+    }
   }
 
   /**
@@ -164,6 +224,8 @@ export class DeliveryInbox {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.watchdog);
     await this.messages?.close();
   }
 
