@@ -76,10 +76,19 @@ export function agree(receiver: ReceiverPoint): KeyAgreement {
   return { protectedHeader: Buffer.from(JSON.stringify(header)).toString('base64url'), kek };
 }
 
-/** The compact JWE of `plaintext` under `agreement`: a random content key wrapped with its KEK. */
-export function encrypt(plaintext: Uint8Array, agreement: KeyAgreement): string {
-  // One draw for both (a sync randomBytes call costs more than its 44 bytes): the content key, then the IV.
-  const fresh = randomBytes(44);
+/** Random bytes one `encrypt` takes: the content key (32), then the IV (12). */
+export const FRESH_BYTES_PER_VALUE = 44;
+
+/**
+ * The compact JWE of `plaintext` under `agreement`: a random content key wrapped with its KEK.
+ * `fresh` is the content key and IV (default: drawn here); a caller sealing many values draws them
+ * in one call and hands each its own slice (a sync randomBytes call costs more than its 44 bytes).
+ */
+export function encrypt(
+  plaintext: Uint8Array,
+  agreement: KeyAgreement,
+  fresh: Buffer = randomBytes(FRESH_BYTES_PER_VALUE),
+): string {
   const cek = fresh.subarray(0, 32);
   const iv = fresh.subarray(32);
   const wrap = createCipheriv('id-aes256-wrap', agreement.kek, KW_IV);

@@ -1,5 +1,6 @@
 import { parseOrThrow, publicEcJwk, RuntrailError, type PublicEcJwk } from '@runtrail/contracts';
-import { agree, encrypt, type KeyAgreement, type ReceiverPoint } from './ecdh-es.jwe';
+import { randomBytes } from 'node:crypto';
+import { agree, encrypt, FRESH_BYTES_PER_VALUE, type KeyAgreement, type ReceiverPoint } from './ecdh-es.jwe';
 import { PublicKeyCache } from './public-key.cache';
 
 const publicKeys = new PublicKeyCache();
@@ -52,6 +53,22 @@ export class SealingSession {
     return encrypt(plaintext, this.agreementWith(receiver));
   }
 
+  /**
+   * Seals each of `values` on its own to one receiver, as `seal` would one by one (each its own
+   * content key and IV), with the per-call work done once: the key's check and import, the lookup of
+   * the agreement, one draw of randomness sliced per value.
+   *
+   * @throws RuntrailError `VALIDATION_FAILED` as `seal` does (a bad key, or a value that is not JSON).
+   */
+  async sealEach(values: readonly unknown[], publicJwk: PublicEcJwk): Promise<string[]> {
+    const receiver = await importReceiver(checkPublicJwk(publicJwk));
+    const plaintexts = values.map(encodeJson);
+    const agreement = this.agreementWith(receiver);
+    const fresh = randomBytes(FRESH_BYTES_PER_VALUE * values.length);
+    const slice = (i: number) => fresh.subarray(i * FRESH_BYTES_PER_VALUE, (i + 1) * FRESH_BYTES_PER_VALUE);
+    return plaintexts.map((plaintext, i) => encrypt(plaintext, agreement, slice(i)));
+  }
+
   private agreementWith(receiver: ReceiverPoint): KeyAgreement {
     const id = `${receiver.kid}.${receiver.point.toString('base64url')}`;
     const now = this.now();
@@ -77,6 +94,11 @@ async function prepare(
 ): Promise<{ plaintext: Uint8Array; receiver: ReceiverPoint }> {
   const jwk = checkPublicJwk(publicJwk);
   const plaintext = encodeJson(value);
+  return { plaintext, receiver: await importReceiver(jwk) };
+}
+
+/** The receiver a checked public key names (imported once, see `PublicKeyCache`). */
+async function importReceiver(jwk: PublicEcJwk): Promise<ReceiverPoint> {
   const imported = await publicKeys.get(jwk).catch((error: unknown) => {
     const rule = 'x and y must be a point on P-256';
     throw new RuntrailError(
@@ -86,7 +108,7 @@ async function prepare(
       { cause: error },
     );
   });
-  return { plaintext, receiver: { point: imported.point, kid: jwk.kid ?? imported.thumbprint } };
+  return { point: imported.point, kid: jwk.kid ?? imported.thumbprint };
 }
 
 function checkPublicJwk(publicJwk: PublicEcJwk): PublicEcJwk {

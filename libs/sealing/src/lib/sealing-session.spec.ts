@@ -69,6 +69,19 @@ describe('SealingSession', () => {
     const session = new SealingSession({ ttlMs: 60_000 });
     const offCurve = { ...receiver.publicJwk, x: receiver.publicJwk.y } as PublicEcJwk;
     await expect(session.seal('x', offCurve)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(session.sealEach(['x'], offCurve)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
+  it('sealEach seals every value on its own (own content key and IV) under the ephemeral key seal uses', async () => {
+    const session = new SealingSession({ ttlMs: 60_000 });
+    const single = await session.seal('a', receiver.publicJwk);
+    const many = await session.sealEach(['a', 'a', { n: 3 }], receiver.publicJwk);
+    expect(many.map(epkOf)).toEqual([epkOf(single), epkOf(single), epkOf(single)]);
+    expect(new Set([single, ...many].map((jwe) => jwe.split('.')[1])).size).toBe(4);
+    expect(new Set([single, ...many].map((jwe) => jwe.split('.')[2])).size).toBe(4);
+    const opened = await Promise.all(many.map((jwe) => compactDecrypt(jwe, receiver.privateKey)));
+    const values = opened.map((o) => JSON.parse(new TextDecoder().decode(o.plaintext)));
+    expect(values).toEqual(['a', 'a', { n: 3 }]);
   });
 });
 
