@@ -20,13 +20,27 @@ const itemError = z.object({
 });
 
 /**
+ * One answer of an `oidc.v1.issue.batch` reply: the token exactly as `oidc.v1.issue` answers it, or
+ * the item's typed error. The reply's envelope leaves its items unchecked (`IssueTokenBatchRequest`);
+ * the requester checks each with this schema once, as it takes the item.
+ */
+export const issueTokenBatchItemReply = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), data: IssueTokenRequest.reply }),
+  z.object({ ok: z.literal(false), error: itemError }),
+]);
+export type IssueTokenBatchItemReply = z.infer<typeof issueTokenBatchItemReply>;
+
+/**
  * `oidc.v1.issue.batch` (the broker only): several `oidc.v1.issue` requests in one message, so the
  * per-message cost (the round trip, the envelope, the socket writes) is paid once for up to
  * {@link ISSUE_TOKEN_BATCH_MAX} tokens. Every token is sealed on its own to `replyKey` (its own
  * content key and IV, exactly as an `oidc.v1.issue` reply), never in plaintext. Items are checked one
  * by one (`issueTokenBatchItem`), so a bad item gets its own error and never fails the others; the
- * reply has one entry per item, in order. `oidc.v1.issue` stays as it was for the verifier and older
- * brokers.
+ * reply has one entry per item, in order, each checked once, by the requester
+ * (`issueTokenBatchItemReply`): the envelope's schema checks only that it is a list, so the issuer
+ * does not check the answers it just built and the requester does not check them twice. (The wire
+ * format is the one it always was: only where items are checked moved.) `oidc.v1.issue` stays as it
+ * was for the verifier and older brokers.
  */
 export const IssueTokenBatchRequest = defineRequest({
   subject: 'oidc.v1.issue.batch',
@@ -35,13 +49,10 @@ export const IssueTokenBatchRequest = defineRequest({
     items: z.array(z.unknown()).min(1).max(ISSUE_TOKEN_BATCH_MAX),
   }),
   reply: z.object({
-    items: z.array(
-      z.discriminatedUnion('ok', [
-        z.object({ ok: z.literal(true), data: IssueTokenRequest.reply }),
-        z.object({ ok: z.literal(false), error: itemError }),
-      ]),
-    ),
+    items: z.array(z.unknown()).max(ISSUE_TOKEN_BATCH_MAX),
   }),
 });
-export type IssueTokenBatchReply = z.infer<typeof IssueTokenBatchRequest.reply>;
-export type IssueTokenBatchItemReply = IssueTokenBatchReply['items'][number];
+/** An `oidc.v1.issue.batch` reply as the issuer builds it (the contract's envelope leaves items unchecked). */
+export interface IssueTokenBatchReply {
+  items: IssueTokenBatchItemReply[];
+}

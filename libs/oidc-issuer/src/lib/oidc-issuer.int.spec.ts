@@ -1,5 +1,5 @@
 import { connect } from '@nats-io/transport-node';
-import { IssueTokenBatchRequest, RuntrailError } from '@runtrail/contracts';
+import { IssueTokenBatchRequest, issueTokenBatchItemReply, RuntrailError } from '@runtrail/contracts';
 import { generateSealingKeyPair, open } from '@runtrail/sealing';
 import { describeEachDatabase, freePort, startNatsServer, type RunningNatsServer } from '@runtrail/testing';
 import { errors } from 'jose';
@@ -142,10 +142,12 @@ describeEachDatabase('oidc-issuer over HTTP and NATS', (db) => {
         { ...APPLY_RUN, runId: other, audience: 'acme-prod', lifetimeSeconds: 900 },
       ],
     });
-    expect(reply.items.map((item) => item.ok)).toEqual([true, false, false, true]);
-    expect(reply.items[1]).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', message: expect.stringContaining('unknown placeholder {nope}') } });
-    expect(reply.items[2]).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', issues: [expect.objectContaining({ path: 'runId' })] } });
-    const [first, , , fourth] = reply.items;
+    // The envelope leaves items unchecked; each answer must match the contract's item schema.
+    const items = reply.items.map((item) => issueTokenBatchItemReply.parse(item));
+    expect(items.map((item) => item.ok)).toEqual([true, false, false, true]);
+    expect(items[1]).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', message: expect.stringContaining('unknown placeholder {nope}') } });
+    expect(items[2]).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', issues: [expect.objectContaining({ path: 'runId' })] } });
+    const [first, , , fourth] = items;
     if (!first?.ok || !fourth?.ok) throw new Error('expected tokens for items 0 and 3');
     // Its own content key and IV each (never the same ciphertext twice), opened with the one reply key.
     const [a, b] = [first.data.sealedToken.split('.'), fourth.data.sealedToken.split('.')];
@@ -160,6 +162,17 @@ describeEachDatabase('oidc-issuer over HTTP and NATS', (db) => {
     const verdict = await verifyWithPyJwt(tokens[1]!, { jwksUrl: issuer.jwksUrlOf('acme'), issuer: fourth.data.issuer, audience: 'acme-prod' });
     expect(verdict).toMatchObject({ ok: true, claims: { runId: other } });
     expect(verdict.ok && (verdict.claims['exp'] as number) - (verdict.claims['iat'] as number)).toBe(900);
+  });
+
+  it('answers every item of a batch whose reply key is not a point on P-256 with VALIDATION_FAILED, a bad item with its own error', async () => {
+    const { publicJwk } = await generateSealingKeyPair();
+    const offCurve = { ...publicJwk, x: publicJwk.y };
+    const reply = await issuer.bus.request(IssueTokenBatchRequest, { replyKey: offCurve, items: [APPLY_RUN, { ...APPLY_RUN, runId: 'not-a-ulid' }, APPLY_RUN] });
+    expect(reply.items).toEqual([
+      { ok: false, error: expect.objectContaining({ code: 'VALIDATION_FAILED', message: expect.stringContaining('publicJwk') }) },
+      { ok: false, error: expect.objectContaining({ code: 'VALIDATION_FAILED', issues: [expect.objectContaining({ path: 'runId' })] }) },
+      { ok: false, error: expect.objectContaining({ code: 'VALIDATION_FAILED', message: expect.stringContaining('publicJwk') }) },
+    ]);
   });
 
   it('refuses a batch that is empty or larger than 64 as a whole (sent raw: MessageBus would refuse it before sending)', async () => {

@@ -155,6 +155,15 @@ describe('OidcTokenBatcher', () => {
     expect(bus.batchSizes()).toEqual([3]);
   });
 
+  it('checks each answer against the contract as it takes it: a malformed answer fails its token alone', async () => {
+    const bus = fakeBus({ answer: (it) => (it.audience === 'aud-2' ? ({ ok: true, data: { sealedToken: 'not-a-jwe' } } as never) : undefined!) });
+    const batcher = bus.batcher({ pipeline: 1 });
+    const results = await Promise.allSettled([1, 2, 3].map((n) => batcher.token(item(n))));
+    expect(results[0]).toEqual({ status: 'fulfilled', value: 'token-aud-1' });
+    expect(results[1]).toMatchObject({ status: 'rejected', reason: { code: 'VALIDATION_FAILED', message: expect.stringContaining('reply item 1') } });
+    expect(results[2]).toEqual({ status: 'fulfilled', value: 'token-aud-3' });
+  });
+
   it('refuses a request the contract refuses before sending anything, and the others of its turn still go', async () => {
     const bus = fakeBus();
     const batcher = bus.batcher();

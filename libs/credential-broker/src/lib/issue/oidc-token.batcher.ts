@@ -3,6 +3,7 @@ import {
   IssueTokenRequest,
   ISSUE_TOKEN_BATCH_MAX,
   issueTokenBatchItem,
+  issueTokenBatchItemReply,
   parseOrThrow,
   RuntrailError,
   type IssueTokenBatchItem,
@@ -139,20 +140,24 @@ export class OidcTokenBatcher {
       if (reply.items.length !== batch.length) {
         throw new RuntrailError('UNAVAILABLE', `${IssueTokenBatchRequest.subject} answered ${reply.items.length} of ${batch.length} tokens`);
       }
-      await Promise.all(
-        reply.items.map(async (answer, i) => {
-          const w = batch[i];
-          if (!w) return;
-          if (!answer.ok) return w.reject(RuntrailError.fromBody(answer.error));
-          await open(answer.data.sealedToken, replyKey.privateKey, tokenText).then(w.resolve, w.reject);
-        }),
-      );
+      await Promise.all(reply.items.map(async (item, i) => batch[i] && this.take(item, i, batch[i], replyKey)));
     } catch (error) {
       if (error instanceof RuntrailError && error.code === 'NO_RESPONDERS') {
         this.singleUntil = this.now() + this.singleRetryMs;
         return this.sendOneByOne(batch, replyKey);
       }
       batch.forEach((w) => w.reject(error));
+    }
+  }
+
+  /** Settles a token with its answer: checked here, once (the reply's envelope leaves items unchecked), then opened. */
+  private async take(item: unknown, index: number, w: Waiting, replyKey: SealingKeyPair): Promise<void> {
+    try {
+      const answer = parseOrThrow(issueTokenBatchItemReply, item, `${IssueTokenBatchRequest.subject} reply item ${index}`);
+      if (!answer.ok) return w.reject(RuntrailError.fromBody(answer.error));
+      w.resolve(await open(answer.data.sealedToken, replyKey.privateKey, tokenText));
+    } catch (error) {
+      w.reject(error);
     }
   }
 

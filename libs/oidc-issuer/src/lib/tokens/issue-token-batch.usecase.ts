@@ -4,21 +4,24 @@ import {
   issueTokenBatchItem,
   parseOrThrow,
   RuntrailError,
+  type ErrorBody,
   type IssueTokenBatchItemReply,
   type IssueTokenBatchReply,
   type RequestOf,
 } from '@runtrail/contracts';
-import { IssueTokenUseCase } from './issue-token.usecase';
+import { IssueTokenUseCase, type SignedToken } from './issue-token.usecase';
 
 /** An `oidc.v1.issue.batch` request as the handler receives it (the items still unchecked). */
 export type IssueTokenBatchInput = RequestOf<typeof IssueTokenBatchRequest>;
 
 /**
  * Issues every token of an `oidc.v1.issue.batch` request, each exactly as `oidc.v1.issue` would
- * (`IssueTokenUseCase`: its own claims, signature and sealing to the batch's reply key). Each item
- * is checked and issued on its own: a bad item, or one the issuer refuses, gets its typed error in
- * its place and the others their tokens. An unexpected failure is logged (never the token) and
- * answered `INTERNAL`, as the single request's responder does.
+ * (`IssueTokenUseCase`: its own claims and signature, then sealed on its own to the batch's reply
+ * key, with its own content key and IV). Each item is checked and signed on its own: a bad item, or
+ * one the issuer refuses, gets its typed error in its place and the others their tokens. The
+ * tokens are then sealed together (`sealEach`: the reply key is checked and the randomness drawn
+ * once per batch). An unexpected failure is logged (never the token) and answered `INTERNAL`, as
+ * the single request's responder does.
  */
 @Injectable()
 export class IssueTokenBatchUseCase {
@@ -27,18 +30,35 @@ export class IssueTokenBatchUseCase {
   constructor(private readonly issueToken: IssueTokenUseCase) {}
 
   async execute(batch: IssueTokenBatchInput): Promise<IssueTokenBatchReply> {
-    const items = await Promise.all(batch.items.map((item, index) => this.one(item, index, batch.replyKey)));
+    const signed = batch.items.map((item, index) => this.sign(item, index));
+    const tokens = signed.filter((s): s is SignedToken => 'token' in s).map((s) => s.token);
+    let sealed: string[] | ErrorBody;
+    try {
+      sealed = tokens.length ? await this.issueToken.sealEach(tokens, batch.replyKey) : [];
+    } catch (error) {
+      sealed = this.errorBody(error, 'reply key');
+    }
+    let next = 0;
+    const items = signed.map((s): IssueTokenBatchItemReply => {
+      if (!('token' in s)) return s;
+      if (!Array.isArray(sealed)) return { ok: false, error: sealed };
+      // sealEach answers one sealed token per token, in order.
+      return { ok: true, data: { sealedToken: sealed[next++] as string, ...s.reply } };
+    });
     return { items };
   }
 
-  private async one(item: unknown, index: number, replyKey: IssueTokenBatchInput['replyKey']): Promise<IssueTokenBatchItemReply> {
+  private sign(item: unknown, index: number): SignedToken | IssueTokenBatchItemReply {
     try {
-      const request = parseOrThrow(issueTokenBatchItem, item, `${IssueTokenBatchRequest.subject} item ${index}`);
-      return { ok: true, data: await this.issueToken.execute({ ...request, replyKey }) };
+      return this.issueToken.sign(parseOrThrow(issueTokenBatchItem, item, `${IssueTokenBatchRequest.subject} item ${index}`));
     } catch (error) {
-      if (error instanceof RuntrailError) return { ok: false, error: error.toJSON() };
-      this.log.error(`${IssueTokenBatchRequest.subject} item ${index}: ${(error as Error).stack ?? String(error)}`);
-      return { ok: false, error: { code: 'INTERNAL', message: `${IssueTokenBatchRequest.subject} failed unexpectedly` } };
+      return { ok: false, error: this.errorBody(error, `item ${index}`) };
     }
+  }
+
+  private errorBody(error: unknown, what: string): ErrorBody {
+    if (error instanceof RuntrailError) return error.toJSON();
+    this.log.error(`${IssueTokenBatchRequest.subject} ${what}: ${(error as Error).stack ?? String(error)}`);
+    return { code: 'INTERNAL', message: `${IssueTokenBatchRequest.subject} failed unexpectedly` };
   }
 }

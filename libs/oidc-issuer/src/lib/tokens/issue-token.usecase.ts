@@ -6,7 +6,7 @@ import { Clock } from '../config/clock';
 import { OidcIssuerConfig } from '../config/oidc-issuer.config';
 import { SigningKeyRing } from '../keys/signing-key.ring';
 import { signCompactJws } from './jws.signer';
-import { buildTokenClaims, type IssueTokenInput } from './token-claims';
+import { buildTokenClaims, type IssueTokenInput, type TokenRequest } from './token-claims';
 
 /**
  * How long one ephemeral key serves one reply key. A broker keeps its reply key for about as long
@@ -14,6 +14,13 @@ import { buildTokenClaims, type IssueTokenInput } from './token-claims';
  * a one-shot reply key (the verifier, an older broker) gets a fresh ephemeral key as before.
  */
 export const REPLY_SESSION_TTL_MS = 5 * 60_000;
+
+/** A token signed for one request, not yet sealed, and the rest of its reply. */
+export interface SignedToken {
+  /** The compact JWT: a bearer secret, never logged, never sent unsealed. */
+  token: string;
+  reply: Omit<IssueTokenReply, 'sealedToken'>;
+}
 
 /**
  * Issues one token: claims for the account's issuer and audience, signed with the active key
@@ -43,6 +50,17 @@ export class IssueTokenUseCase {
    *   `UNAVAILABLE` when no fresh signing key is loaded.
    */
   async execute(request: IssueTokenInput): Promise<IssueTokenReply> {
+    const { token, reply } = this.sign(request);
+    return { sealedToken: await this.replies.seal(token, request.replyKey), ...reply };
+  }
+
+  /**
+   * The signed token for `request` and what its reply says besides the sealed token, before it is
+   * sealed (synchronous: `IssueTokenBatchUseCase` signs a batch, then seals it at once).
+   *
+   * @throws RuntrailError as `execute` does.
+   */
+  sign(request: TokenRequest): SignedToken {
     const lifetimeSeconds = Math.min(request.lifetimeSeconds ?? this.config.tokenLifetimeSeconds, this.config.maxTokenLifetimeSeconds);
     const key = this.ring.activeKey();
     const issuer = this.config.issuerOf(request.account);
@@ -52,14 +70,19 @@ export class IssueTokenUseCase {
     if (droppedTags.length) {
       this.log.warn(`run ${request.runId}: session tags ${droppedTags.join(', ')} left out of the token to stay within AWS's size limit`);
     }
-    const token = signCompactJws(JSON.stringify(claims), key);
     return {
-      sealedToken: await this.replies.seal(token, request.replyKey),
-      issuer,
-      audience,
-      subject: claims.sub,
-      kid: key.kid,
-      expiresAt: new Date(claims.exp * 1000).toISOString(),
+      token: signCompactJws(JSON.stringify(claims), key),
+      reply: { issuer, audience, subject: claims.sub, kid: key.kid, expiresAt: new Date(claims.exp * 1000).toISOString() },
     };
+  }
+
+  /**
+   * Seals signed tokens to one reply key, each on its own (`SealingSession.sealEach`: own content
+   * key and IV, the ephemeral key kept per reply key as `execute` keeps it).
+   *
+   * @throws RuntrailError `VALIDATION_FAILED` when `replyKey` is not a public P-256 key.
+   */
+  sealEach(tokens: readonly string[], replyKey: IssueTokenInput['replyKey']): Promise<string[]> {
+    return this.replies.sealEach(tokens, replyKey);
   }
 }

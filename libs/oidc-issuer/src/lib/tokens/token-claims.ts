@@ -6,6 +6,9 @@ import { AWS_TAGS_CLAIM, awsTagsClaim, type AwsTagsClaim } from './aws-tags.clai
 /** An `oidc.v1.issue` request as the handler receives it (validated, defaults applied). */
 export type IssueTokenInput = z.output<typeof IssueTokenRequest.request>;
 
+/** What a token is made from: an `oidc.v1.issue` request without its reply key (a batch item). */
+export type TokenRequest = Omit<IssueTokenInput, 'replyKey'>;
+
 /** The claim STS copies into the session's `SourceIdentity`. */
 export const AWS_SOURCE_IDENTITY_CLAIM = 'https://aws.amazon.com/source_identity';
 
@@ -52,7 +55,7 @@ export interface ClaimsContext {
  *
  * @throws RuntrailError `VALIDATION_FAILED` for a bad subject template or bad session tags.
  */
-export function buildTokenClaims(request: IssueTokenInput, context: ClaimsContext): { claims: TokenClaims; droppedTags: string[] } {
+export function buildTokenClaims(request: TokenRequest, context: ClaimsContext): { claims: TokenClaims; droppedTags: string[] } {
   const { spaceId, callerType, callerId, runType, runId, scope } = request;
   // Without a slug (an older requester), the callerId stands in, so its tokens keep their old `sub`.
   const callerSlug = request.callerSlug ?? callerId;
