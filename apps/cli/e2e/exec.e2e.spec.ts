@@ -351,6 +351,21 @@ describe('runtrail exec on the real stack', () => {
     expect(existsSync(dirname(configFile!))).toBe(false);
   });
 
+  it('starts without loading Nest, rxjs or OpenTelemetry\'s SDK (one exec per run and phase: its start-up is every run\'s)', () => {
+    const report = join(stack.dataDir, 'loaded-modules.js');
+    writeFileSync(
+      report,
+      `process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(Object.keys(require.cache).filter((p) => /node_modules\\/(@nestjs|rxjs|@opentelemetry\\/(sdk-|exporter-|instrumentation))/.test(p)).map((p) => p.split('node_modules/').pop()))));`,
+    );
+    const usage = spawnSync(process.execPath, ['--require', report, join(ROOT, 'dist/apps/cli/src/main.js'), 'exec', '--help'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, OTEL_SDK_DISABLED: 'false', OTEL_EXPORTER_OTLP_ENDPOINT: '' },
+    });
+    expect(usage.stdout + usage.stderr).toContain('runtrail exec');
+    expect(JSON.parse(/LOADED (.*)$/m.exec(usage.stderr)![1]!)).toEqual([]);
+  });
+
   it('never writes an issued secret to a log line, an event or a database row', async () => {
     const dumpOf = (path: string): string => {
       const dump = spawnSync('sqlite3', [path, '.dump'], { encoding: 'utf8' });

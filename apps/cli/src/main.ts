@@ -33,7 +33,7 @@ ${TRAIL_SOURCES_USAGE}`;
 async function exec(rest: string[]): Promise<number> {
   // Traced when OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is set: the run's REST calls
   // carry the trace to the runs API, so a run exec drives is one trace from here on.
-  const telemetry = startTelemetry({ serviceName: 'runtrail-exec' });
+  const telemetry = startTelemetry({ serviceName: 'runtrail-exec', exportOnly: true });
   try {
     return await trace
       .getTracer('runtrail-cli')
@@ -75,22 +75,21 @@ async function natsSetup(rest: string[]): Promise<number> {
   }
 }
 
+const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h';
+
 /** The REST commands: usage mistakes exit 2 with the usage, the API's refusals 1 with its detail. */
 async function apiCommand(
   name: string,
-  usage: string,
+  usageText: string,
   command: (args: string[], env: NodeJS.ProcessEnv, io: CliIo) => Promise<number>,
   rest: string[],
 ): Promise<number> {
-  if (rest[0] === '--help' || rest[0] === '-h') {
-    console.log(usage);
-    return 0;
-  }
+  if (isHelp(rest[0])) return usage(usageText);
   try {
     return await command(rest, process.env, processIo());
   } catch (error) {
     if (error instanceof CommandUsageError) {
-      console.error(`runtrail ${name}: ${error.message}\n\n${usage}`);
+      console.error(`runtrail ${name}: ${error.message}\n\n${usageText}`);
       return 2;
     }
     console.error(`runtrail ${name}: ${error instanceof Error ? error.message : String(error)}`);
@@ -98,13 +97,21 @@ async function apiCommand(
   }
 }
 
+/** `--help`: the command's usage on stdout, exit 0. */
+function usage(text: string): number {
+  console.log(text);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+  if (command === undefined || isHelp(command) || command === 'help') {
     console.log(USAGE);
     return command === undefined ? 2 : 0;
   }
+  if (command === 'exec' && isHelp(rest[0])) return usage(EXEC_USAGE);
   if (command === 'exec') return exec(rest);
+  if (command === 'nats' && rest[0] === 'setup' && isHelp(rest[1])) return usage(NATS_SETUP_USAGE);
   if (command === 'nats' && rest[0] === 'setup') return natsSetup(rest.slice(1));
   if (command === 'audit') return apiCommand('audit', AUDIT_USAGE, auditCommand, rest);
   if (command === 'trail-sources')

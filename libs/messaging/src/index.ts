@@ -1,12 +1,6 @@
+export * from './client';
 export { MessagingModule, NatsHealth } from './lib/messaging.module';
-export { MessageBus, type PublishResult } from './lib/message-bus';
 export { JetStreamServer, type JetStreamServerOptions } from './lib/jetstream.server';
 export { OnEvent, OnRequest, type EventHandlerOptions } from './lib/handler-options';
 export { JetStreamContext, NatsRequestContext } from './lib/contexts';
-export { connectNats, NATS_CONNECTION, openServerWarning, type NatsConnectionOptions } from './lib/nats-connection';
-export { ConsumerHealth, PULL_EXPIRES_MS } from './lib/consumer-health';
-export { retryJetStream, isLastingJetStreamError, JETSTREAM_RETRY, type RetryJetStreamOptions } from './lib/jetstream-retry';
-export { awaitStreams, type AwaitStreamsOptions } from './lib/await-streams';
-export { injectTraceContext, extractTraceContext } from './lib/trace-headers';
-export type { ReplyEnvelope } from './lib/reply-envelope';
 export { RpcPassthroughFilter } from './lib/rpc-passthrough.filter';

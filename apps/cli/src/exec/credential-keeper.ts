@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { CredentialsRefreshRequest, deliveryPlaintextSchema } from '@runtrail/contracts';
-import { MessageBus } from '@runtrail/messaging';
+import { MessageBus } from '@runtrail/messaging/client';
 import { open, type SealingKeyPair } from '@runtrail/sealing';
 import { credentialsOf, type LiveCredentials } from './credentials';
 

@@ -1,6 +1,6 @@
 import type { CallerType, Phase, PublicEcJwk, RunType } from '@runtrail/contracts';
 import { retryTransient } from '@runtrail/aws-sts';
-import { JETSTREAM_RETRY } from '@runtrail/messaging';
+import { JETSTREAM_RETRY } from '@runtrail/messaging/client';
 import { ApiError, RuntrailApiClient, type ApiConnection } from '../api/runtrail-api.client';
 
 /** How long a runs API call is retried while the API answers 5xx or cannot be reached (a database restart). */

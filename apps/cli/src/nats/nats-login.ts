@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { natsUrl } from '@runtrail/config';
-import { openServerWarning } from '@runtrail/messaging';
+import { openServerWarning } from '@runtrail/messaging/client';
 
 /** How a CLI command logs in to NATS: `--nats`, `--nats-creds`, `--nats-inbox-prefix` and the environment. */
 export interface NatsLogin {

@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import type { ConsumerMessages } from '@nats-io/jetstream';
 
 /**
@@ -27,7 +26,6 @@ interface Liveness {
  * is missing, or nothing (no heartbeat, pull or message) came for two pull expiries. A consumer
  * stalled by a leader move recovers on its own; readiness says so in the meantime.
  */
-@Injectable()
 export class ConsumerHealth {
   readonly readinessName = 'jetstream';
   private readonly consumers = new Map<string, Liveness>();

@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { headers as natsHeaders, RequestError, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
@@ -37,7 +36,6 @@ export interface PublishResult {
  * The typed client of runtrail's messaging: the contract decides the payload type at compile time,
  * and payloads are validated before they leave the process.
  */
-@Injectable()
 export class MessageBus {
   private readonly js: JetStreamClient;
 

@@ -43,6 +43,17 @@ const server = http.createServer((req, res) => res.writeHead(204).end()).listen(
 });
 `;
 
+// A command's start (runtrail exec): importing the lib and starting it export-only without an
+// endpoint loads none of OpenTelemetry's SDK packages; with an endpoint the SDK comes on first start.
+const EXPORT_ONLY_CHILD = `
+const sdkModules = () => Object.keys(require.cache).filter((path) => /@opentelemetry\\/(sdk-|exporter-|instrumentation)/.test(path)).length;
+const { startTelemetry, runtrailCounter } = require(process.argv[1]);
+runtrailCounter('findings').add(1);
+const imported = sdkModules();
+const telemetry = startTelemetry({ serviceName: 'runtrail-exec', exportOnly: true });
+telemetry.shutdown().then(() => console.log(JSON.stringify({ mode: telemetry.mode, imported, started: sdkModules() })));
+`;
+
 /** Compiles libs/telemetry/src (without specs) to CommonJS in a temporary folder. */
 function compileLib(): string {
   const src = join(__dirname, '..');
@@ -135,6 +146,27 @@ describe('startTelemetry', () => {
       expect(received[0]!.body).toContain('credential-broker');
     } finally {
       collector.close();
+      rmSync(outDir, { recursive: true, force: true });
+    }
+  });
+
+  it('loads none of the SDK on import, nor on an export-only start without an endpoint; loads it when one is set', async () => {
+    const outDir = compileLib();
+    try {
+      const started = async (env: Record<string, string>) =>
+        JSON.parse(
+          (
+            await run(process.execPath, ['-e', EXPORT_ONLY_CHILD, join(outDir, 'index.js')], {
+              cwd: ROOT,
+              env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules'), ...env },
+            })
+          ).stdout,
+        ) as { mode: string; imported: number; started: number };
+      expect(await started({})).toEqual({ mode: 'off', imported: 0, started: 0 });
+      const exporting = await started({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' });
+      expect(exporting).toMatchObject({ mode: 'otlp', imported: 0 });
+      expect(exporting.started).toBeGreaterThan(0);
+    } finally {
       rmSync(outDir, { recursive: true, force: true });
     }
   });

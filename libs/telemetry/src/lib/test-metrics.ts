@@ -1,6 +1,4 @@
 import { metrics } from '@opentelemetry/api';
-import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
 
 export interface TestMetrics {
   /** Everything recorded so far, as `GET /metrics` would serve it. */
@@ -15,6 +13,9 @@ export interface TestMetrics {
  * the code under test records; shut it down in `afterAll`.
  */
 export function startTestMetrics(): TestMetrics {
+  // The SDK packages are required here, not imported: a service importing @runtrail/telemetry does not load them.
+  const { PrometheusExporter, PrometheusSerializer } = require('@opentelemetry/exporter-prometheus') as typeof import('@opentelemetry/exporter-prometheus');
+  const { MeterProvider } = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
   const reader = new PrometheusExporter({ preventServerStart: true });
   const provider = new MeterProvider({ readers: [reader] });
   metrics.disable();

@@ -1,8 +1,5 @@
 import { context, propagation, trace } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { node } from '@opentelemetry/sdk-node';
-import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 
 export interface TestTracing {
   /** every span ended since the start or the last {@link TestTracing.reset}, in end order */
@@ -26,6 +23,11 @@ let current: TestTracing | undefined;
  */
 export function startTestTracing(): TestTracing {
   if (current) return current;
+  // The SDK packages are required here, not imported: a service importing @runtrail/telemetry does not load them.
+  const { W3CTraceContextPropagator } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+  const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  const { node } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
+  const { InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
   const exporter = new InMemorySpanExporter();
   const provider = new node.NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'runtrail-test' }),
