@@ -3,10 +3,9 @@ import { Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { AckPolicy, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { defineEvent, STREAMS, type StreamSpec } from '@runtrail/contracts';
 import { ensureStreams } from '@runtrail/nats-setup';
 import { testNatsUrl, uniqueName } from '@runtrail/testing';
-import { z } from 'zod';
+import { jobStream } from '../spec/job-stream.fixture';
 import { ConsumerHealth } from './consumer-health';
 import { OnEvent } from './handler-options';
 import { JetStreamServer } from './jetstream.server';
@@ -14,18 +13,7 @@ import { MessageBus } from './message-bus';
 
 // Readiness of a service's pull consumers on a real nats-server: up while it receives, down and
 // named once its consumer is gone (as after a lost leader), up again when it receives once more.
-const id = uniqueName('h');
-const stream: StreamSpec = { name: `TEST_${id}`, subjects: [`test.${id}.job.>`], maxAgeSeconds: 600, duplicateWindowSeconds: 120 };
-const streams = { [stream.name]: stream, DLQ: STREAMS.DLQ };
-const job = defineEvent({
-  name: `test.${id}.job`,
-  pattern: `test.${id}.job.*`,
-  stream: stream.name,
-  schema: z.object({ key: z.string() }),
-  subject: (e) => `test.${id}.job.${e.key}`,
-  msgId: (e) => e.key,
-});
-const durable = `d_${id}`;
+const { stream, streams, job, durable } = jobStream(uniqueName('h'));
 const handled: string[] = [];
 
 @Controller()

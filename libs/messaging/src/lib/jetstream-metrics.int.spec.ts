@@ -2,28 +2,17 @@ import { Controller, type INestMicroservice } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { defineEvent, RuntrailError, STREAMS, type StreamSpec } from '@runtrail/contracts';
+import { RuntrailError } from '@runtrail/contracts';
 import { ensureStreams } from '@runtrail/nats-setup';
 import { startTestMetrics, type TestMetrics } from '@runtrail/telemetry';
 import { testNatsUrl, uniqueName } from '@runtrail/testing';
-import { z } from 'zod';
+import { jobStream } from '../spec/job-stream.fixture';
 import { OnEvent } from './handler-options';
 import { JetStreamServer } from './jetstream.server';
 import { MessageBus } from './message-bus';
 
 // What a service's /metrics says about its JetStream consumers, on a real nats-server.
-const id = uniqueName('m');
-const stream: StreamSpec = { name: `TEST_${id}`, subjects: [`test.${id}.job.>`], maxAgeSeconds: 600, duplicateWindowSeconds: 120 };
-const streams = { [stream.name]: stream, DLQ: STREAMS.DLQ };
-const job = defineEvent({
-  name: `test.${id}.job`,
-  pattern: `test.${id}.job.*`,
-  stream: stream.name,
-  schema: z.object({ key: z.string() }),
-  subject: (e) => `test.${id}.job.${e.key}`,
-  msgId: (e) => e.key,
-});
-const durable = `d_${id}`;
+const { id, stream, streams, job, durable } = jobStream(uniqueName('m'));
 
 let release: () => void = () => undefined;
 const gate = new Promise<void>((resolve) => (release = resolve));
