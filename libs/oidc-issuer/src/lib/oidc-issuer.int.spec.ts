@@ -148,7 +148,7 @@ describeEachDatabase('oidc-issuer over HTTP and NATS', (db) => {
     expect(items[1]).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', message: expect.stringContaining('unknown placeholder {nope}') } });
     expect(items[2]).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', issues: [expect.objectContaining({ path: 'runId' })] } });
     const [first, , , fourth] = items;
-    if (!first?.ok || !fourth?.ok) throw new Error('expected tokens for items 0 and 3');
+    if (!first?.ok || !fourth?.ok || !('data' in first) || !('data' in fourth)) throw new Error('expected full answers for items 0 and 3');
     // Its own content key and IV each (never the same ciphertext twice), opened with the one reply key.
     const [a, b] = [first.data.sealedToken.split('.'), fourth.data.sealedToken.split('.')];
     expect(a[1]).not.toBe(b[1]);
@@ -162,6 +162,27 @@ describeEachDatabase('oidc-issuer over HTTP and NATS', (db) => {
     const verdict = await verifyWithPyJwt(tokens[1]!, { jwksUrl: issuer.jwksUrlOf('acme'), issuer: fourth.data.issuer, audience: 'acme-prod' });
     expect(verdict).toMatchObject({ ok: true, claims: { runId: other } });
     expect(verdict.ok && (verdict.claims['exp'] as number) - (verdict.claims['iat'] as number)).toBe(900);
+  });
+
+  it('answers a compact batch with the sealed tokens beside the protected header they share, each sealed on its own', async () => {
+    const pair = await generateSealingKeyPair();
+    const reply = await issuer.bus.request(IssueTokenBatchRequest, {
+      replyKey: pair.publicJwk,
+      items: [APPLY_RUN, { ...APPLY_RUN, runId: 'not-a-ulid' }, { ...APPLY_RUN, audience: 'acme-prod' }],
+      compact: true,
+    });
+    const items = reply.items.map((item) => issueTokenBatchItemReply.parse(item));
+    expect(items[1]).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    const sealed = [items[0], items[2]].map((item) => (item?.ok && 'sealed' in item ? item.sealed : undefined));
+    expect(sealed.every((part) => part?.split('.').length === 4)).toBe(true);
+    const jwes = sealed.map((part) => `${reply.sealedHeader}.${part}`);
+    expect(jwes[0]!.split('.')[1]).not.toBe(jwes[1]!.split('.')[1]);
+    const tokens = await Promise.all(jwes.map((jwe) => open(jwe, pair.privateKey, z.string())));
+    tokensSeen.push(...tokens);
+    await expect(issuer.verifyWithJose(tokens[1]!, { issuer: issuer.issuerOf('acme'), audience: 'acme-prod' })).resolves.toMatchObject({ runId: APPLY_RUN.runId });
+    // The header is the JWE's authenticated data: another header does not open a token.
+    const otherHeader = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(reply.sealedHeader!, 'base64url').toString()), kid: 'x' })).toString('base64url');
+    await expect(open(`${otherHeader}.${sealed[0]}`, pair.privateKey)).rejects.toMatchObject({ code: 'ACCESS_DENIED' });
   });
 
   it('answers every item of a batch whose reply key is not a point on P-256 with VALIDATION_FAILED, a bad item with its own error', async () => {

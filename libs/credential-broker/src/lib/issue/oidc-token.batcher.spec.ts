@@ -4,10 +4,11 @@ import {
   RuntrailError,
   type IssueTokenBatchItem,
   type IssueTokenBatchItemReply,
+  type IssueTokenReply,
   type RequestContract,
 } from '@runtrail/contracts';
 import type { MessageBus } from '@runtrail/messaging';
-import { seal } from '@runtrail/sealing';
+import { SealingSession, type seal } from '@runtrail/sealing';
 import { OidcTokenBatcher, type OidcTokenBatcherOptions } from './oidc-token.batcher';
 
 const ITEM: IssueTokenBatchItem = {
@@ -26,16 +27,21 @@ async function until(done: () => boolean): Promise<void> {
 
 const item = (n: number): IssueTokenBatchItem => ({ ...ITEM, audience: `aud-${n}` });
 
-type Payload = { replyKey: Parameters<typeof seal>[1]; items?: IssueTokenBatchItem[]; audience?: string };
+type Payload = { replyKey: Parameters<typeof seal>[1]; items?: IssueTokenBatchItem[]; audience?: string; compact?: true };
 type Answer = (item: IssueTokenBatchItem, index: number) => Promise<IssueTokenBatchItemReply> | IssueTokenBatchItemReply;
 
-/** A stand-in oidc-issuer answering every item with `token-<audience>` sealed to the reply key, unless `answer` says otherwise. */
-function fakeBus(options: { answer?: Answer; batch?: (payload: Payload) => Promise<void> | void } = {}) {
+/**
+ * A stand-in oidc-issuer answering every item with `token-<audience>` sealed to the reply key, unless
+ * `answer` says otherwise; asked `compact`, it answers as the issuer does (`sealed` beside the shared
+ * `sealedHeader`) unless `ignoresCompact` (an issuer that predates it).
+ */
+function fakeBus(options: { answer?: Answer; batch?: (payload: Payload) => Promise<void> | void; ignoresCompact?: boolean } = {}) {
   const calls: { subject: string; payload: Payload; timeoutMs?: number }[] = [];
-  const tokenFor = async (it: IssueTokenBatchItem, replyKey: Payload['replyKey']): Promise<IssueTokenBatchItemReply> => ({
+  const session = new SealingSession({ ttlMs: 60_000 });
+  const tokenFor = async (it: IssueTokenBatchItem, replyKey: Payload['replyKey']): Promise<{ ok: true; data: IssueTokenReply }> => ({
     ok: true,
     data: {
-      sealedToken: await seal(`token-${it.audience}`, replyKey),
+      sealedToken: await session.seal(`token-${it.audience}`, replyKey),
       issuer: 'http://127.0.0.1/oidc/acme',
       audience: it.audience ?? 'default',
       subject: 'space:root:stack:x',
@@ -43,21 +49,20 @@ function fakeBus(options: { answer?: Answer; batch?: (payload: Payload) => Promi
       expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
     },
   });
-  const request = jest.fn(async (contract: RequestContract, payload: Payload, opts?: { timeoutMs?: number }) => {
+  const request = jest.fn(async (contract: RequestContract, payload: Payload, opts?: { timeoutMs?: number }): Promise<unknown> => {
     calls.push({ subject: contract.subject, payload, timeoutMs: opts?.timeoutMs });
-    if (contract.subject === IssueTokenRequest.subject) {
-      const answer = await tokenFor(payload as unknown as IssueTokenBatchItem, payload.replyKey);
-      if (!answer.ok) throw RuntrailError.fromBody(answer.error);
-      return answer.data;
-    }
+    if (contract.subject === IssueTokenRequest.subject) return (await tokenFor(payload as unknown as IssueTokenBatchItem, payload.replyKey)).data;
     await options.batch?.(payload);
     const items = await Promise.all(
-      payload.items!.map(async (it, i) => {
+      payload.items!.map(async (it, i): Promise<IssueTokenBatchItemReply> => {
         const answered = await options.answer?.(it, i);
         return answered ?? tokenFor(it, payload.replyKey);
       }),
     );
-    return { items };
+    if (!payload.compact || options.ignoresCompact) return { items };
+    const sealedHeader = items.flatMap((it) => ('data' in it ? [it.data.sealedToken.split('.')[0]!] : []))[0];
+    const compact = items.map((it) => ('data' in it ? { ok: true, sealed: it.data.sealedToken.slice(`${sealedHeader}.`.length) } : it));
+    return { sealedHeader, items: compact };
   });
   const batcher = (opts: Partial<OidcTokenBatcherOptions> = {}) =>
     new OidcTokenBatcher({ request } as unknown as Pick<MessageBus, 'request'>, { replyKeyTtlMs: 60_000, ...opts });
@@ -153,6 +158,34 @@ describe('OidcTokenBatcher', () => {
     expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(RuntrailError);
     expect(results[2]).toEqual({ status: 'fulfilled', value: 'token-aud-3' });
     expect(bus.batchSizes()).toEqual([3]);
+  });
+
+  it('asks for the compact reply and opens each token from the shared protected header and its own sealed part', async () => {
+    const bus = fakeBus();
+    const batcher = bus.batcher({ pipeline: 1 });
+    await expect(Promise.all([1, 2].map((n) => batcher.token(item(n))))).resolves.toEqual(['token-aud-1', 'token-aud-2']);
+    expect(bus.calls[0]!.payload.compact).toBe(true);
+    const reply = (await bus.request.mock.results[0]!.value) as { sealedHeader?: string; items: { sealed?: string }[] };
+    expect(reply.sealedHeader).toMatch(/^eyJ/);
+    expect(reply.items.every((it) => it.sealed?.split('.').length === 4)).toBe(true);
+  });
+
+  it('opens full answers from an issuer that predates compact', async () => {
+    const bus = fakeBus({ ignoresCompact: true });
+    const batcher = bus.batcher({ pipeline: 1 });
+    await expect(Promise.all([1, 2].map((n) => batcher.token(item(n))))).resolves.toEqual(['token-aud-1', 'token-aud-2']);
+    const reply = (await bus.request.mock.results[0]!.value) as { sealedHeader?: string };
+    expect(reply.sealedHeader).toBeUndefined();
+  });
+
+  it('fails a compact answer whose shared header is missing or altered, never opening it with another header', async () => {
+    for (const sealedHeader of [undefined, 'eyJhbGciOiJub25lIn0']) {
+      const bus = fakeBus();
+      const request = bus.request.getMockImplementation()!;
+      bus.request.mockImplementation(async (...args) => ({ ...((await request(...args)) as object), sealedHeader }));
+      const batcher = bus.batcher({ pipeline: 1 });
+      await expect(batcher.token(item(1))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    }
   });
 
   it('checks each answer against the contract as it takes it: a malformed answer fails its token alone', async () => {

@@ -48,7 +48,8 @@ const tokenText = z.string();
  * the event loop with whatever was asked in the same turn (split to fill the pipeline): no added
  * latency at low load. Otherwise tokens wait until a batch comes back, `windowMs` ends or `maxBatch`
  * are waiting, whichever is first. Each token is sealed to the
- * replica's reply key (rotated every `replyKeyTtlMs`) and opened here; each fails on its own (a bad
+ * replica's reply key (rotated every `replyKeyTtlMs`) and opened here (asked `compact`: the sealed tokens
+ * only, beside the protected header they share); each fails on its own (a bad
  * item, a refusal), and a batch that gets no answer fails its tokens with that error. An issuer that
  * does not answer the batch subject (an older version) gets `oidc.v1.issue` per token instead.
  */
@@ -134,13 +135,14 @@ export class OidcTokenBatcher {
     try {
       const reply = await this.bus.request(
         IssueTokenBatchRequest,
-        { replyKey: replyKey.publicJwk, items: batch.map((w) => w.item) },
+        // compact: the tokens only, beside their shared protected header (an older issuer answers in full).
+        { replyKey: replyKey.publicJwk, items: batch.map((w) => w.item), compact: true },
         { timeoutMs: this.timeoutMs },
       );
       if (reply.items.length !== batch.length) {
         throw new RuntrailError('UNAVAILABLE', `${IssueTokenBatchRequest.subject} answered ${reply.items.length} of ${batch.length} tokens`);
       }
-      await Promise.all(reply.items.map(async (item, i) => batch[i] && this.take(item, i, batch[i], replyKey)));
+      await Promise.all(reply.items.map(async (item, i) => batch[i] && this.take(item, i, batch[i], replyKey, reply.sealedHeader)));
     } catch (error) {
       if (error instanceof RuntrailError && error.code === 'NO_RESPONDERS') {
         this.singleUntil = this.now() + this.singleRetryMs;
@@ -151,11 +153,14 @@ export class OidcTokenBatcher {
   }
 
   /** Settles a token with its answer: checked here, once (the reply's envelope leaves items unchecked), then opened. */
-  private async take(item: unknown, index: number, w: Waiting, replyKey: SealingKeyPair): Promise<void> {
+  private async take(item: unknown, index: number, w: Waiting, replyKey: SealingKeyPair, sealedHeader?: string): Promise<void> {
     try {
-      const answer = parseOrThrow(issueTokenBatchItemReply, item, `${IssueTokenBatchRequest.subject} reply item ${index}`);
+      const what = `${IssueTokenBatchRequest.subject} reply item ${index}`;
+      const answer = parseOrThrow(issueTokenBatchItemReply, item, what);
       if (!answer.ok) return w.reject(RuntrailError.fromBody(answer.error));
-      w.resolve(await open(answer.data.sealedToken, replyKey.privateKey, tokenText));
+      if ('data' in answer) return w.resolve(await open(answer.data.sealedToken, replyKey.privateKey, tokenText));
+      if (sealedHeader === undefined) throw new RuntrailError('VALIDATION_FAILED', `${what}: a sealed token without the reply's sealedHeader`);
+      w.resolve(await open(`${sealedHeader}.${answer.sealed}`, replyKey.privateKey, tokenText));
     } catch (error) {
       w.reject(error);
     }

@@ -20,7 +20,8 @@ export type IssueTokenBatchInput = RequestOf<typeof IssueTokenBatchRequest>;
  * key, with its own content key and IV). Each item is checked and signed on its own: a bad item, or
  * one the issuer refuses, gets its typed error in its place and the others their tokens. The
  * tokens are then sealed together (`sealEach`: the reply key is checked and the randomness drawn
- * once per batch). An unexpected failure is logged (never the token) and answered `INTERNAL`, as
+ * once per batch); a `compact` request gets each as `{ ok: true, sealed }` beside their shared
+ * protected header (`sealedHeader`), the whole JWE being `<sealedHeader>.<sealed>`. An unexpected failure is logged (never the token) and answered `INTERNAL`, as
  * the single request's responder does.
  */
 @Injectable()
@@ -38,14 +39,18 @@ export class IssueTokenBatchUseCase {
     } catch (error) {
       sealed = this.errorBody(error, 'reply key');
     }
+    // One sealEach call uses one ephemeral key, so its tokens share their protected header.
+    const sealedHeader = batch.compact && Array.isArray(sealed) && sealed[0] ? `${sealed[0].split('.', 1)[0]}.` : undefined;
     let next = 0;
     const items = signed.map((s): IssueTokenBatchItemReply => {
       if (!('token' in s)) return s;
       if (!Array.isArray(sealed)) return { ok: false, error: sealed };
       // sealEach answers one sealed token per token, in order.
-      return { ok: true, data: { sealedToken: sealed[next++] as string, ...s.reply } };
+      const sealedToken = sealed[next++] as string;
+      if (sealedHeader && sealedToken.startsWith(sealedHeader)) return { ok: true, sealed: sealedToken.slice(sealedHeader.length) };
+      return { ok: true, data: { sealedToken, ...s.reply } };
     });
-    return { items };
+    return sealedHeader ? { sealedHeader: sealedHeader.slice(0, -1), items } : { items };
   }
 
   private sign(item: unknown, index: number): SignedToken | IssueTokenBatchItemReply {
