@@ -59,15 +59,18 @@ export function awsTagsClaim(
     if (transitiveKeys?.length) throw invalid([{ path: 'transitiveTagKeys', rule: 'names tags, but sessionTags is empty' }]);
     return { claim: null, dropped: [] };
   }
-  const issues = [...checkKeys(keys), ...checkTransitive(keys, transitiveKeys)];
+  const issues = checkKeys(keys);
+  if (transitiveKeys?.length) issues.push(...checkTransitive(keys, transitiveKeys));
   if (issues.length) throw invalid(issues);
 
   const kept = new Map(keys.map((key) => [key, sanitiseTagValue(tags[key] ?? '')]));
   const transitive = transitiveKeys ? [...transitiveKeys] : TRANSITIVE_SESSION_TAG_KEYS.filter((k) => kept.has(k));
   const dropped: string[] = [];
-  const order = dropOrder(keys);
+  let order: string[] | undefined;
   let claim = render(kept, transitive);
   while (claim && (kept.size > MAX_SESSION_TAGS || JSON.stringify(claim).length > maxChars)) {
+    // Worked out only for a claim over budget (rare): every issuance builds this claim.
+    order ??= dropOrder(keys);
     const victim = order.shift();
     if (victim === undefined) break;
     kept.delete(victim);
@@ -95,12 +98,14 @@ function checkKeys(keys: readonly string[]): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const seen = new Set<string>();
   for (const key of keys) {
-    const path = `sessionTags[${JSON.stringify(key)}]`;
-    if (key.length < 1 || key.length > SESSION_TAG_KEY_MAX_LENGTH) issues.push({ path, rule: `a tag key has 1-${SESSION_TAG_KEY_MAX_LENGTH} characters` });
-    else if (!SESSION_TAG_CHARACTERS.test(key)) issues.push({ path, rule: 'a tag key has only letters, numbers, spaces and _ . : / = + - @' });
-    else if (key.toLowerCase().startsWith('aws:')) issues.push({ path, rule: 'a tag key may not start with aws:' });
-    if (seen.has(key.toLowerCase())) issues.push({ path, rule: 'tag keys must be unique ignoring case (STS compares them so)' });
-    seen.add(key.toLowerCase());
+    // The path is built only for a bad key: every issuance checks its keys.
+    const path = () => `sessionTags[${JSON.stringify(key)}]`;
+    const lower = key.toLowerCase();
+    if (key.length < 1 || key.length > SESSION_TAG_KEY_MAX_LENGTH) issues.push({ path: path(), rule: `a tag key has 1-${SESSION_TAG_KEY_MAX_LENGTH} characters` });
+    else if (!SESSION_TAG_CHARACTERS.test(key)) issues.push({ path: path(), rule: 'a tag key has only letters, numbers, spaces and _ . : / = + - @' });
+    else if (lower.startsWith('aws:')) issues.push({ path: path(), rule: 'a tag key may not start with aws:' });
+    if (seen.has(lower)) issues.push({ path: path(), rule: 'tag keys must be unique ignoring case (STS compares them so)' });
+    seen.add(lower);
   }
   return issues;
 }

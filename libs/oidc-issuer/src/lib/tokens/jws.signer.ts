@@ -1,16 +1,27 @@
 import { KeyObject, sign } from 'node:crypto';
 import type { ActiveSigningKey } from '../keys/signing-key.ring';
 
-/** The Node KeyObject behind each WebCrypto key, made once per key (the ring keeps one active key). */
-const keyObjects = new WeakMap<object, KeyObject>();
+/**
+ * The Node KeyObject behind each WebCrypto key and the encoded protected header naming it, made once
+ * per key (the ring keeps one active key).
+ */
+interface Signer {
+  keyObject: KeyObject;
+  header: string;
+  /** What the header names: made again should the same key come with another kid or alg. */
+  kid: string;
+  alg: string;
+}
+const signers = new WeakMap<object, Signer>();
 
-function keyObjectOf(key: ActiveSigningKey): KeyObject {
-  let keyObject = keyObjects.get(key.privateKey);
-  if (!keyObject) {
-    keyObject = KeyObject.from(key.privateKey);
-    keyObjects.set(key.privateKey, keyObject);
+function signerOf(key: ActiveSigningKey): Signer {
+  let signer = signers.get(key.privateKey);
+  if (!signer || signer.kid !== key.kid || signer.alg !== key.alg) {
+    const header = Buffer.from(JSON.stringify({ alg: key.alg, kid: key.kid, typ: 'JWT' })).toString('base64url');
+    signer = { keyObject: signer?.keyObject ?? KeyObject.from(key.privateKey), header, kid: key.kid, alg: key.alg };
+    signers.set(key.privateKey, signer);
   }
-  return keyObject;
+  return signer;
 }
 
 /**
@@ -20,11 +31,11 @@ function keyObjectOf(key: ActiveSigningKey): KeyObject {
  * WebCrypto path, which hands every signature to a job and a promise. Synchronous.
  */
 export function signCompactJws(payload: string, key: ActiveSigningKey): string {
-  const header = Buffer.from(JSON.stringify({ alg: key.alg, kid: key.kid, typ: 'JWT' })).toString('base64url');
+  const { keyObject, header } = signerOf(key);
   const input = `${header}.${Buffer.from(payload).toString('base64url')}`;
   const signature =
     key.alg === 'ES256'
-      ? sign('sha256', Buffer.from(input), { key: keyObjectOf(key), dsaEncoding: 'ieee-p1363' })
-      : sign('sha256', Buffer.from(input), keyObjectOf(key));
+      ? sign('sha256', Buffer.from(input), { key: keyObject, dsaEncoding: 'ieee-p1363' })
+      : sign('sha256', Buffer.from(input), keyObject);
   return `${input}.${signature.toString('base64url')}`;
 }
