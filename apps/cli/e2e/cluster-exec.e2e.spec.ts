@@ -72,6 +72,27 @@ async function timelineOf(runId: string, timeoutMs: number): Promise<{ timeline?
   }
 }
 
+/**
+ * The longest time a run's exec waited for credentials: from `waiting for <phase>` to its own
+ * delivery taken, read from its trace (`RUNTRAIL_EXEC_TRACE`). The rest of an exec's time is its
+ * start-up, the runs API and the command.
+ */
+function longestWait(stderr: string): number {
+  let since: number | undefined;
+  let longest = 0;
+  for (const line of stderr.split('\n')) {
+    const traced = /trace (\S+) (waiting for|took \S+ OWN)/.exec(line);
+    if (!traced) continue;
+    const at = Date.parse(traced[1]!);
+    if (traced[2] === 'waiting for') since = at;
+    else if (since !== undefined) {
+      longest = Math.max(longest, at - since);
+      since = undefined;
+    }
+  }
+  return longest;
+}
+
 /** Every row of every table of PostgreSQL's `postgres` database, as text (the leak scan's rows). */
 async function allRows(): Promise<string> {
   const db = new Client({ connectionString: stack.brokerDatabaseUrl });
@@ -99,6 +120,9 @@ describeWithPostgres('runtrail exec through a NATS cluster under faults (the use
     if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
     stack = await E2eStack.start({ integrations: 'real', nats: 'cluster', postgres: true, brokers: 2, audit: true });
     secretsDir = join(stack.dataDir, 'secrets');
+    // Every exec traces how its credentials came (timestamps on stderr): the figures below read it.
+    const exec = stack.exec.bind(stack);
+    stack.exec = (args, env = {}) => exec(args, { ...env, RUNTRAIL_EXEC_TRACE: '1' });
     mkdirSync(secretsDir);
     adminKey = await stack.api.createApiKey('e2e-cluster-admin', 'admin');
     const registered = await stack.register(['platform'], 'network');
@@ -239,13 +263,17 @@ describeWithPostgres('runtrail exec through a NATS cluster under faults (the use
         `before the first fault: exec p50 ${before[Math.floor(before.length / 2)]} ms, max ${before.at(-1)} ms (${before.length} runs)`,
         ...faults.map((f) => {
           const around = runs.filter((r) => r.startedAt <= f.at + 2_000 && r.endedAt! >= f.at - 2_000);
-          return `${f.name}: longest exec in flight within 2 s of it ${Math.max(...around.map(duration))} ms (${around.length} runs)`;
+          const wait = Math.max(...around.map((r) => longestWait(r.result!.stderr)));
+          return `${f.name}: longest exec in flight within 2 s of it ${Math.max(...around.map(duration))} ms, longest wait for credentials ${wait} ms (${around.length} runs)`;
         }),
         ...(() => {
           // What the slowest run went through (its retries name what it waited for).
           const slowest = [...runs].sort((a, b) => duration(b) - duration(a))[0]!;
           const at = (ms: number) => faults.map((f) => `${f.name.split(' ').slice(0, 4).join(' ')} ${((ms - f.at) / 1000).toFixed(1)} s`).join(', ');
-          return [`slowest run ${slowest.runId}: ${duration(slowest)} ms, started at ${at(slowest.startedAt)}`, slowest.result!.stderr.trim()];
+          return [
+            `slowest run ${slowest.runId}: ${duration(slowest)} ms (waited ${longestWait(slowest.result!.stderr)} ms for credentials), started at ${at(slowest.startedAt)}`,
+            slowest.result!.stderr.trim(),
+          ];
         })(),
       ].join('\n'),
     );

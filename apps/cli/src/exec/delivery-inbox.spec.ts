@@ -1,4 +1,4 @@
-import { HAND_BACK_FOR_MS, handBackAction } from './delivery-inbox';
+import { HAND_BACK_FOR_MS, HAND_BACK_MS, HAND_BACK_PAUSE_MS, handBackAction, handBackPause } from './delivery-inbox';
 
 describe('handBackAction (another run’s message on the worker’s consumer)', () => {
   const now = Date.parse('2026-12-02T11:00:00Z');
@@ -16,5 +16,18 @@ describe('handBackAction (another run’s message on the worker’s consumer)', 
   it('drops one no exec claimed for longer than HAND_BACK_FOR_MS (a failure notice has no expiry)', () => {
     expect(handBackAction(undefined, now - HAND_BACK_FOR_MS - 1, now)).toBe('term');
     expect(handBackAction(later, now - HAND_BACK_FOR_MS - 1, now)).toBe('term');
+  });
+});
+
+describe('handBackPause (how long an exec steps aside after handing a message back)', () => {
+  it('is random within HAND_BACK_PAUSE_MS, so that two execs do not keep swapping each other’s deliveries in step', () => {
+    expect(handBackPause(0)).toBe(HAND_BACK_PAUSE_MS.min);
+    expect(handBackPause(0.999_999)).toBe(HAND_BACK_PAUSE_MS.max);
+    expect(handBackPause(0.5)).toBeGreaterThan(HAND_BACK_PAUSE_MS.min);
+    expect(handBackPause(0.5)).toBeLessThan(HAND_BACK_PAUSE_MS.max);
+  });
+
+  it('ends before the message it handed back returns: an unclaimed one costs an exec one pause per hand-back, not its turn', () => {
+    expect(HAND_BACK_PAUSE_MS.max).toBeLessThan(HAND_BACK_MS);
   });
 });

@@ -13,8 +13,9 @@ import {
 } from '@runtrail/contracts';
 import { ensureWorkerConsumer } from '@runtrail/nats-setup';
 import { open, type SealingKeyPair } from '@runtrail/sealing';
-import { extractTraceContext, PULL_EXPIRES_MS, retryJetStream } from '@runtrail/messaging';
+import { extractTraceContext, retryJetStream } from '@runtrail/messaging/client';
 import type { Context } from '@opentelemetry/api';
+import { execTracer } from './exec-trace';
 
 /** A delivery opened with the run's key: `plaintext` holds secrets and lives in memory only. */
 export interface OpenedDelivery {
@@ -41,14 +42,51 @@ class ConsumerNotFound {
   constructor(readonly error: unknown) {}
 }
 
+/**
+ * How `exec` pulls: one message per pull request, which the server ends after `expires` (a 408)
+ * and keeps alive with an idle heartbeat every `idle_heartbeat`. Two missed heartbeats mean the
+ * pull has no server behind it any more (the consumer's leader died with its waiting pull
+ * requests, or the connection moved to another node): the fetch fails and `exec` pulls again at
+ * once. `bind`: nats.js pulls again on a reconnect without asking CONSUMER.INFO first, a request
+ * that waits for the consumer's new leader (5 s timeouts, retried after `expires`).
+ */
+export const EXEC_PULL = { max_messages: 1, expires: 3_000, idle_heartbeat: 1_000, bind: true } as const;
+/** After a pull failed (missed heartbeats, no responders), the next one is this much later. */
+const PULL_RETRY_MS = 250;
+/**
+ * Timeout of `exec`'s JetStream API calls (the consumer's lookup): a CONSUMER.INFO sent while the
+ * consumer has no leader goes unanswered, and is asked again sooner than nats.js's 5 s default.
+ */
+export const JETSTREAM_API_TIMEOUT_MS = 2_000;
+
 /** While a delivery is awaited, the pull is opened again after this long without any message. */
 export const SILENCE_REOPEN_MS = 10_000;
 const SILENCE_CHECK_MS = 2_500;
 
-/** Another run's message goes back for a parallel `exec` of the same worker this long after. */
-const HAND_BACK_MS = 1_000;
 /**
- * ...until it has been in the stream this long; then no `exec` is waiting for it (stale runs are
+ * Another run's message goes back for a parallel `exec` of the same worker this long after: at
+ * once, a message whose `exec` is gone (redelivered after a node's death lost its ack) would come
+ * first on every pull (JetStream redelivers before it delivers new messages) and starve the others.
+ */
+export const HAND_BACK_MS = 1_000;
+/**
+ * After handing another run's message back, `exec` pulls again after a random pause in this range.
+ * Pulling again at once kept two runs' `exec`s swapping each other's deliveries every second:
+ * JetStream gives the oldest message to the oldest waiting pull, and the order in which they had
+ * pulled again repeated the order in which they had taken (a run took its credentials after four
+ * hand-backs, 4 s, in the cluster exec e2e). Shorter than {@link HAND_BACK_MS}: an unclaimed
+ * message costs each `exec` at most one pause per hand-back.
+ */
+export const HAND_BACK_PAUSE_MS = { min: 100, max: 700 } as const;
+
+/** How long `exec` stops pulling after handing back another run's message (`random` in [0, 1)). */
+export function handBackPause(random: number = Math.random()): number {
+  return Math.round(HAND_BACK_PAUSE_MS.min + random * (HAND_BACK_PAUSE_MS.max - HAND_BACK_PAUSE_MS.min));
+}
+
+/**
+ * Another run's message is handed back until it has been in the stream this long; then no `exec`
+ * is waiting for it (stale runs are
  * dropped). A count of hand-backs was not enough: while the run's own `exec` stalled through a
  * NATS node's death, its siblings handed its delivery back ten times in ten seconds and dropped it.
  */
@@ -78,8 +116,10 @@ export class DeliveryInbox {
   private messages?: ConsumerMessages;
   private watchdog?: NodeJS.Timeout;
   private lastMessageAt = Date.now();
-  private reopening = false;
+  /** No pull before this time (after a hand-back). */
+  private pausedUntil = 0;
   private stopped = false;
+  private readonly trace: ((line: string) => void) | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -87,10 +127,18 @@ export class DeliveryInbox {
     private readonly workerId: string,
     private readonly keys: SealingKeyPair,
     private readonly log: (line: string) => void = () => undefined,
-  ) {}
+  ) {
+    this.trace = execTracer(log);
+  }
 
   async start(): Promise<void> {
-    await this.pull(await this.lookup());
+    const trace = this.trace;
+    if (trace)
+      void (async () => {
+        for await (const s of this.nc.status()) if (s.type !== 'update') trace(`connection ${JSON.stringify(s).slice(0, 200)}`);
+      })();
+    this.trace?.(`connected to ${this.nc.getServer()}`);
+    void this.pullLoop(await this.lookup());
     this.watchdog = setInterval(() => this.reopenIfSilent(), SILENCE_CHECK_MS);
     this.watchdog.unref();
   }
@@ -103,7 +151,7 @@ export class DeliveryInbox {
     const lookup = () =>
       retryJetStream(
         () =>
-          jetstream(this.nc)
+          jetstream(this.nc, { timeout: JETSTREAM_API_TIMEOUT_MS })
             .consumers.get(STREAMS.DELIVERIES.name, durable)
             .catch((error: unknown) => {
               if (/not found/i.test(String(error))) return new ConsumerNotFound(error);
@@ -122,55 +170,46 @@ export class DeliveryInbox {
     return consumer;
   }
 
-  /** Pulls from the consumer until stopped; a pull that ends on its own is opened again. */
-  private async pull(consumer: Consumer): Promise<void> {
-    // One message at a time: another run's message handed back goes to the next waiting puller.
-    // Short pull expiry: after the consumer's leader moves, pulling resumes within seconds.
-    const messages = await consumer.consume({ max_messages: 1, expires: PULL_EXPIRES_MS });
-    this.messages = messages;
-    this.lastMessageAt = Date.now();
-    void (async () => {
+  /** Pulls from the consumer, one message per pull, until stopped. */
+  private async pullLoop(consumer: Consumer): Promise<void> {
+    while (!this.stopped) {
+      const pause = this.pausedUntil - Date.now();
+      if (pause > 0) {
+        await sleep(pause);
+        continue;
+      }
       try {
+        const messages = await consumer.fetch({ ...EXEC_PULL });
+        this.messages = messages;
+        if (this.stopped) await messages.close();
+        const trace = this.trace;
+        if (trace)
+          void (async () => {
+            for await (const s of messages.status()) if (s.type !== 'heartbeat') trace(`pull ${JSON.stringify(s).slice(0, 200)}`);
+          })();
         for await (const msg of messages) {
           this.lastMessageAt = Date.now();
           await this.take(msg);
         }
       } catch (error) {
-        this.log(`the pull from the delivery consumer failed: ${error instanceof Error ? error.message : String(error)}`);
+        // Missed heartbeats (the pull's server is gone) or no responders (no leader yet): pull again.
+        this.trace?.(`pull failed: ${error instanceof Error ? error.message : String(error)}`);
+        if (!this.stopped) await sleep(PULL_RETRY_MS);
       }
-      if (this.messages === messages && !this.stopped) void this.reopen('the pull ended');
-    })();
+    }
   }
 
   /**
    * While this run waits for a delivery and nothing at all (not even another run's message) came
-   * for {@link SILENCE_REOPEN_MS}, the pull is opened again: a pull can be left without a server
-   * behind it when a NATS node dies around a leader election, and then waits for ever while its
-   * delivery circles between the worker's other `exec`s.
+   * for {@link SILENCE_REOPEN_MS}, the current pull is dropped and another one made: the last
+   * resort should a pull be left without a server and without its heartbeats being missed.
    */
   private reopenIfSilent(): void {
-    if (this.stopped || this.reopening || this.waiters.size === 0) return;
+    if (this.stopped || this.waiters.size === 0) return;
     if (Date.now() - this.lastMessageAt < SILENCE_REOPEN_MS) return;
-    void this.reopen(`nothing from the delivery consumer for ${SILENCE_REOPEN_MS / 1000} s`);
-  }
-
-  private async reopen(why: string): Promise<void> {
-    if (this.stopped || this.reopening) return;
-    this.reopening = true;
-    this.log(`${why}; pulling again`);
-    try {
-      const stale = this.messages;
-      this.messages = undefined;
-      await stale?.close().catch(() => undefined);
-      const consumer = await this.lookup();
-      if (!this.stopped) await this.pull(consumer);
-    } catch (error) {
-      // The next check tries again; the run's own timeout still bounds the wait.
-      this.log(`pulling again failed: ${error instanceof Error ? error.message : String(error)}`);
-      this.lastMessageAt = Date.now();
-    } finally {
-      this.reopening = false;
-    }
+    this.log(`nothing from the delivery consumer for ${SILENCE_REOPEN_MS / 1000} s; pulling again`);
+    this.lastMessageAt = Date.now();
+    void this.messages?.close().catch(() => undefined);
   }
 
   /**
@@ -219,6 +258,7 @@ export class DeliveryInbox {
         this.waiters.delete(check);
       };
       this.waiters.add(check);
+      this.trace?.(`waiting for ${phase ?? 'any phase'}`);
       check();
     });
   }
@@ -234,6 +274,9 @@ export class DeliveryInbox {
     const delivery = failure ? null : deliverySchema.safeParse(parse(msg));
     const runId = failure?.data?.runId ?? delivery?.data?.runId;
     if (!runId) return msg.term(); // not a message of the contract: nobody can use it
+    this.trace?.(
+      `took ${msg.subject.split('.').slice(-2).join('.')} ${runId === this.runId ? 'OWN' : 'other'}, stored ${Math.round(Date.now() - msg.info.timestampNanos / 1e6)} ms ago, delivery ${msg.info.deliveryCount}`,
+    );
     if (runId !== this.runId) return this.handBack(msg, delivery?.data?.expiresAt);
     if (failure?.data) {
       const failed = failure.data;
@@ -252,8 +295,10 @@ export class DeliveryInbox {
 
   /** Another run's message: back to the consumer for a parallel `exec`, unless nobody can use it any more. */
   private handBack(msg: JsMsg, expiresAt: string | undefined): void {
-    if (handBackAction(expiresAt, msg.info.timestampNanos / 1e6) === 'term') msg.term();
-    else msg.nak(HAND_BACK_MS);
+    if (handBackAction(expiresAt, msg.info.timestampNanos / 1e6) === 'term') return msg.term();
+    // Back for another `exec`; this one steps aside for a random moment so that it is not first in line.
+    msg.nak(HAND_BACK_MS);
+    this.pausedUntil = Date.now() + handBackPause();
   }
 
   /** On a server without authentication (development) the worker may make its own consumer. */
@@ -280,6 +325,10 @@ export class DeliveryInbox {
     change();
     for (const waiter of [...this.waiters]) waiter();
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function parse(msg: JsMsg): unknown {

@@ -10,6 +10,7 @@ import { CredentialKeeper, secretsOf } from './credential-keeper';
 import { credentialsOf, type LiveCredentials } from './credentials';
 import { DeliveryInbox, type OpenedDelivery } from './delivery-inbox';
 import type { ExecOptions } from './exec-options';
+import { execTracer } from './exec-trace';
 import { PhasePublisher } from './phase-publisher';
 import { createRunDir } from './run-dir';
 import { planPhases } from './run-phases';
@@ -19,6 +20,7 @@ import { connectAs } from '../nats/nats-login';
 export const EXIT_NO_CREDENTIALS = 3;
 
 const log = (line: string) => process.stderr.write(`runtrail exec: ${line}\n`);
+const trace = execTracer(log);
 
 /**
  * `runtrail exec`: one run's worker side. Generates the run's key pair, optionally publishes the
@@ -39,7 +41,9 @@ export async function execCommand(options: ExecOptions): Promise<number> {
       const plan = planPhases(options.publish.runType, options.phase);
       commandPhase = plan.commandPhase;
       for (const phase of plan.before) {
+        trace?.(`entering ${phase}`);
         await scheduler.enter(phase);
+        trace?.(`entered ${phase}`);
         if (scopeOfPhase(phase)) {
           const got = await inbox
             .wait(phase, options.integrationId, options.timeoutMs)
@@ -52,7 +56,9 @@ export async function execCommand(options: ExecOptions): Promise<number> {
           );
         }
       }
+      trace?.(`entering ${commandPhase}`);
       await scheduler.enter(commandPhase);
+      trace?.(`entered ${commandPhase}`);
     }
     let opened: OpenedDelivery;
     try {
@@ -61,6 +67,9 @@ export async function execCommand(options: ExecOptions): Promise<number> {
       await scheduler?.enter('FAILED');
       throw error;
     }
+    // No other delivery is awaited (refreshes are requests): stop pulling, so that the worker's
+    // deliveries for parallel runs no longer come here only to be handed back a second later.
+    await inbox.stop().catch(() => undefined);
     // In the run's trace (the delivery's), so that refreshes are part of it.
     const code = await context.with(opened.trace, () => runWithCredentials(options, nc, keys, opened));
     await scheduler?.enter(code === 0 ? 'FINISHED' : 'FAILED');
