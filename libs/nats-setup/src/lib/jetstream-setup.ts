@@ -119,7 +119,16 @@ async function ensureLeaseBucket(
 }
 
 /**
- * The worker's durable pull consumer, filtered to its own deliveries (see {@link workerConsumer}).
+ * How long a delivery an `exec` took may stay unacknowledged before the worker's consumer offers it
+ * again. `exec` acknowledges (or hands back) a message as soon as it took it, so this only counts
+ * when an ack or hand-back is lost: sent to a consumer leader that died, or delivered to a pull
+ * whose node died. At 30 s such a run waited 30 s for credentials the broker had delivered.
+ */
+export const WORKER_ACK_WAIT_MS = 10_000;
+
+/**
+ * The worker's durable pull consumer, filtered to its own deliveries (see {@link workerConsumer});
+ * an existing one gets {@link WORKER_ACK_WAIT_MS} if it has another ack wait.
  * @returns what it did, for a report line
  */
 export async function ensureWorkerConsumer(nc: NatsConnection, workerId: string): Promise<string> {
@@ -131,7 +140,7 @@ export async function ensureWorkerConsumer(nc: NatsConnection, workerId: string)
     ack_policy: AckPolicy.Explicit,
     // A delivery published before the worker started must not be missed.
     deliver_policy: DeliverPolicy.All,
-    ack_wait: nanos(30_000),
+    ack_wait: nanos(WORKER_ACK_WAIT_MS),
     max_ack_pending: 1000,
   };
   try {
@@ -139,7 +148,10 @@ export async function ensureWorkerConsumer(nc: NatsConnection, workerId: string)
     return `consumer DELIVERIES/${durable} (${filter}): ready`;
   } catch (error) {
     if (!/already (exists|in use)/i.test(String(error))) throw error;
-    return `consumer DELIVERIES/${durable}: exists`;
+    const existing = await jsm.consumers.info(STREAMS.DELIVERIES.name, durable);
+    if (existing.config.ack_wait === config.ack_wait) return `consumer DELIVERIES/${durable}: exists`;
+    await jsm.consumers.update(STREAMS.DELIVERIES.name, durable, { ack_wait: config.ack_wait });
+    return `consumer DELIVERIES/${durable}: exists, ack wait set to ${WORKER_ACK_WAIT_MS / 1000} s`;
   }
 }
 
