@@ -46,6 +46,16 @@ describe('seal', () => {
     expect(a).not.toBe(b);
   });
 
+  it('gives every value its own ephemeral key, content key and IV, across more values than one random draw serves', async () => {
+    const sealed = await Promise.all(Array.from({ length: 300 }, (_, i) => seal({ i }, receiver.publicJwk)));
+    const distinct = (part: (jwe: string) => string) => new Set(sealed.map(part)).size;
+    expect(distinct((jwe) => JSON.stringify(decodeProtectedHeader(jwe).epk))).toBe(300);
+    expect(distinct((jwe) => jwe.split('.')[1] ?? '')).toBe(300);
+    expect(distinct((jwe) => jwe.split('.')[2] ?? '')).toBe(300);
+    const opened = await Promise.all(sealed.map((jwe) => open(jwe, receiver.privateKey)));
+    expect(opened).toEqual(Array.from({ length: 300 }, (_, i) => ({ i })));
+  });
+
   it('names a key without kid by its thumbprint', async () => {
     const { kid, ...withoutKid } = receiver.publicJwk;
     expect(decodeProtectedHeader(await seal(1, withoutKid)).kid).toBe(kid);
