@@ -13,14 +13,14 @@
 //   oneshot the same request with a one-shot reply key per token (the verifier, an older broker);
 //   batched the broker's real client (OidcTokenBatcher of libs/credential-broker): the tokens asked
 //           together go as one oidc.v1.issue.batch (up to 64, one reply key), each sealed on its own.
-// Beside each rate, CPU ms per token: this process's plus the service's (/proc/<pid>/stat).
+// Beside each rate, CPU ms per token: this process's plus the service's (/proc/<pid>/stat), the service's share
+// and nats-server's.
 // --write replaces the P4 section of bench/RESULTS.md.
 import { IssueTokenRequest, type RequestOf } from '@runtrail/contracts';
 import { OidcTokenBatcher } from '@runtrail/credential-broker';
-import { MessageBus } from '@runtrail/messaging';
+import { connectNats, MessageBus } from '@runtrail/messaging';
 import { generateSealingKeyPair, open, RotatingSealingKeyPair, seal } from '@runtrail/sealing';
 import { freePort, startNatsServer } from '@runtrail/testing';
-import { connect } from '@nats-io/transport-node';
 import { CompactSign, generateKeyPair } from 'jose';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -59,22 +59,33 @@ function processCpuMs(pid: number): number {
 }
 
 let servicePid = 0;
+let natsPid = 0;
 
-/** Tokens per second of `one` run `TOKENS` times with `CONCURRENCY` in flight, and CPU ms per token. */
-async function rate(one: () => Promise<unknown>): Promise<{ rate: number; cpu: number }> {
+/** CPU ms per token of each process: this script (client), the service, nats-server. */
+interface Cpu {
+  total: number;
+  service: number;
+  nats: number;
+}
+
+/** Tokens per second of `one` run `tokens` times with `CONCURRENCY` in flight, and CPU ms per token. */
+async function rate(one: () => Promise<unknown>, tokens = TOKENS): Promise<{ rate: number; cpu: Cpu }> {
   let started = 0;
   const cpu0 = process.cpuUsage();
   const service0 = processCpuMs(servicePid);
+  const nats0 = processCpuMs(natsPid);
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      while (started++ < TOKENS) await one();
+      while (started++ < tokens) await one();
     }),
   );
   const wall = performance.now() - t0;
   const own = process.cpuUsage(cpu0);
-  const cpuMs = (own.user + own.system) / 1000 + (processCpuMs(servicePid) - service0);
-  return { rate: (TOKENS / wall) * 1000, cpu: cpuMs / TOKENS };
+  const serviceMs = processCpuMs(servicePid) - service0;
+  const cpuMs = (own.user + own.system) / 1000 + serviceMs;
+  const natsMs = processCpuMs(natsPid) - nats0;
+  return { rate: (tokens / wall) * 1000, cpu: { total: cpuMs / tokens, service: serviceMs / tokens, nats: natsMs / tokens } };
 }
 
 function median(values: number[]): number {
@@ -123,7 +134,9 @@ async function main(): Promise<void> {
     OTEL_SDK_DISABLED: 'true',
   });
   servicePid = service.pid!;
-  const nc = await connect({ servers: nats.url });
+  natsPid = nats.pid;
+  // Connected as the broker connects (connectNats: no async traces, i.e. no Error objects per request).
+  const nc = await connectNats({ servers: nats.url, name: 'oidc-issue-bench' });
   const bus = new MessageBus(nc);
   const { privateKey } = await generateKeyPair('ES256');
   const tokenText = z.string();
@@ -145,7 +158,7 @@ async function main(): Promise<void> {
 
   // Warm-up: JIT, key imports, the service's first key load and NATS subscriptions.
   const rates: Record<Measure, number[]> = { raw: [], sealed: [], nats: [], oneshot: [], batched: [] };
-  const cpu: Record<Measure, number[]> = { raw: [], sealed: [], nats: [], oneshot: [], batched: [] };
+  const cpu: Record<Measure, Cpu[]> = { raw: [], sealed: [], nats: [], oneshot: [], batched: [] };
   const measures = (
     [
       ['raw', raw],
@@ -155,7 +168,8 @@ async function main(): Promise<void> {
       ['batched', batched],
     ] as [Measure, () => Promise<unknown>][]
   ).filter(([name]) => !ONLY || ONLY.includes(name));
-  for (const [, one] of measures) for (let i = 0; i < 200; i++) await one();
+  // 1,000 tokens each (200 left the first measured run of the NATS paths about a third slower).
+  for (const [, one] of measures) await rate(one, Math.min(TOKENS, 1000));
   for (let run = 0; run < RUNS; run++) {
     // Interleaved, so drift on a shared machine hits all measures alike.
     for (const [name, one] of measures) {
@@ -163,7 +177,8 @@ async function main(): Promise<void> {
       rates[name].push(measured.rate);
       cpu[name].push(measured.cpu);
     }
-    console.log(`run ${run + 1}/${RUNS}: ${measures.map(([n]) => `${n} ${rates[n].at(-1)!.toFixed(0)}/s ${cpu[n].at(-1)!.toFixed(3)} cpu-ms`).join(', ')}`);
+    const cpuText = (c: Cpu) => `${c.total.toFixed(3)} cpu-ms (service ${c.service.toFixed(3)}, nats-server ${c.nats.toFixed(3)})`;
+    console.log(`run ${run + 1}/${RUNS}: ${measures.map(([n]) => `${n} ${rates[n].at(-1)!.toFixed(0)}/s ${cpuText(cpu[n].at(-1)!)}`).join(', ')}`);
   }
   await nc.drain();
   service.disconnect();
@@ -179,10 +194,11 @@ async function main(): Promise<void> {
 
 type Measure = 'raw' | 'sealed' | 'nats' | 'oneshot' | 'batched';
 
-function report(rates: Record<Measure, number[]>, cpuMs: Record<Measure, number[]>): string {
+function report(rates: Record<Measure, number[]>, cpuMs: Record<Measure, Cpu[]>): string {
   const cpu = cpus();
+  const ms = (name: Measure, of: keyof Cpu) => median(cpuMs[name].map((c) => c[of])).toFixed(3);
   const row = (label: string, name: Measure, ratioText: string) =>
-    `| ${label} | ${fmt(median(rates[name]))} | ${all(rates[name])} | ${median(cpuMs[name]).toFixed(3)} | ${ratioText} |`;
+    `| ${label} | ${fmt(median(rates[name]))} | ${all(rates[name])} | ${ms(name, 'total')} | ${name === 'raw' || name === 'sealed' ? '-' : ms(name, 'service')} | ${ms(name, 'nats')} | ${ratioText} |`;
   const fmt = (n: number) => n.toFixed(0);
   const all = (xs: number[]) => xs.map(fmt).join(', ');
   // Ratios run by run (each against the floor measured beside it), then their median.
@@ -193,10 +209,10 @@ function report(rates: Record<Measure, number[]>, cpuMs: Record<Measure, number[
     `- date: ${new Date().toISOString()}`,
     `- machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
     `- command: \`node tools/build.mjs && node dist/bench/oidc-issue.bench.js --runs ${RUNS} --tokens ${TOKENS} --concurrency ${CONCURRENCY}\``,
-    `- ${RUNS} runs of ${TOKENS} ES256 tokens, ${CONCURRENCY} in flight, the five measures interleaved; the service in its own process (SQLite), one local nats-server; CPU ms per token = this process's CPU + the service's (/proc/<pid>/stat, 10 ms ticks) over the tokens`,
+    `- ${RUNS} runs of ${TOKENS} ES256 tokens, ${CONCURRENCY} in flight, the five measures interleaved; the service in its own process (SQLite), one local nats-server; CPU ms per token = this process's CPU + the service's (/proc/<pid>/stat, 10 ms ticks) over the tokens; the service's share and nats-server's (not in the sum) beside it`,
     '',
-    '| measure | median tokens/s | runs | median CPU ms per token | median per-run ratio to raw signing |',
-    '| --- | ---: | --- | ---: | ---: |',
+    '| measure | median tokens/s | runs | median CPU ms per token (client + service) | of which the service | nats-server CPU ms per token | median per-run ratio to raw signing |',
+    '| --- | ---: | --- | ---: | ---: | ---: | ---: |',
     row('raw jose signing, one process (P4 floor)', 'raw', '1.00'),
     row('sign + one-shot reply key + seal + open, one process', 'sealed', ratio(rates.sealed, rates.raw)),
     row("oidc.v1.issue over NATS as the broker asks (reply key rotated every 5 min)", 'nats', `**${ratio(rates.nats, rates.raw)}**`),
