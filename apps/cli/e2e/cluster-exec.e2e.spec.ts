@@ -93,6 +93,11 @@ function longestWait(stderr: string): number {
   return longest;
 }
 
+/** The longest time a run's own delivery was in the stream before its exec took it (from its trace). */
+function longestTake(stderr: string): number {
+  return Math.max(0, ...[...stderr.matchAll(/took \S+ OWN, stored (\d+) ms ago/g)].map((m) => Number(m[1])));
+}
+
 /** Every row of every table of PostgreSQL's `postgres` database, as text (the leak scan's rows). */
 async function allRows(): Promise<string> {
   const db = new Client({ connectionString: stack.brokerDatabaseUrl });
@@ -264,14 +269,15 @@ describeWithPostgres('runtrail exec through a NATS cluster under faults (the use
         ...faults.map((f) => {
           const around = runs.filter((r) => r.startedAt <= f.at + 2_000 && r.endedAt! >= f.at - 2_000);
           const wait = Math.max(...around.map((r) => longestWait(r.result!.stderr)));
-          return `${f.name}: longest exec in flight within 2 s of it ${Math.max(...around.map(duration))} ms, longest wait for credentials ${wait} ms (${around.length} runs)`;
+          const take = Math.max(...around.map((r) => longestTake(r.result!.stderr)));
+          return `${f.name}: longest exec in flight within 2 s of it ${Math.max(...around.map(duration))} ms, longest wait for credentials ${wait} ms, longest from stored to taken ${take} ms (${around.length} runs)`;
         }),
         ...(() => {
           // What the slowest run went through (its retries name what it waited for).
           const slowest = [...runs].sort((a, b) => duration(b) - duration(a))[0]!;
           const at = (ms: number) => faults.map((f) => `${f.name.split(' ').slice(0, 4).join(' ')} ${((ms - f.at) / 1000).toFixed(1)} s`).join(', ');
           return [
-            `slowest run ${slowest.runId}: ${duration(slowest)} ms (waited ${longestWait(slowest.result!.stderr)} ms for credentials), started at ${at(slowest.startedAt)}`,
+            `slowest run ${slowest.runId}: ${duration(slowest)} ms (waited ${longestWait(slowest.result!.stderr)} ms for credentials, ${longestTake(slowest.result!.stderr)} ms of it after they were stored), started at ${at(slowest.startedAt)}`,
             slowest.result!.stderr.trim(),
           ];
         })(),
