@@ -59,9 +59,11 @@ const PULL_RETRY_MS = 250;
  */
 export const JETSTREAM_API_TIMEOUT_MS = 2_000;
 
-/** While a delivery is awaited, the pull is opened again after this long without any message. */
+/** While a delivery is awaited, the pull is made again after the server said nothing for this long. */
 export const SILENCE_REOPEN_MS = 10_000;
 const SILENCE_CHECK_MS = 2_500;
+/** Status events of a pull that come from the server (`debug` is its 408 when a pull expires). */
+const SERVER_SPOKE = new Set(['heartbeat', 'discard', 'debug']);
 
 /**
  * Another run's message goes back for a parallel `exec` of the same worker this long after: at
@@ -115,7 +117,8 @@ export class DeliveryInbox {
   private readonly waiters = new Set<() => void>();
   private messages?: ConsumerMessages;
   private watchdog?: NodeJS.Timeout;
-  private lastMessageAt = Date.now();
+  /** When the server last spoke to a pull of this inbox (a message, heartbeat or pull expiry). */
+  private lastHeardAt = Date.now();
   /** No pull before this time (after a hand-back). */
   private pausedUntil = 0;
   private stopped = false;
@@ -182,13 +185,14 @@ export class DeliveryInbox {
         const messages = await consumer.fetch({ ...EXEC_PULL });
         this.messages = messages;
         if (this.stopped) await messages.close();
-        const trace = this.trace;
-        if (trace)
-          void (async () => {
-            for await (const s of messages.status()) if (s.type !== 'heartbeat') trace(`pull ${JSON.stringify(s).slice(0, 200)}`);
-          })();
+        void (async () => {
+          for await (const s of messages.status()) {
+            if (SERVER_SPOKE.has(s.type)) this.lastHeardAt = Date.now();
+            if (s.type !== 'heartbeat') this.trace?.(`pull ${JSON.stringify(s).slice(0, 200)}`);
+          }
+        })();
         for await (const msg of messages) {
-          this.lastMessageAt = Date.now();
+          this.lastHeardAt = Date.now();
           await this.take(msg);
         }
       } catch (error) {
@@ -200,15 +204,16 @@ export class DeliveryInbox {
   }
 
   /**
-   * While this run waits for a delivery and nothing at all (not even another run's message) came
-   * for {@link SILENCE_REOPEN_MS}, the current pull is dropped and another one made: the last
-   * resort should a pull be left without a server and without its heartbeats being missed.
+   * While this run waits for a delivery and the server said nothing at all to its pulls (no
+   * message, heartbeat or expiry) for {@link SILENCE_REOPEN_MS}, the current pull is dropped and
+   * another one made: the last resort should a pull be left without a server and without its
+   * heartbeats being missed. A broker that is merely slow to deliver does not count.
    */
   private reopenIfSilent(): void {
     if (this.stopped || this.waiters.size === 0) return;
-    if (Date.now() - this.lastMessageAt < SILENCE_REOPEN_MS) return;
+    if (Date.now() - this.lastHeardAt < SILENCE_REOPEN_MS) return;
     this.log(`nothing from the delivery consumer for ${SILENCE_REOPEN_MS / 1000} s; pulling again`);
-    this.lastMessageAt = Date.now();
+    this.lastHeardAt = Date.now();
     void this.messages?.close().catch(() => undefined);
   }
 
