@@ -47,10 +47,10 @@ const tokenText = z.string();
  * shared. While fewer than `pipeline` batches are on their way, a token goes out on the next turn of
  * the event loop with whatever was asked in the same turn (split to fill the pipeline): no added
  * latency at low load. Otherwise tokens wait until a batch comes back, `windowMs` ends or `maxBatch`
- * are waiting, whichever is first. Each token is sealed to the
- * replica's reply key (rotated every `replyKeyTtlMs`) and opened here (asked `compact`: the sealed tokens
- * only, beside the protected header they share); each fails on its own (a bad
- * item, a refusal), and a batch that gets no answer fails its tokens with that error. An issuer that
+ * are waiting, whichever is first. Each token is sealed to the replica's reply key (rotated every
+ * `replyKeyTtlMs`) and opened here (asked `compact`: the sealed tokens only, beside the protected
+ * header they share; each answer checked once, here); each fails on its own (a bad item, a
+ * refusal, a malformed answer), and a batch that gets no answer fails its tokens with that error. An issuer that
  * does not answer the batch subject (an older version) gets `oidc.v1.issue` per token instead.
  */
 export class OidcTokenBatcher {

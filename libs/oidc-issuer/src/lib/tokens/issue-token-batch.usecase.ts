@@ -21,8 +21,8 @@ export type IssueTokenBatchInput = RequestOf<typeof IssueTokenBatchRequest>;
  * one the issuer refuses, gets its typed error in its place and the others their tokens. The
  * tokens are then sealed together (`sealEach`: the reply key is checked and the randomness drawn
  * once per batch); a `compact` request gets each as `{ ok: true, sealed }` beside their shared
- * protected header (`sealedHeader`), the whole JWE being `<sealedHeader>.<sealed>`. An unexpected failure is logged (never the token) and answered `INTERNAL`, as
- * the single request's responder does.
+ * protected header (`sealedHeader`), the whole JWE being `<sealedHeader>.<sealed>`. An unexpected
+ * failure is logged (never the token) and answered `INTERNAL`, as the single request's responder does.
  */
 @Injectable()
 export class IssueTokenBatchUseCase {
