@@ -72,14 +72,15 @@ const SERVER_SPOKE = new Set(['heartbeat', 'discard', 'debug']);
  */
 export const HAND_BACK_MS = 1_000;
 /**
- * After handing another run's message back, `exec` pulls again after a random pause in this range.
- * Pulling again at once kept two runs' `exec`s swapping each other's deliveries every second:
- * JetStream gives the oldest message to the oldest waiting pull, and the order in which they had
- * pulled again repeated the order in which they had taken (a run took its credentials after four
- * hand-backs, 4 s, in the cluster exec e2e). Shorter than {@link HAND_BACK_MS}: an unclaimed
- * message costs each `exec` at most one pause per hand-back.
+ * After handing another run's message back, `exec` pulls again only after a random pause in this
+ * range, longer than {@link HAND_BACK_MS}: when the message returns, this `exec` is not in line
+ * for it, so a waiting owner gets it. Pulling again sooner kept two runs' `exec`s swapping each
+ * other's deliveries every second (JetStream gives a returning message to the oldest waiting pull,
+ * and each `exec` had pulled again in the order in which it had handed back): a run took its
+ * credentials after 4-6 hand-backs, 4-6 s, in the cluster exec e2e. The random part decides which
+ * of two `exec`s that both stepped aside comes back first.
  */
-export const HAND_BACK_PAUSE_MS = { min: 100, max: 700 } as const;
+export const HAND_BACK_PAUSE_MS = { min: HAND_BACK_MS + 100, max: HAND_BACK_MS + 600 } as const;
 
 /** How long `exec` stops pulling after handing back another run's message (`random` in [0, 1)). */
 export function handBackPause(random: number = Math.random()): number {
