@@ -6,7 +6,7 @@
  * `concurrency` is how many run events one replica works on at once. The ledger's statements and
  * the NATS writes of concurrent issuances go together (one statement per kind and round trip, one
  * socket write per turn of the event loop), so more in flight means fewer, larger batches: at 128
- * rather than 64, PostgreSQL's CPU per issuance fell by about a third in bench P1b. It stays well
+ * rather than 64, PostgreSQL's CPU per issuance fell by a third to a half in bench P1b. It stays well
  * under what the lease allows: the STS client's 50 sockets serve 128 issuances in about 2.6 STS
  * round trips, so a claim expires only if STS takes about 4 s per call.
  */
