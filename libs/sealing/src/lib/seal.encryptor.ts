@@ -1,6 +1,5 @@
 import { parseOrThrow, publicEcJwk, RuntrailError, type PublicEcJwk } from '@runtrail/contracts';
-import { randomBytes } from 'node:crypto';
-import { agree, encrypt, FRESH_BYTES_PER_VALUE, type KeyAgreement, type ReceiverPoint } from './ecdh-es.jwe';
+import { agree, encrypt, type KeyAgreement, type ReceiverPoint } from './ecdh-es.jwe';
 import { PublicKeyCache } from './public-key.cache';
 
 const publicKeys = new PublicKeyCache();
@@ -55,8 +54,8 @@ export class SealingSession {
 
   /**
    * Seals each of `values` on its own to one receiver, as `seal` would one by one (each its own
-   * content key and IV), with the per-call work done once: the key's check and import, the lookup of
-   * the agreement, one draw of randomness sliced per value.
+   * content key and IV, from `encrypt`'s pooled draws), with the per-call work done once: the key's
+   * check and import, the lookup of the agreement.
    *
    * @throws RuntrailError `VALIDATION_FAILED` as `seal` does (a bad key, or a value that is not JSON).
    */
@@ -64,9 +63,7 @@ export class SealingSession {
     const receiver = await importReceiver(checkPublicJwk(publicJwk));
     const plaintexts = values.map(encodeJson);
     const agreement = this.agreementWith(receiver);
-    const fresh = randomBytes(FRESH_BYTES_PER_VALUE * values.length);
-    const slice = (i: number) => fresh.subarray(i * FRESH_BYTES_PER_VALUE, (i + 1) * FRESH_BYTES_PER_VALUE);
-    return plaintexts.map((plaintext, i) => encrypt(plaintext, agreement, slice(i)));
+    return plaintexts.map((plaintext) => encrypt(plaintext, agreement));
   }
 
   private agreementWith(receiver: ReceiverPoint): KeyAgreement {
