@@ -1,4 +1,4 @@
-import { HAND_BACK_FOR_MS, HAND_BACK_MS, HAND_BACK_PAUSE_MS, handBackAction, handBackPause } from './delivery-inbox';
+import { HAND_BACK_FOR_MS, HAND_BACK_MS, HAND_BACK_PAUSE_MS, handBackAction, handBackDelay } from './delivery-inbox';
 
 describe('handBackAction (another run’s message on the worker’s consumer)', () => {
   const now = Date.parse('2026-12-02T11:00:00Z');
@@ -19,15 +19,15 @@ describe('handBackAction (another run’s message on the worker’s consumer)', 
   });
 });
 
-describe('handBackPause (how long an exec steps aside after handing a message back)', () => {
-  it('is random within HAND_BACK_PAUSE_MS, so that two execs do not keep swapping each other’s deliveries in step', () => {
-    expect(handBackPause(0)).toBe(HAND_BACK_PAUSE_MS.min);
-    expect(handBackPause(0.999_999)).toBe(HAND_BACK_PAUSE_MS.max);
-    expect(handBackPause(0.5)).toBeGreaterThan(HAND_BACK_PAUSE_MS.min);
-    expect(handBackPause(0.5)).toBeLessThan(HAND_BACK_PAUSE_MS.max);
+describe('handBackDelay (when a handed-back message is offered again)', () => {
+  it('is random within HAND_BACK_MS, so that two execs do not keep getting back the message each just handed back', () => {
+    expect(handBackDelay(0)).toBe(HAND_BACK_MS.min);
+    expect(handBackDelay(0.999_999)).toBe(HAND_BACK_MS.max);
+    expect(handBackDelay(0.5)).toBe((HAND_BACK_MS.min + HAND_BACK_MS.max) / 2);
   });
 
-  it('lasts until after the message it handed back returns, so that this exec is not first in line for it', () => {
-    expect(HAND_BACK_PAUSE_MS.min).toBeGreaterThan(HAND_BACK_MS);
+  it('is never immediate (an unclaimed message would come first on every pull) and the exec is back in line within the shortest', () => {
+    expect(HAND_BACK_MS.min).toBeGreaterThan(0);
+    expect(HAND_BACK_PAUSE_MS).toBeLessThan(HAND_BACK_MS.min);
   });
 });

@@ -66,25 +66,22 @@ const SILENCE_CHECK_MS = 2_500;
 const SERVER_SPOKE = new Set(['heartbeat', 'discard', 'debug']);
 
 /**
- * Another run's message goes back for a parallel `exec` of the same worker this long after: at
- * once, a message whose `exec` is gone (redelivered after a node's death lost its ack) would come
- * first on every pull (JetStream redelivers before it delivers new messages) and starve the others.
+ * Another run's message goes back for a parallel `exec` of the same worker after a random delay in
+ * this range (1 s on average). Not at once: a message whose `exec` is gone (redelivered after a
+ * node's death lost its ack) would come first on every pull (JetStream redelivers before it
+ * delivers new messages) and starve the others. Random: with a fixed delay, two runs' `exec`s kept
+ * swapping each other's deliveries: each message came back in the order they had been handed back,
+ * to the pulls made again in that same order, so each `exec` got back the message it had just
+ * handed back (4-6 hand-backs, 4-6 s, in the cluster exec e2e, also with the `exec` stepping aside
+ * longer than the delay).
  */
-export const HAND_BACK_MS = 1_000;
-/**
- * After handing another run's message back, `exec` pulls again only after a random pause in this
- * range, longer than {@link HAND_BACK_MS}: when the message returns, this `exec` is not in line
- * for it, so a waiting owner gets it. Pulling again sooner kept two runs' `exec`s swapping each
- * other's deliveries every second (JetStream gives a returning message to the oldest waiting pull,
- * and each `exec` had pulled again in the order in which it had handed back): a run took its
- * credentials after 4-6 hand-backs, 4-6 s, in the cluster exec e2e. The random part decides which
- * of two `exec`s that both stepped aside comes back first.
- */
-export const HAND_BACK_PAUSE_MS = { min: HAND_BACK_MS + 100, max: HAND_BACK_MS + 600 } as const;
+export const HAND_BACK_MS = { min: 200, max: 1_800 } as const;
+/** After a hand-back, the `exec` pulls again this much later: back in line behind a waiting owner. */
+export const HAND_BACK_PAUSE_MS = 150;
 
-/** How long `exec` stops pulling after handing back another run's message (`random` in [0, 1)). */
-export function handBackPause(random: number = Math.random()): number {
-  return Math.round(HAND_BACK_PAUSE_MS.min + random * (HAND_BACK_PAUSE_MS.max - HAND_BACK_PAUSE_MS.min));
+/** The delay of one hand-back (`random` in [0, 1)). */
+export function handBackDelay(random: number = Math.random()): number {
+  return Math.round(HAND_BACK_MS.min + random * (HAND_BACK_MS.max - HAND_BACK_MS.min));
 }
 
 /**
@@ -302,9 +299,9 @@ export class DeliveryInbox {
   /** Another run's message: back to the consumer for a parallel `exec`, unless nobody can use it any more. */
   private handBack(msg: JsMsg, expiresAt: string | undefined): void {
     if (handBackAction(expiresAt, msg.info.timestampNanos / 1e6) === 'term') return msg.term();
-    // Back for another `exec`; this one steps aside for a random moment so that it is not first in line.
-    msg.nak(HAND_BACK_MS);
-    this.pausedUntil = Date.now() + handBackPause();
+    // Back for another `exec`, after a random delay; this one pulls again a moment later.
+    msg.nak(handBackDelay());
+    this.pausedUntil = Date.now() + HAND_BACK_PAUSE_MS;
   }
 
   /** On a server without authentication (development) the worker may make its own consumer. */
