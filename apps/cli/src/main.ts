@@ -33,7 +33,7 @@ ${TRAIL_SOURCES_USAGE}`;
 async function exec(rest: string[]): Promise<number> {
   // Traced when OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is set: the run's REST calls
   // carry the trace to the runs API, so a run exec drives is one trace from here on.
-  const telemetry = startTelemetry({ serviceName: 'runtrail-exec', exportOnly: true });
+  const telemetry = startTelemetry({ serviceName: 'runtrail-exec', light: true });
   try {
     return await trace
       .getTracer('runtrail-cli')

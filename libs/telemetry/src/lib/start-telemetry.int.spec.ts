@@ -43,15 +43,23 @@ const server = http.createServer((req, res) => res.writeHead(204).end()).listen(
 });
 `;
 
-// A command's start (runtrail exec): importing the lib and starting it export-only without an
-// endpoint loads none of OpenTelemetry's SDK packages; with an endpoint the SDK comes on first start.
-const EXPORT_ONLY_CHILD = `
+// A command's start (runtrail exec): importing the lib and a light start without an endpoint load
+// none of OpenTelemetry's SDK packages, yet a trace handed in goes on; with an endpoint the SDK loads.
+const LIGHT_CHILD = `
 const sdkModules = () => Object.keys(require.cache).filter((path) => /@opentelemetry\\/(sdk-|exporter-|instrumentation)/.test(path)).length;
 const { startTelemetry, runtrailCounter } = require(process.argv[1]);
+const { context, propagation } = require('@opentelemetry/api');
 runtrailCounter('findings').add(1);
 const imported = sdkModules();
-const telemetry = startTelemetry({ serviceName: 'runtrail-exec', exportOnly: true });
-telemetry.shutdown().then(() => console.log(JSON.stringify({ mode: telemetry.mode, imported, started: sdkModules() })));
+const telemetry = startTelemetry({ serviceName: 'runtrail-exec', light: true });
+const handed = propagation.extract(context.active(), { traceparent: '${REMOTE_PARENT}' });
+context.with(handed, async () => {
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  const outgoing = {};
+  propagation.inject(context.active(), outgoing);
+  await telemetry.shutdown();
+  console.log(JSON.stringify({ mode: telemetry.mode, imported, started: sdkModules(), traceparent: outgoing.traceparent ?? null }));
+});
 `;
 
 /** Compiles libs/telemetry/src (without specs) to CommonJS in a temporary folder. */
@@ -150,19 +158,19 @@ describe('startTelemetry', () => {
     }
   });
 
-  it('loads none of the SDK on import, nor on an export-only start without an endpoint; loads it when one is set', async () => {
+  it('loads none of the SDK on import, nor on a light start without an endpoint, which still passes a trace on; loads it when one is set', async () => {
     const outDir = compileLib();
     try {
       const started = async (env: Record<string, string>) =>
         JSON.parse(
           (
-            await run(process.execPath, ['-e', EXPORT_ONLY_CHILD, join(outDir, 'index.js')], {
+            await run(process.execPath, ['-e', LIGHT_CHILD, join(outDir, 'index.js')], {
               cwd: ROOT,
               env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules'), ...env },
             })
           ).stdout,
-        ) as { mode: string; imported: number; started: number };
-      expect(await started({})).toEqual({ mode: 'off', imported: 0, started: 0 });
+        ) as { mode: string; imported: number; started: number; traceparent: string | null };
+      expect(await started({})).toEqual({ mode: 'silent', imported: 0, started: 0, traceparent: REMOTE_PARENT });
       const exporting = await started({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' });
       expect(exporting).toMatchObject({ mode: 'otlp', imported: 0 });
       expect(exporting.started).toBeGreaterThan(0);

@@ -1,17 +1,19 @@
 // Loaded before Nest, and by every process that records a metric: OpenTelemetry's SDK is required by
 // the first start that needs it (./sdk-telemetry), not here, so importing @runtrail/telemetry is cheap.
+import { context, propagation } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { flag, otlpConfigured } from './telemetry-env';
 
 /**
  * - `disabled`: `OTEL_SDK_DISABLED=true`, nothing registered, every span a no-op;
- * - `off`: `exportOnly` was asked and no exporter is configured: nothing registered or loaded;
  * - `silent`: no exporter configured; W3C context still flows (an incoming `traceparent` is passed
  *   on), spans are not recorded, nothing leaves the process;
  * - `otlp`: spans batched to `OTEL_EXPORTER_OTLP_ENDPOINT` (or `…_TRACES_ENDPOINT`) over HTTP;
  * - `custom`: spans batched to the exporter given in the options.
  */
-export type TelemetryMode = 'disabled' | 'off' | 'silent' | 'otlp' | 'custom';
+export type TelemetryMode = 'disabled' | 'silent' | 'otlp' | 'custom';
 
 export interface TelemetryOptions {
   /** `service.name` of every span, e.g. `credential-broker` */
@@ -20,11 +22,11 @@ export interface TelemetryOptions {
   /** replaces the exporter picked from the environment */
   exporter?: SpanExporter;
   /**
-   * Start only when spans are exported (an `exporter` given or OTLP configured): for a short-lived
-   * command with no incoming trace to pass on and no `/metrics` (`runtrail exec`), which then does
-   * not load the SDK at all.
+   * When silent, register only what passes a trace on (a context manager and the W3C propagator),
+   * not the SDK: no `/metrics`, no instrumentations. For a short-lived command that continues a trace
+   * it was handed but serves nothing (`runtrail exec`); it then does not load the SDK at all.
    */
-  exportOnly?: boolean;
+  light?: boolean;
 }
 
 export interface TelemetryHandle {
@@ -72,7 +74,26 @@ export function prometheusText(): Promise<string> {
  */
 export function startTelemetry(options: TelemetryOptions): TelemetryHandle {
   if (flag('OTEL_SDK_DISABLED')) return { mode: 'disabled', shutdown: async () => undefined };
-  if (options.exportOnly && !options.exporter && !otlpConfigured('TRACES'))
-    return { mode: 'off', shutdown: async () => undefined };
+  if (options.light && !options.exporter && !otlpConfigured('TRACES')) return startLight();
   return loadSdk().startSdk(options);
+}
+
+let light: TelemetryHandle | undefined;
+
+/** Silent without the SDK: the active context follows `await`, and `traceparent` is read and written. */
+function startLight(): TelemetryHandle {
+  if (light) return light;
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(contextManager);
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  const handle: TelemetryHandle = {
+    mode: 'silent',
+    shutdown: async () => {
+      if (light !== handle) return;
+      light = undefined;
+      context.disable();
+      propagation.disable();
+    },
+  };
+  return (light = handle);
 }
