@@ -292,7 +292,7 @@ describeWithPostgres('runtrail exec through a NATS cluster under faults (the use
       [...runs].reverse().find((r) => r.startedAt < faults[1]!.at) ?? runs.at(-1)!,
     ];
     for (const run of picked) {
-      const { timeline, last } = await timelineOf(run.runId, 60_000);
+      const { timeline, last } = await timelineOf(run.runId, 90_000);
       if (!timeline)
         console.log(
           [
