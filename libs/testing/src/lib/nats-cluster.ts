@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { freePort } from './free-port';
+import { freePorts } from './free-port';
 import { natsServerBinary, waitForPort } from './nats-server';
 import { AUTH_CONF, freshShippedPasswords, passwordVariable } from './shipped-nats';
 
@@ -50,8 +50,9 @@ export async function startNatsCluster(options: { size?: number } = {}): Promise
   const dir = mkdtempSync(join(tmpdir(), 'runtrail-nats-cluster-'));
   const passwords = freshShippedPasswords();
   const nodes: Array<NatsClusterNode & { child?: ChildProcess; config: string; stderr: string }> = [];
+  const ports = await freePorts(3 * size);
   for (let i = 0; i < size; i++) {
-    const [port, httpPort, clusterPort] = [await freePort(), await freePort(), await freePort()];
+    const [port, httpPort, clusterPort] = ports.slice(3 * i, 3 * i + 3) as [number, number, number];
     const storeDir = join(dir, `n${i}`);
     mkdirSync(storeDir);
     const node = {
