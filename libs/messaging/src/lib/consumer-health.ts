@@ -1,12 +1,14 @@
 import type { ConsumerMessages } from '@nats-io/jetstream';
 
 /**
- * How long a pull request waits on the server before it is renewed. The server sends an idle
- * heartbeat every half of it; two missed heartbeats make the client check the consumer and pull
- * again. nats.js's default (30 s) left a consumer whose leader moved to another node silent for
- * 30-80 s; at 4 s it is back within seconds, for one pull request per 4 s when idle.
+ * How long a pull request waits on the server before it is renewed: one pull request per 4 s per
+ * consumer when idle. nats.js's default (30 s) left a consumer whose leader moved to another node
+ * silent for 30-80 s.
  */
 export const PULL_EXPIRES_MS = 4_000;
+
+/** The server's idle heartbeat on a service's pull: two missed make the client pull again. */
+export const PULL_HEARTBEAT_MS = 1_000;
 
 /** Events of a pull consumer that show the server is talking to it. */
 const ALIVE = new Set(['heartbeat', 'next', 'discard', 'reset', 'consumer_pinned', 'consumer_unpinned', 'debug']);

@@ -27,7 +27,7 @@ import { classifyError } from './classify-error';
 import { JetStreamContext, NatsRequestContext } from './contexts';
 import { ensureDurableConsumer } from './ensure-durable-consumer';
 import { awaitStreams } from './await-streams';
-import { ConsumerHealth, PULL_EXPIRES_MS } from './consumer-health';
+import { ConsumerHealth, PULL_EXPIRES_MS, PULL_HEARTBEAT_MS } from './consumer-health';
 import { retryJetStream } from './jetstream-retry';
 import type { EventHandlerExtras, RequestHandlerExtras } from './handler-options';
 import type { ReplyEnvelope } from './reply-envelope';
@@ -144,8 +144,16 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       },
       { what: `consumer ${stream}/${options.durable}`, log: (line) => this.log.warn(line) },
     );
-    // Short pull expiry: a consumer whose leader moved notices the silence within seconds.
-    const messages = await consumer.consume({ max_messages: settings.concurrency, expires: PULL_EXPIRES_MS });
+    // Short pull expiry and 1 s heartbeats: a pull left on a dead node or a leader that moved is
+    // noticed after two missed heartbeats and made again at once (`bind`: without asking
+    // CONSUMER.INFO first, which times out while the consumer has no leader and held the broker's
+    // pulls back for seconds after a node's death).
+    const messages = await consumer.consume({
+      max_messages: settings.concurrency,
+      expires: PULL_EXPIRES_MS,
+      idle_heartbeat: PULL_HEARTBEAT_MS,
+      bind: true,
+    });
     const unwatch = this.health.watch(stream, options.durable, messages);
     const slots = new Semaphore(settings.concurrency);
     const loop = (async () => {
