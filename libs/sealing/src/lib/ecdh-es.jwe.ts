@@ -84,7 +84,7 @@ export function agree(receiver: ReceiverPoint): KeyAgreement {
 }
 
 /** Random bytes one `encrypt` takes: the content key (32), then the IV (12). */
-export const FRESH_BYTES_PER_VALUE = 44;
+const FRESH_BYTES_PER_VALUE = 44;
 
 /** Values whose content key and IV one draw of {@link freshBytes} provides. */
 const FRESH_VALUES_PER_DRAW = 128;
@@ -107,15 +107,11 @@ function freshBytes(): Buffer {
 }
 
 /**
- * The compact JWE of `plaintext` under `agreement`: a random content key wrapped with its KEK.
- * `fresh` is the content key and IV (default: the next unused slice of {@link freshBytes}); a caller
- * sealing many values may draw them in one call and hand each its own slice.
+ * The compact JWE of `plaintext` under `agreement`: a random content key (with the IV, the next
+ * unused slice of {@link freshBytes}) wrapped with its KEK.
  */
-export function encrypt(
-  plaintext: Uint8Array,
-  agreement: KeyAgreement,
-  fresh: Buffer = freshBytes(),
-): string {
+export function encrypt(plaintext: Uint8Array, agreement: KeyAgreement): string {
+  const fresh = freshBytes();
   const cek = fresh.subarray(0, 32);
   const iv = fresh.subarray(32);
   const wrap = createCipheriv('id-aes256-wrap', agreement.kek, KW_IV);
