@@ -13,7 +13,7 @@ import {
 } from '@runtrail/contracts';
 import { ensureWorkerConsumer } from '@runtrail/nats-setup';
 import { open, type SealingKeyPair } from '@runtrail/sealing';
-import { extractTraceContext, retryJetStream } from '@runtrail/messaging/client';
+import { extractTraceContext, PULL_HEARTBEAT_MS, retryJetStream } from '@runtrail/messaging/client';
 import type { Context } from '@opentelemetry/api';
 import { execTracer } from './exec-trace';
 
@@ -50,7 +50,7 @@ class ConsumerNotFound {
  * once. `bind`: nats.js pulls again on a reconnect without asking CONSUMER.INFO first, a request
  * that waits for the consumer's new leader (5 s timeouts, retried after `expires`).
  */
-export const EXEC_PULL = { max_messages: 1, expires: 3_000, idle_heartbeat: 1_000, bind: true } as const;
+export const EXEC_PULL = { max_messages: 1, expires: 3_000, idle_heartbeat: PULL_HEARTBEAT_MS, bind: true } as const;
 /** After a pull failed (missed heartbeats, no responders), the next one is this much later. */
 const PULL_RETRY_MS = 250;
 /**

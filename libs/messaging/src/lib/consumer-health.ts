@@ -7,7 +7,7 @@ import type { ConsumerMessages } from '@nats-io/jetstream';
  */
 export const PULL_EXPIRES_MS = 4_000;
 
-/** The server's idle heartbeat on a service's pull: two missed make the client pull again. */
+/** The server's idle heartbeat on a pull (a service's and `runtrail exec`'s): two missed make the client pull again. */
 export const PULL_HEARTBEAT_MS = 1_000;
 
 /** Events of a pull consumer that show the server is talking to it. */
