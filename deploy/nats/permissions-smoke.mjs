@@ -295,6 +295,15 @@ async function main() {
     new MessageBus(worker.nc).request(C.CredentialsRefreshRequest, { runId, workerId: WORKER, integrationId: integration.id, workerPublicKey: workerKeys.publicJwk }),
     'worker asks credentials.v1.refresh and gets the answer on its own inbox',
   );
+  // exec's direct read of its own run's subjects (any replica answers; DELIVERIES has allow_direct).
+  const workerJsm = await jetstreamManager(worker.nc, { checkAPI: false });
+  const own = C.runDeliverySubjects(WORKER, runId);
+  await expectDone(
+    workerJsm.direct.getMessage('DELIVERIES', { last_by_subj: own.delivery }).then((m) => {
+      if (m?.json().runId !== runId) throw new Error(`read ${m ? m.subject : 'nothing'}`);
+    }),
+    `${POOL} reads its run's last delivery directly ($JS.API.DIRECT.GET.DELIVERIES.${own.delivery})`,
+  );
   // Everything so far is what the services and the worker need: none of it may have been refused.
   const flowViolations = [admin, oidc, verifier, integrations, broker, audit, bridge, worker].flatMap((l) =>
     l.violations.map((v) => `${l.user}: ${v.message}`),
@@ -318,6 +327,15 @@ async function main() {
     worker.nc.publish('$JS.API.CONSUMER.MSG.NEXT.RUNS.credential-broker', '{}'),
   );
   await expectDenied(worker, 'publish', '$JS.API.STREAM.MSG.GET.DELIVERIES', async () => worker.nc.publish('$JS.API.STREAM.MSG.GET.DELIVERIES', '{}'));
+  // Direct reads: only by subject, only its own workers' subjects.
+  const otherDirect = `$JS.API.DIRECT.GET.DELIVERIES.deliveries.v1.worker-OTHER.${runId}`;
+  await expectDenied(worker, 'publish', otherDirect, () => worker.nc.request(otherDirect, '', { timeout: 1_000 }));
+  await expectDenied(worker, 'publish', '$JS.API.DIRECT.GET.DELIVERIES', () =>
+    worker.nc.request('$JS.API.DIRECT.GET.DELIVERIES', JSON.stringify({ last_by_subj: 'deliveries.v1.worker-OTHER.x' }), { timeout: 1_000 }),
+  );
+  await expectDenied(audit, 'publish', `$JS.API.DIRECT.GET.DELIVERIES.${own.delivery}`, () =>
+    audit.nc.request(`$JS.API.DIRECT.GET.DELIVERIES.${own.delivery}`, '', { timeout: 1_000 }),
+  );
 
   // ---- no service user administers streams: no create, update (sources, republish), delete ------
   // standalone (npm start's single process) holds the union of the five: no stream admin either.

@@ -74,14 +74,15 @@ async function timelineOf(runId: string, timeoutMs: number): Promise<{ timeline?
 
 /**
  * The longest time a run's exec waited for credentials: from `waiting for <phase>` to its own
- * delivery taken, read from its trace (`RUNTRAIL_EXEC_TRACE`). The rest of an exec's time is its
+ * delivery taken from the consumer or read directly, whichever came first, read from its trace
+ * (`RUNTRAIL_EXEC_TRACE`). The rest of an exec's time is its
  * start-up, the runs API and the command.
  */
 function longestWait(stderr: string): number {
   let since: number | undefined;
   let longest = 0;
   for (const line of stderr.split('\n')) {
-    const traced = /trace (\S+) (waiting for|took \S+ OWN)/.exec(line);
+    const traced = /trace (\S+) (waiting for|took \S+ OWN,|read \S+ directly)/.exec(line);
     if (!traced) continue;
     const at = Date.parse(traced[1]!);
     if (traced[2] === 'waiting for') since = at;
@@ -93,9 +94,10 @@ function longestWait(stderr: string): number {
   return longest;
 }
 
-/** The longest time a run's own delivery was in the stream before its exec took it (from its trace). */
+/** The longest time a run's own delivery was in the stream before its exec took or read it (from its trace). */
 function longestTake(stderr: string): number {
-  return Math.max(0, ...[...stderr.matchAll(/took \S+ OWN, stored (\d+) ms ago/g)].map((m) => Number(m[1])));
+  const taken = /(?:took \S+ OWN|read \S+ directly), stored (\d+) ms ago/g;
+  return Math.max(0, ...[...stderr.matchAll(taken)].map((m) => Number(m[1])));
 }
 
 /** Every row of every table of PostgreSQL's `postgres` database, as text (the leak scan's rows). */

@@ -126,6 +126,10 @@ describe('NATS with the shipped deploy/nats config', () => {
     expect(smoke.out).toMatch(/ok {3}audit may not publish \$JS\.API\.STREAM\.UPDATE\.DELIVERIES/);
     expect(smoke.out).toMatch(/ok {3}worker-pool-default may not publish runs\.v1\.phase\.x/);
     expect(smoke.out).toMatch(/ok {3}worker-pool-default may not publish integrations\.v1\.resolve/);
+    // exec's direct read: its own worker's subjects by subject, nothing else.
+    expect(smoke.out).toMatch(/ok {3}worker-pool-default reads its run's last delivery directly/);
+    expect(smoke.out).toMatch(/ok {3}worker-pool-default may not publish \$JS\.API\.DIRECT\.GET\.DELIVERIES\.deliveries\.v1\.worker-OTHER\./);
+    expect(smoke.out).toMatch(/ok {3}worker-pool-default may not publish \$JS\.API\.DIRECT\.GET\.DELIVERIES\n/);
     // npm start's single-process user holds the five services' rights, and no stream admin either.
     expect(smoke.out).toMatch(/ok {3}standalone may not publish \$JS\.API\.STREAM\.UPDATE\.RUNS/);
   }, 120_000);

@@ -1,9 +1,17 @@
-import { jetstream, type Consumer, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  jetstream,
+  jetstreamManager,
+  type Consumer,
+  type ConsumerMessages,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
 import {
   deliveryFailedSchema,
   deliveryPlaintextSchema,
   deliverySchema,
+  runDeliverySubjects,
   STREAMS,
   workerConsumer,
   type Delivery,
@@ -79,6 +87,16 @@ export const HAND_BACK_MS = { min: 200, max: 1_800 } as const;
 /** After a hand-back, the `exec` pulls again this much later: back in line behind a waiting owner. */
 export const HAND_BACK_PAUSE_MS = 150;
 
+/**
+ * While a delivery is awaited, `exec` also reads the last message on its run's two subjects
+ * (delivery, failure notice) directly this often: any replica of DELIVERIES answers
+ * (`allow_direct`, set by `runtrail nats setup`), also through a leader election. Through the
+ * worker's shared consumer a run's delivery can reach parallel `exec`s of the same worker first, be
+ * handed back and come round again several times (one waited 10.9 s after its delivery was stored,
+ * handed back nine times, around a meta leader's death); read directly, it is there within a second.
+ */
+export const DIRECT_READ_MS = 1_000;
+
 /** The delay of one hand-back (`random` in [0, 1)). */
 export function handBackDelay(random: number = Math.random()): number {
   return Math.round(HAND_BACK_MS.min + random * (HAND_BACK_MS.max - HAND_BACK_MS.min));
@@ -120,6 +138,8 @@ export class DeliveryInbox {
   /** No pull before this time (after a hand-back). */
   private pausedUntil = 0;
   private stopped = false;
+  /** Stream sequences of this run's messages already taken, through the consumer or read directly. */
+  private readonly taken = new Set<number>();
   private readonly trace: ((line: string) => void) | undefined;
 
   constructor(
@@ -140,6 +160,7 @@ export class DeliveryInbox {
       })();
     this.trace?.(`connected to ${this.nc.getServer()}`);
     void this.pullLoop(await this.lookup());
+    void this.directReadLoop();
     this.watchdog = setInterval(() => this.reopenIfSilent(), SILENCE_CHECK_MS);
     this.watchdog.unref();
   }
@@ -199,6 +220,46 @@ export class DeliveryInbox {
         if (!this.stopped) await sleep(PULL_RETRY_MS);
       }
     }
+  }
+
+  /**
+   * While a delivery is awaited, reads the last message on each of this run's subjects directly,
+   * every {@link DIRECT_READ_MS}, and takes what the consumer has not brought yet. Its consumer copy
+   * is acked when it comes, or handed back by a parallel `exec` until it is dropped. Stops for good
+   * when NATS refuses the read: deploy/nats/auth.conf older than this lacks the pool's
+   * `$JS.API.DIRECT.GET` permission, and the consumer alone still works.
+   */
+  private async directReadLoop(): Promise<void> {
+    const subjects = runDeliverySubjects(this.workerId, this.runId);
+    let jsm: JetStreamManager | undefined;
+    while (!this.stopped) {
+      await sleep(DIRECT_READ_MS);
+      if (this.stopped || this.waiters.size === 0) continue;
+      try {
+        jsm ??= await jetstreamManager(this.nc, { checkAPI: false, timeout: JETSTREAM_API_TIMEOUT_MS });
+        await Promise.all([this.readLast(jsm, subjects.delivery), this.readLast(jsm, subjects.failed)]);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        if (/permission/i.test(reason)) {
+          this.log(
+            `reading this run's deliveries directly is not allowed (${reason}); waiting on the consumer only. Give the pool user "$JS.API.DIRECT.GET.DELIVERIES.${workerConsumer(this.workerId).filter}" (deploy/nats/auth.conf)`,
+          );
+          return;
+        }
+        // No leader or replica answering yet, or DELIVERIES without allow_direct: the consumer still brings it.
+        this.trace?.(`direct read failed: ${reason}`);
+      }
+    }
+  }
+
+  private async readLast(jsm: JetStreamManager, subject: string): Promise<void> {
+    const stored = await jsm.direct.getMessage(STREAMS.DELIVERIES.name, { last_by_subj: subject });
+    if (!stored || this.taken.has(stored.seq)) return;
+    const parsed = parseMessage(stored.subject, () => stored.json());
+    this.trace?.(
+      `read ${stored.subject.split('.').slice(-2).join('.')} directly, stored ${Math.round(Date.now() - stored.time.getTime())} ms ago`,
+    );
+    if (parsed?.runId === this.runId) await this.accept(parsed, stored.seq, stored.header);
   }
 
   /**
@@ -273,27 +334,32 @@ export class DeliveryInbox {
   }
 
   private async take(msg: JsMsg): Promise<void> {
-    const failure = msg.subject.endsWith('.failed') ? deliveryFailedSchema.safeParse(parse(msg)) : null;
-    const delivery = failure ? null : deliverySchema.safeParse(parse(msg));
-    const runId = failure?.data?.runId ?? delivery?.data?.runId;
-    if (!runId) return msg.term(); // not a message of the contract: nobody can use it
+    const parsed = parseMessage(msg.subject, () => msg.json());
+    if (!parsed) return msg.term(); // not a message of the contract: nobody can use it
+    const whose = parsed.runId !== this.runId ? 'other' : this.taken.has(msg.seq) ? 'OWN (read directly before)' : 'OWN';
     this.trace?.(
-      `took ${msg.subject.split('.').slice(-2).join('.')} ${runId === this.runId ? 'OWN' : 'other'}, stored ${Math.round(Date.now() - msg.info.timestampNanos / 1e6)} ms ago, delivery ${msg.info.deliveryCount}`,
+      `took ${msg.subject.split('.').slice(-2).join('.')} ${whose}, stored ${Math.round(Date.now() - msg.info.timestampNanos / 1e6)} ms ago, delivery ${msg.info.deliveryCount}`,
     );
-    if (runId !== this.runId) return this.handBack(msg, delivery?.data?.expiresAt);
-    if (failure?.data) {
-      const failed = failure.data;
-      this.record(() => this.failures.push(failed));
-    } else if (delivery?.data) {
-      const sealed = delivery.data;
+    if (parsed.runId !== this.runId) return this.handBack(msg, parsed.delivery?.expiresAt);
+    await this.accept(parsed, msg.seq, msg.headers);
+    msg.ack();
+  }
+
+  /** This run's message, once, whichever way it came. */
+  private async accept(parsed: ParsedMessage, seq: number, headers: MsgHdrs | undefined): Promise<void> {
+    if (this.taken.has(seq)) return;
+    this.taken.add(seq);
+    const { failure, delivery } = parsed;
+    if (failure) {
+      this.record(() => this.failures.push(failure));
+    } else if (delivery) {
       // A delivery sealed to an earlier attempt's key cannot be opened: it is not ours.
-      const plaintext = await open(sealed.sealed, this.keys.privateKey, deliveryPlaintextSchema).catch(
+      const plaintext = await open(delivery.sealed, this.keys.privateKey, deliveryPlaintextSchema).catch(
         () => null,
       );
-      const trace = extractTraceContext(msg.headers);
-      if (plaintext) this.record(() => this.opened.push({ delivery: sealed, plaintext, trace }));
+      const trace = extractTraceContext(headers);
+      if (plaintext) this.record(() => this.opened.push({ delivery, plaintext, trace }));
     }
-    msg.ack();
   }
 
   /** Another run's message: back to the consumer for a parallel `exec`, unless nobody can use it any more. */
@@ -334,10 +400,24 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-function parse(msg: JsMsg): unknown {
+/** A message of DELIVERIES as the contract defines it: a delivery, or a failure notice (`….failed`). */
+interface ParsedMessage {
+  runId: string;
+  delivery?: Delivery;
+  failure?: DeliveryFailed;
+}
+
+function parseMessage(subject: string, json: () => unknown): ParsedMessage | null {
+  let body: unknown;
   try {
-    return msg.json();
+    body = json();
   } catch {
     return null;
   }
+  if (subject.endsWith('.failed')) {
+    const failure = deliveryFailedSchema.safeParse(body);
+    return failure.success ? { runId: failure.data.runId, failure: failure.data } : null;
+  }
+  const delivery = deliverySchema.safeParse(body);
+  return delivery.success ? { runId: delivery.data.runId, delivery: delivery.data } : null;
 }

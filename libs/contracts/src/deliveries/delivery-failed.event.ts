@@ -1,6 +1,7 @@
 // Frozen: v1 subjects and fields may gain optional members; anything breaking is a new major.
 import { z } from 'zod';
 import { defineEvent } from '../lib/define';
+import { runDeliverySubjects } from './worker-consumer';
 import { ERROR_CODES } from '../lib/errors';
 import { isoDateTime, phase, scope, ulid, workerId } from '../lib/primitives';
 
@@ -28,6 +29,6 @@ export const DeliveryFailedEvent = defineEvent({
   pattern: 'deliveries.v1.*.*.failed',
   stream: 'DELIVERIES',
   schema: deliveryFailedSchema,
-  subject: (e) => `deliveries.v1.${e.workerId}.${e.runId}.failed`,
+  subject: (e) => runDeliverySubjects(e.workerId, e.runId).failed,
   msgId: (e) => `${e.runId}:${e.phase}:${e.integrationId ?? 'none'}:failed`,
 });

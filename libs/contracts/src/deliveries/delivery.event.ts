@@ -1,6 +1,7 @@
 // Frozen: v1 subjects and fields may gain optional members; anything breaking is a new major.
 import { z } from 'zod';
 import { defineEvent } from '../lib/define';
+import { runDeliverySubjects } from './worker-consumer';
 import {
   callerSlug,
   callerType,
@@ -44,7 +45,7 @@ export const DeliveryEvent = defineEvent({
   pattern: 'deliveries.v1.*.*',
   stream: 'DELIVERIES',
   schema: deliverySchema,
-  subject: (e) => `deliveries.v1.${e.workerId}.${e.runId}`,
+  subject: (e) => runDeliverySubjects(e.workerId, e.runId).delivery,
   msgId: (e) => `${e.runId}:${e.phase}:${e.integrationId}`,
 });
 

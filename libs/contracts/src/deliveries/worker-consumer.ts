@@ -6,3 +6,14 @@
 export function workerConsumer(workerId: string): { durable: string; filter: string } {
   return { durable: `worker_${workerId}`, filter: `deliveries.v1.${workerId}.>` };
 }
+
+/**
+ * The subjects of one run's deliveries to worker `workerId` and of its failure notices. Besides its
+ * consumer, `runtrail exec` reads the last message on each directly
+ * (`$JS.API.DIRECT.GET.DELIVERIES.<subject>`), which deploy/nats/auth.conf allows a pool user for
+ * its own workers' subjects only.
+ */
+export function runDeliverySubjects(workerId: string, runId: string): { delivery: string; failed: string } {
+  const delivery = `deliveries.v1.${workerId}.${runId}`;
+  return { delivery, failed: `${delivery}.failed` };
+}

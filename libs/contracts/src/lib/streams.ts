@@ -8,6 +8,11 @@ export interface StreamSpec {
   maxAgeSeconds: number;
   /** Window in which a repeated `Nats-Msg-Id` is dropped as a duplicate, in seconds. */
   duplicateWindowSeconds: number;
+  /**
+   * Any replica answers `$JS.API.DIRECT.GET.<stream>.<subject>` (the last message on a subject),
+   * also while the stream elects a leader. Default false.
+   */
+  allowDirect?: boolean;
 }
 
 const DAY = 86_400;
@@ -38,7 +43,14 @@ export const STREAMS: Record<StreamName, StreamSpec> = {
     duplicateWindowSeconds: 600,
   },
   // Sealed credentials: kept only as long as a session can live at most and a worker needs to pick them up.
-  DELIVERIES: { name: 'DELIVERIES', subjects: ['deliveries.v1.>'], maxAgeSeconds: 3600, duplicateWindowSeconds: 600 },
+  // Direct gets: `runtrail exec` reads its own run's last delivery by subject (see runDeliverySubjects).
+  DELIVERIES: {
+    name: 'DELIVERIES',
+    subjects: ['deliveries.v1.>'],
+    maxAgeSeconds: 3600,
+    duplicateWindowSeconds: 600,
+    allowDirect: true,
+  },
   AUDIT: {
     name: 'AUDIT',
     subjects: ['audit.v1.finding', 'audit.v1.cloudtrail'],

@@ -20,6 +20,7 @@ function configOf(spec: StreamSpec, replicas: number): Partial<StreamConfig> & {
     max_age: nanos(spec.maxAgeSeconds * 1000),
     duplicate_window: nanos(spec.duplicateWindowSeconds * 1000),
     num_replicas: replicas,
+    allow_direct: spec.allowDirect ?? false,
   };
 }
 
