@@ -14,8 +14,14 @@ export function isLastingJetStreamError(error: unknown): boolean {
   return code === 400 && !/not found|leader|unavailable|timeout/i.test(text);
 }
 
-/** The wait between JetStream attempts: the repo's one backoff (`withRetry`), with full jitter so replicas spread out. */
-export const JETSTREAM_RETRY: Omit<RetryPolicy, 'attempts'> = { baseDelayMs: 250, maxDelayMs: 4_000, fullJitter: true };
+/**
+ * The wait between JetStream attempts: the repo's one backoff (`withRetry`), with full jitter so
+ * replicas spread out, capped at 1 s: an election ends at a moment no client knows, and every
+ * call made through it (a publish, a consumer lookup) waits up to the cap past that moment. With
+ * 4 s, a run's delivery came up to 4 s after the DELIVERIES stream had its new leader. An attempt
+ * during an election is cheap (no responders comes back at once).
+ */
+export const JETSTREAM_RETRY: Omit<RetryPolicy, 'attempts'> = { baseDelayMs: 250, maxDelayMs: 1_000, fullJitter: true };
 
 export interface RetryJetStreamOptions {
   /** What the call does, for the log and the final error ("create consumer RUNS/credential-broker"). */
