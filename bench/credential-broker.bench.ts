@@ -11,7 +11,7 @@
 //     replica, then two (each its own process, one durable consumer, one database). Beside it, the
 //     floor's throughput (64 floor calls in flight) in the same run, and CPU ms per issuance of each
 //     process (/proc/<pid>/stat): the broker replicas', the emulator's, this script's.
-// --throughput-only skips P1's latency levels; --cpu-prof starts the first replica with
+// --throughput-only skips P1's latency levels, --latency-only P1b (printed, never written); --cpu-prof starts the first replica with
 //     `node --cpu-prof` (profile written to a temporary directory, printed, when it stops).
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -34,6 +34,7 @@ const LEVELS = [
 const THROUGHPUT_EVENTS = 2000;
 const FLOOR_IN_FLIGHT = 64;
 const THROUGHPUT_ONLY = args.includes('--throughput-only');
+const LATENCY_ONLY = args.includes('--latency-only');
 const CPU_PROF = args.includes('--cpu-prof');
 
 /** Rate and CPU ms per operation of each process while `work` did `ops` operations. */
@@ -204,6 +205,11 @@ async function measure(
     }
   }
 
+  if (LATENCY_ONLY) {
+    console.log(`\n${p1Table(p1).join('\n')}`);
+    return;
+  }
+
   const throughput = () =>
     measured(stack, THROUGHPUT_EVENTS, async () => {
       const before = deliveries.count;
@@ -257,17 +263,26 @@ interface P1b {
   two: Measured[];
 }
 
-function report(
-  p1: Array<{ inFlight: number; broker: Latency[]; floor: Latency[] }>,
-  p1b: P1b,
-  db: string,
-): string {
+/** P1's table: medians over the runs of each level's p50 and p99, broker and floor. */
+function p1Table(p1: Array<{ inFlight: number; broker: Latency[]; floor: Latency[] }>): string[] {
   const ms = (v: number) => v.toFixed(1);
   const rows = p1.map((l) => {
     const b = { p50: median(l.broker.map((x) => x.p50)), p99: median(l.broker.map((x) => x.p99)) };
     const f = { p50: median(l.floor.map((x) => x.p50)), p99: median(l.floor.map((x) => x.p99)) };
     return `| ${l.inFlight} | ${ms(b.p50)} | ${ms(b.p99)} | ${ms(f.p50)} | ${ms(f.p99)} | **${ms(b.p50 - f.p50)}** | **${ms(b.p99 - f.p99)}** |`;
   });
+  return [
+    '| runs in flight | broker p50 ms | broker p99 ms | floor p50 ms | floor p99 ms | overhead p50 ms | overhead p99 ms |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+  ];
+}
+
+function report(
+  p1: Array<{ inFlight: number; broker: Latency[]; floor: Latency[] }>,
+  p1b: P1b,
+  db: string,
+): string {
   const rate = (xs: Measured[]) => Math.round(median(xs.map((x) => x.rate)));
   const rates = (xs: Measured[]) => xs.map((x) => Math.round(x.rate)).join(', ');
   const ratios = (xs: Measured[], floors: Measured[]) => median(xs.map((x, i) => x.rate / floors[i]!.rate)).toFixed(2);
@@ -284,13 +299,7 @@ function report(
     `| ${label} | ${rate(xs)} | ${rates(xs)} | ${floors ? `**${ratios(xs, floors)}**` : '1.00'} | ${floors ? cpu(xs, 'brokers') : '-'} | ${floors ? cpu(xs, 'postgres') : '-'} | ${cpu(xs, 'nats')} | ${cpu(xs, 'emulator')} | ${cpu(xs, 'script')} | ${total(xs, !floors)} |`;
   const one = median(p1b.one.map((x) => x.rate));
   const two = median(p1b.two.map((x) => x.rate));
-  const p1Rows = THROUGHPUT_ONLY
-    ? ['(P1 latency levels not measured in this run: --throughput-only)']
-    : [
-        '| runs in flight | broker p50 ms | broker p99 ms | floor p50 ms | floor p99 ms | overhead p50 ms | overhead p99 ms |',
-        '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-        ...rows,
-      ];
+  const p1Rows = THROUGHPUT_ONLY ? ['(P1 latency levels not measured in this run: --throughput-only)'] : p1Table(p1);
   return [
     '## P1 / P1b: run event -> sealed delivery; issuances per second (bench/credential-broker.bench.ts)',
     '',
