@@ -28,6 +28,7 @@ import { JetStreamContext, NatsRequestContext } from './contexts';
 import { ensureDurableConsumer } from './ensure-durable-consumer';
 import { awaitStreams } from './await-streams';
 import { ConsumerHealth, PULL_EXPIRES_MS, PULL_HEARTBEAT_MS } from './consumer-health';
+import { InProgressTicker } from './in-progress';
 import { retryJetStream } from './jetstream-retry';
 import type { EventHandlerExtras, RequestHandlerExtras } from './handler-options';
 import type { ReplyEnvelope } from './reply-envelope';
@@ -55,6 +56,8 @@ interface RunningConsumer {
   loop: Promise<void>;
   /** stops reporting the consumer's gauges and readiness */
   unobserve: () => void;
+  /** keeps the messages being handled from being redelivered meanwhile */
+  inProgress: InProgressTicker;
 }
 
 const DEFAULTS = { maxDeliver: 5, ackWaitMs: 30_000, concurrency: 64, backoff: { baseMs: 250, maxMs: 30_000 } };
@@ -116,6 +119,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     await Promise.all(this.consumers.map((c) => c.messages.close()));
     await Promise.all(this.consumers.map((c) => c.loop));
     await Promise.allSettled([...this.inFlight]);
+    this.consumers.forEach((c) => c.inProgress.stop());
     await Promise.allSettled(this.subscriptions.map((s) => s.drain()));
   }
 
@@ -156,11 +160,14 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     });
     const unwatch = this.health.watch(stream, options.durable, messages);
     const slots = new Semaphore(settings.concurrency);
+    const inProgress = new InProgressTicker(settings.ackWaitMs);
     const loop = (async () => {
       for await (const msg of messages) {
         this.health.alive(options.durable);
         await slots.acquire();
+        const settled = inProgress.hold(msg);
         const work = this.processEvent(msg, handler, stream, settings).finally(() => {
+          settled();
           slots.release();
           this.inFlight.delete(work);
         });
@@ -169,7 +176,13 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     })();
     this.filters.set(options.durable, pattern);
     const unobserve = observeConsumer(consumer, stream, options.durable);
-    this.consumers.push({ durable: options.durable, messages, loop, unobserve: () => (unobserve(), unwatch()) });
+    this.consumers.push({
+      durable: options.durable,
+      messages,
+      loop,
+      inProgress,
+      unobserve: () => (unobserve(), unwatch()),
+    });
     this.log.log(`consuming ${pattern} from ${stream} as ${options.durable}`);
   }
 

@@ -105,6 +105,26 @@ describe('libs/messaging on a real nats-server', () => {
   });
   afterAll(() => client.drain());
 
+  it('does not redeliver an event whose handler takes longer than the ack wait: it is marked in progress', async () => {
+    const c = testContracts();
+    const recorder = new Recorder();
+    recorder.onEvent = () => new Promise((r) => setTimeout(r, 7_000)); // the ack wait is 5 s
+    const replica = await startReplica(c, recorder);
+    await bus.publish(c.event, { n: 1, key: 'slow' });
+    await until(() => recorder.seen.length >= 1);
+    const jsm = await jetstreamManager(client);
+    const settled = Date.now() + 9_000;
+    let info = await jsm.consumers.info(c.stream.name, c.durable);
+    while (Date.now() < settled && info.num_ack_pending > 0) {
+      await new Promise((r) => setTimeout(r, 250));
+      info = await jsm.consumers.info(c.stream.name, c.durable);
+    }
+    expect(info.num_ack_pending).toBe(0);
+    expect(info.num_redelivered).toBe(0);
+    expect(recorder.seen).toEqual([{ n: 1, key: 'slow', delivery: 1 }]);
+    await stopReplica(replica);
+  }, 30_000);
+
   it('handles an event published twice with the same message id once', async () => {
     const c = testContracts();
     const recorder = new Recorder();
