@@ -34,8 +34,7 @@ export interface DeliveryAttempt {
  * integration attached to the caller for the phase's scope.
  *
  * Idempotency, per (run, phase, integration), through the ledger:
- * 1. claim the row (insert, or take over an expired claim by compare-and-set), while the run's phase
- *    is recorded; nothing goes further until both are done, and a stale event releases its claim;
+ * 1. claim the row (insert, or take over an expired claim by compare-and-set);
  * 2. get the credentials, record `assumed` with the access key id and expiry;
  * 3. seal and publish the delivery with Nats-Msg-Id `<run>:<phase>:<integration>`;
  * 4. record `delivered`, then publish `credentials.v1.issued` (its own Nats-Msg-Id).
@@ -65,22 +64,19 @@ export class IssueCredentialsUseCase {
       await this.runs.record(event, this.clock.now());
       return;
     }
-    // The run's phase must be recorded before anything is issued (a refresh checks it) and a stale
-    // event issues nothing; resolving the integrations and claiming their issuances depend on neither,
-    // so they go while the record is written, and only AssumeRole waits for it (issueOne).
-    const current = this.runs.record(event, this.clock.now()).then((recorded) => {
+    // Independent, so concurrent: the run's phase must be recorded before anything is issued
+    // (a refresh checks it), and resolving does not depend on it.
+    const [current, resolved] = await Promise.all([
+      this.runs.record(event, this.clock.now()),
+      this.resolve(event, scope, attempt),
+    ]);
+    if (!current) {
       // A late or redelivered event of a phase the run has left: its credentials would be of no use.
-      if (!recorded) this.log.log(`run ${event.runId} ${event.phase}: skipped, the run is already in a later phase`);
-      return recorded;
-    });
-    current.catch(() => undefined); // awaited below on every path but a failed resolve, which throws its own error
-    const resolved = await this.resolve(event, scope, attempt);
-    if (!resolved) {
-      await current;
+      this.log.log(`run ${event.runId} ${event.phase}: skipped, the run is already in a later phase`);
       return;
     }
+    if (!resolved) return;
     if (resolved.integrations.length === 0) {
-      if (!(await current)) return;
       const who = `${event.caller.type} ${event.caller.slug} (${event.caller.id})`;
       await this.failures.report(
         event,
@@ -98,7 +94,7 @@ export class IssueCredentialsUseCase {
       deadline: event.deadline ? new Date(event.deadline) : null,
     };
     const outcomes = await Promise.allSettled(
-      resolved.integrations.map((entry) => this.issueOne(event, target, entry, attempt, current)),
+      resolved.integrations.map((entry) => this.issueOne(event, target, entry, attempt)),
     );
     // Another attempt redoes only what is not delivered yet: the ledger skips the rest.
     const retry = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
@@ -137,31 +133,17 @@ export class IssueCredentialsUseCase {
     target: IssuanceTarget,
     entry: Resolved,
     attempt: DeliveryAttempt,
-    current: Promise<boolean>,
   ): Promise<void> {
     const integration = entry.integration;
     const key: IssuanceKey = { runId: event.runId, phase: event.phase, integrationId: integration.id };
     const now = this.clock.now();
-    const [claimed, recorded] = await Promise.allSettled([
-      this.ledger.claim({
-        ...key,
-        mode: integration.mode,
-        sessionName: this.source.sessionNameOf(target),
-        now,
-        leaseMs: this.settings.leaseMs,
-      }),
-      current,
-    ]);
-    if (claimed.status === 'rejected') throw claimed.reason;
-    const claim = claimed.value;
-    if (recorded.status === 'rejected' || !recorded.value) {
-      // Stale (or not recorded): nothing is issued. A claim taken meanwhile is given up at once, as
-      // after a transient failure, so that the event's next delivery need not wait for its lease.
-      if (claim.kind === 'fresh' || claim.kind === 'takeover')
-        await this.ledger.release(key, claim.claimToken, this.clock.now());
-      if (recorded.status === 'rejected') throw recorded.reason;
-      return;
-    }
+    const claim = await this.ledger.claim({
+      ...key,
+      mode: integration.mode,
+      sessionName: this.source.sessionNameOf(target),
+      now,
+      leaseMs: this.settings.leaseMs,
+    });
     if (claim.kind === 'busy') {
       throw new RuntrailError(
         'UNAVAILABLE',
