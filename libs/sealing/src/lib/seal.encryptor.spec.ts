@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { decodeProtectedHeader } from 'jose';
 import { compactJwe, RuntrailError, type PublicEcJwk } from '@runtrail/contracts';
 import { open } from './open.decryptor';
-import { seal } from './seal.encryptor';
+import { seal, sealerFor } from './seal.encryptor';
 import { generateSealingKeyPair, type SealingKeyPair } from './sealing-key-pair.generator';
 
 async function rejection(promise: Promise<unknown>): Promise<RuntrailError> {
@@ -115,5 +115,43 @@ describe('seal', () => {
     expect(error.code).toBe('VALIDATION_FAILED');
     expect(error.cause).toBeUndefined();
     expect(error.message).not.toMatch(/secret-in/);
+  });
+});
+
+describe('sealerFor', () => {
+  it('agrees first and seals one value later, into a JWE that opens as seal\'s does, each with its own ephemeral key', async () => {
+    const [first, second] = await Promise.all([sealerFor(receiver.publicJwk), sealerFor(receiver.publicJwk)]);
+    const a = first!({ secret: 'a' });
+    const b = second!({ secret: 'a' });
+    expect(compactJwe.safeParse(a).success).toBe(true);
+    expect(decodeProtectedHeader(a)).toMatchObject({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM', kid: receiver.publicJwk.kid });
+    expect(decodeProtectedHeader(a).epk).not.toEqual(decodeProtectedHeader(b).epk);
+    expect(await open(a, receiver.privateKey)).toEqual({ secret: 'a' });
+    expect(await open(b, receiver.privateKey)).toEqual({ secret: 'a' });
+  });
+
+  it('seals one value only', async () => {
+    const sealTo = await sealerFor(receiver.publicJwk);
+    sealTo('once');
+    expect(() => sealTo('twice')).toThrow(/one value/);
+  });
+
+  it('refuses a bad key as seal does, before any value', async () => {
+    const error = await rejection(sealerFor({ ...receiver.publicJwk, x: receiver.publicJwk.y }));
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.message).toContain('point on P-256');
+  });
+
+  it('refuses a value that is not JSON, without echoing it', async () => {
+    const sealTo = await sealerFor(receiver.publicJwk);
+    let error: unknown;
+    try {
+      sealTo({ secret: 'secret-in-bigint', n: BigInt(1) });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RuntrailError);
+    expect((error as RuntrailError).code).toBe('VALIDATION_FAILED');
+    expect((error as RuntrailError).message).not.toMatch(/secret-in/);
   });
 });
