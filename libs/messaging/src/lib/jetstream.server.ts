@@ -164,8 +164,9 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     const loop = (async () => {
       for await (const msg of messages) {
         this.health.alive(options.durable);
-        await slots.acquire();
+        // Held from its arrival: a message waiting here for a free slot is this replica's too.
         const settled = inProgress.hold(msg);
+        await slots.acquire();
         const work = this.processEvent(msg, handler, stream, settings).finally(() => {
           settled();
           slots.release();
