@@ -1,9 +1,11 @@
 // P4 (bench/RESULTS.md): OIDC tokens issued per second through NATS vs raw jose signing.
 //
-//   node tools/build.mjs && node dist/bench/oidc-issue.bench.js [--runs 5] [--tokens 2000] [--concurrency 32] [--write]
+//   node tools/build.mjs && node dist/bench/oidc-issue.bench.js [--runs 5] [--tokens 2000] [--concurrency 32,128,512] [--write]
 //   node --cpu-prof dist/bench/oidc-issue.bench.js --only raw,batched   # profiles this process and the service
 //
-// Three rates, each the median of --runs runs of --tokens tokens with --concurrency in flight:
+// Five rates, each the median of --runs runs of --tokens tokens, at each --concurrency level (tokens in flight;
+// a comma-separated list, each level measured and reported on its own: 32 is latency-bound, 128 is one broker
+// replica's run events in flight, 512 several replicas' asking one issuer, i.e. its throughput at saturation):
 //   raw     jose ES256 signing of a runtrail token's claims in one process (the floor P4 names);
 //   sealed  the same signing plus what oidc.v1.issue's contract adds in any transport: a one-shot
 //           reply key (P-256), sealing the token to it (ECDH-ES+A256KW/A256GCM) and opening it;
@@ -36,7 +38,13 @@ const option = (name: string, fallback: number) => {
 };
 const RUNS = option('runs', 5);
 const TOKENS = option('tokens', 2000);
-const CONCURRENCY = option('concurrency', 32);
+const LEVELS = (args.includes('--concurrency') ? args[args.indexOf('--concurrency') + 1]! : '32,128,512')
+  .split(',')
+  .map((level) => {
+    const n = Number(level);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--concurrency: "${level}" is not a positive whole number of tokens in flight`);
+    return n;
+  });
 /** `--only raw,batched`: just these measures (to profile one path); the report needs all five. */
 const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split(',') : undefined;
 const RESULTS = resolve(__dirname, '../../bench/RESULTS.md');
@@ -68,15 +76,15 @@ interface Cpu {
   nats: number;
 }
 
-/** Tokens per second of `one` run `tokens` times with `CONCURRENCY` in flight, and CPU ms per token. */
-async function rate(one: () => Promise<unknown>, tokens = TOKENS): Promise<{ rate: number; cpu: Cpu }> {
+/** Tokens per second of `one` run `tokens` times with `concurrency` in flight, and CPU ms per token. */
+async function rate(one: () => Promise<unknown>, concurrency: number, tokens = TOKENS): Promise<{ rate: number; cpu: Cpu }> {
   let started = 0;
   const cpu0 = process.cpuUsage();
   const service0 = processCpuMs(servicePid);
   const nats0 = processCpuMs(natsPid);
   const t0 = performance.now();
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: concurrency }, async () => {
       while (started++ < tokens) await one();
     }),
   );
@@ -156,9 +164,6 @@ async function main(): Promise<void> {
   const batcher = new OidcTokenBatcher(bus, { replyKeyTtlMs: 5 * 60_000 });
   const batched = () => batcher.token(REQUEST);
 
-  // Warm-up: JIT, key imports, the service's first key load and NATS subscriptions.
-  const rates: Record<Measure, number[]> = { raw: [], sealed: [], nats: [], oneshot: [], batched: [] };
-  const cpu: Record<Measure, Cpu[]> = { raw: [], sealed: [], nats: [], oneshot: [], batched: [] };
   const measures = (
     [
       ['raw', raw],
@@ -168,17 +173,26 @@ async function main(): Promise<void> {
       ['batched', batched],
     ] as [Measure, () => Promise<unknown>][]
   ).filter(([name]) => !ONLY || ONLY.includes(name));
-  // 1,000 tokens each (200 left the first measured run of the NATS paths about a third slower).
-  for (const [, one] of measures) await rate(one, Math.min(TOKENS, 1000));
-  for (let run = 0; run < RUNS; run++) {
-    // Interleaved, so drift on a shared machine hits all measures alike.
-    for (const [name, one] of measures) {
-      const measured = await rate(one);
-      rates[name].push(measured.rate);
-      cpu[name].push(measured.cpu);
+  const levels: Level[] = [];
+  for (const concurrency of LEVELS) {
+    const rates: Record<Measure, number[]> = { raw: [], sealed: [], nats: [], oneshot: [], batched: [] };
+    const cpu: Record<Measure, Cpu[]> = { raw: [], sealed: [], nats: [], oneshot: [], batched: [] };
+    // Warm-up at this level: JIT, key imports, the service's first key load and NATS subscriptions; 1,000
+    // tokens each (200 left the first measured run of the NATS paths about a third slower).
+    for (const [, one] of measures) await rate(one, concurrency, Math.min(TOKENS, 1000));
+    for (let run = 0; run < RUNS; run++) {
+      // Interleaved, so drift on a shared machine hits all measures alike.
+      for (const [name, one] of measures) {
+        const measured = await rate(one, concurrency);
+        rates[name].push(measured.rate);
+        cpu[name].push(measured.cpu);
+      }
+      const cpuText = (c: Cpu) => `${c.total.toFixed(3)} cpu-ms (service ${c.service.toFixed(3)}, nats-server ${c.nats.toFixed(3)})`;
+      console.log(
+        `${concurrency} in flight, run ${run + 1}/${RUNS}: ${measures.map(([n]) => `${n} ${rates[n].at(-1)!.toFixed(0)}/s ${cpuText(cpu[n].at(-1)!)}`).join(', ')}`,
+      );
     }
-    const cpuText = (c: Cpu) => `${c.total.toFixed(3)} cpu-ms (service ${c.service.toFixed(3)}, nats-server ${c.nats.toFixed(3)})`;
-    console.log(`run ${run + 1}/${RUNS}: ${measures.map(([n]) => `${n} ${rates[n].at(-1)!.toFixed(0)}/s ${cpuText(cpu[n].at(-1)!)}`).join(', ')}`);
+    levels.push({ concurrency, rates, cpu });
   }
   await nc.drain();
   service.disconnect();
@@ -187,15 +201,34 @@ async function main(): Promise<void> {
   rmSync(dataDir, { recursive: true, force: true });
 
   if (ONLY) return;
-  const section = report(rates, cpu);
+  const section = report(levels);
   console.log(`\n${section}`);
   if (args.includes('--write')) writeSection(section);
 }
 
 type Measure = 'raw' | 'sealed' | 'nats' | 'oneshot' | 'batched';
 
-function report(rates: Record<Measure, number[]>, cpuMs: Record<Measure, Cpu[]>): string {
+/** One level's measures: tokens per second and CPU per token of each run. */
+interface Level {
+  concurrency: number;
+  rates: Record<Measure, number[]>;
+  cpu: Record<Measure, Cpu[]>;
+}
+
+function report(levels: Level[]): string {
   const cpu = cpus();
+  return [
+    '## P4: OIDC tokens issued per second (bench/oidc-issue.bench.ts)',
+    '',
+    `- date: ${new Date().toISOString()}`,
+    `- machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+    `- command: \`node tools/build.mjs && node dist/bench/oidc-issue.bench.js --runs ${RUNS} --tokens ${TOKENS} --concurrency ${LEVELS.join(',')}\``,
+    `- at each level, ${RUNS} runs of ${TOKENS} ES256 tokens with that many in flight, the five measures interleaved; the service in its own process (SQLite), one local nats-server; CPU ms per token = this process's CPU + the service's (/proc/<pid>/stat, 10 ms ticks) over the tokens; the service's share and nats-server's (not in the sum) beside it`,
+    ...levels.flatMap((level) => ['', ...levelTable(level)]),
+  ].join('\n');
+}
+
+function levelTable({ concurrency, rates, cpu: cpuMs }: Level): string[] {
   const ms = (name: Measure, of: keyof Cpu) => median(cpuMs[name].map((c) => c[of])).toFixed(3);
   const row = (label: string, name: Measure, ratioText: string) =>
     `| ${label} | ${fmt(median(rates[name]))} | ${all(rates[name])} | ${ms(name, 'total')} | ${name === 'raw' || name === 'sealed' ? '-' : ms(name, 'service')} | ${ms(name, 'nats')} | ${ratioText} |`;
@@ -204,12 +237,7 @@ function report(rates: Record<Measure, number[]>, cpuMs: Record<Measure, Cpu[]>)
   // Ratios run by run (each against the floor measured beside it), then their median.
   const ratio = (xs: number[], floor: number[]) => median(xs.map((x, i) => x / floor[i]!)).toFixed(2);
   return [
-    '## P4: OIDC tokens issued per second (bench/oidc-issue.bench.ts)',
-    '',
-    `- date: ${new Date().toISOString()}`,
-    `- machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
-    `- command: \`node tools/build.mjs && node dist/bench/oidc-issue.bench.js --runs ${RUNS} --tokens ${TOKENS} --concurrency ${CONCURRENCY}\``,
-    `- ${RUNS} runs of ${TOKENS} ES256 tokens, ${CONCURRENCY} in flight, the five measures interleaved; the service in its own process (SQLite), one local nats-server; CPU ms per token = this process's CPU + the service's (/proc/<pid>/stat, 10 ms ticks) over the tokens; the service's share and nats-server's (not in the sum) beside it`,
+    `**${concurrency} tokens in flight**`,
     '',
     '| measure | median tokens/s | runs | median CPU ms per token (client + service) | of which the service | nats-server CPU ms per token | median per-run ratio to raw signing |',
     '| --- | ---: | --- | ---: | ---: | ---: | ---: |',
@@ -222,7 +250,7 @@ function report(rates: Record<Measure, number[]>, cpuMs: Record<Measure, Cpu[]>)
       'batched',
       `**${ratio(rates.batched, rates.raw)}**`,
     ),
-  ].join('\n');
+  ];
 }
 
 /** Replaces this benchmark's section of bench/RESULTS.md (between its markers), leaving others alone. */
