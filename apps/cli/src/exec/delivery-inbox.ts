@@ -23,6 +23,7 @@ import { ensureWorkerConsumer } from '@runtrail/nats-setup';
 import { open, type SealingKeyPair } from '@runtrail/sealing';
 import { extractTraceContext, PULL_HEARTBEAT_MS, retryJetStream } from '@runtrail/messaging/client';
 import type { Context } from '@opentelemetry/api';
+import { setTimeout as delay } from 'node:timers/promises';
 import { execTracer } from './exec-trace';
 
 /** A delivery opened with the run's key: `plaintext` holds secrets and lives in memory only. */
@@ -336,10 +337,12 @@ export class DeliveryInbox {
   private async take(msg: JsMsg): Promise<void> {
     const parsed = parseMessage(msg.subject, () => msg.json());
     if (!parsed) return msg.term(); // not a message of the contract: nobody can use it
-    const whose = parsed.runId !== this.runId ? 'other' : this.taken.has(msg.seq) ? 'OWN (read directly before)' : 'OWN';
-    this.trace?.(
-      `took ${msg.subject.split('.').slice(-2).join('.')} ${whose}, stored ${Math.round(Date.now() - msg.info.timestampNanos / 1e6)} ms ago, delivery ${msg.info.deliveryCount}`,
-    );
+    if (this.trace) {
+      const whose = parsed.runId !== this.runId ? 'other' : this.taken.has(msg.seq) ? 'OWN (read directly before)' : 'OWN';
+      this.trace(
+        `took ${msg.subject.split('.').slice(-2).join('.')} ${whose}, stored ${Math.round(Date.now() - msg.info.timestampNanos / 1e6)} ms ago, delivery ${msg.info.deliveryCount}`,
+      );
+    }
     if (parsed.runId !== this.runId) return this.handBack(msg, parsed.delivery?.expiresAt);
     await this.accept(parsed, msg.seq, msg.headers);
     msg.ack();
@@ -396,8 +399,9 @@ export class DeliveryInbox {
   }
 }
 
+/** A pause that does not keep the process alive on its own (exec exits once its run is done). */
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+  return delay(ms, undefined, { ref: false });
 }
 
 /** A message of DELIVERIES as the contract defines it: a delivery, or a failure notice (`….failed`). */
