@@ -32,17 +32,17 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
+const option = (name: string): number | undefined => {
   const at = args.indexOf(`--${name}`);
-  return at >= 0 ? Number(args[at + 1]) : fallback;
+  return at >= 0 ? Number(args[at + 1]) : undefined;
 };
-const RUNS = option('runs', 5);
+const RUNS = option('runs') ?? 5;
 /**
  * Tokens per measured run: `--tokens`, or by default 16 times the level's in-flight count and at least 2,000, so
  * that a run's start (the first batches filling) and its drain (the last ones with the pipeline emptying) stay
  * a small part of it: at 512 in flight, runs of 4,000 read the batched path 10-20% lower than runs of 8,000.
  */
-const TOKENS_OPTION = args.includes('--tokens') ? option('tokens', 2000) : undefined;
+const TOKENS_OPTION = option('tokens');
 const tokensAt = (concurrency: number) => TOKENS_OPTION ?? Math.max(2000, 16 * concurrency);
 const LEVELS = (args.includes('--concurrency') ? args[args.indexOf('--concurrency') + 1]! : '32,128,512')
   .split(',')
@@ -179,6 +179,7 @@ async function main(): Promise<void> {
       ['batched', batched],
     ] as [Measure, () => Promise<unknown>][]
   ).filter(([name]) => !ONLY || ONLY.includes(name));
+  const cpuText = (c: Cpu) => `${c.total.toFixed(3)} cpu-ms (service ${c.service.toFixed(3)}, nats-server ${c.nats.toFixed(3)})`;
   const levels: Level[] = [];
   for (const concurrency of LEVELS) {
     const rates: Record<Measure, number[]> = { raw: [], sealed: [], nats: [], oneshot: [], batched: [] };
@@ -193,7 +194,6 @@ async function main(): Promise<void> {
         rates[name].push(measured.rate);
         cpu[name].push(measured.cpu);
       }
-      const cpuText = (c: Cpu) => `${c.total.toFixed(3)} cpu-ms (service ${c.service.toFixed(3)}, nats-server ${c.nats.toFixed(3)})`;
       console.log(
         `${concurrency} in flight, run ${run + 1}/${RUNS}: ${measures.map(([n]) => `${n} ${rates[n].at(-1)!.toFixed(0)}/s ${cpuText(cpu[n].at(-1)!)}`).join(', ')}`,
       );
