@@ -31,6 +31,8 @@ export const issueTokenBatchItemReply = z.union([
   z.object({ ok: z.literal(true), sealed: z.string().min(1) }),
   z.object({ ok: z.literal(true), data: IssueTokenRequest.reply }),
   z.object({ ok: z.literal(false), error: itemError }),
+  // Asked `sealTogether`: the token is this item's entry in the reply's `sealedTokens`.
+  z.strictObject({ ok: z.literal(true) }),
 ]);
 export type IssueTokenBatchItemReply = z.infer<typeof issueTokenBatchItemReply>;
 
@@ -49,6 +51,13 @@ export type IssueTokenBatchItemReply = z.infer<typeof issueTokenBatchItemReply>;
  * header the tokens share (`alg`, `enc`, `kid`, the issuer's ephemeral `epk`: public, the same for
  * every token sealed to one reply key in one batch, and still each token's authenticated data) comes
  * once, as `sealedHeader`. About a third fewer bytes per token; the sealing itself is unchanged.
+ *
+ * `sealTogether` (optional, added after `compact`; an issuer that predates it ignores it and answers as
+ * it did): every token of the batch goes to the same requester, so they are sealed together, as one JWE
+ * (`sealedTokens`, the same ECDH-ES+A256KW / A256GCM to `replyKey`) whose content is a JSON array with
+ * one entry per item, in order: the item's token, or `null` where the item has its error. Each token's
+ * answer is then `{ ok: true }`. One content key, one key wrap and one authentication tag per batch
+ * instead of per token, on both sides; tokens are still never in plaintext on NATS.
  * `oidc.v1.issue` stays as it was for the verifier and older brokers.
  */
 export const IssueTokenBatchRequest = defineRequest({
@@ -57,15 +66,26 @@ export const IssueTokenBatchRequest = defineRequest({
     replyKey: publicEcJwk,
     items: z.array(z.unknown()).min(1).max(ISSUE_TOKEN_BATCH_MAX),
     compact: z.literal(true).optional(),
+    sealTogether: z.literal(true).optional(),
   }),
   reply: z.object({
     /** With `compact`: the protected header (first part) of every `sealed` answer's JWE. */
     sealedHeader: z.string().optional(),
+    /** With `sealTogether`: one JWE sealed to `replyKey`, content {@link SealedTogether}. */
+    sealedTokens: z.string().optional(),
     items: z.array(z.unknown()).max(ISSUE_TOKEN_BATCH_MAX),
   }),
 });
 /** An `oidc.v1.issue.batch` reply as the issuer builds it (the contract's envelope leaves items unchecked). */
 export interface IssueTokenBatchReply {
   sealedHeader?: string;
+  sealedTokens?: string;
   items: IssueTokenBatchItemReply[];
 }
+
+/**
+ * The content of a `sealTogether` reply's `sealedTokens`: one entry per item, in order, the item's
+ * compact JWT or `null` where the item has its error (checked by the requester as it opens it, and
+ * that it has as many entries as the batch has items).
+ */
+export const sealedTogether = z.array(z.string().min(1).nullable()).max(ISSUE_TOKEN_BATCH_MAX);

@@ -1,8 +1,8 @@
 import { connect } from '@nats-io/transport-node';
-import { IssueTokenBatchRequest, issueTokenBatchItemReply, RuntrailError } from '@runtrail/contracts';
+import { IssueTokenBatchRequest, issueTokenBatchItemReply, RuntrailError, sealedTogether } from '@runtrail/contracts';
 import { generateSealingKeyPair, open } from '@runtrail/sealing';
 import { describeEachDatabase, freePort, startNatsServer, type RunningNatsServer } from '@runtrail/testing';
-import { errors } from 'jose';
+import { compactDecrypt, errors } from 'jose';
 import { APPLY_RUN, CapturedOutput, IssuerApp } from '../spec/issuer-app.harness';
 import { ManualClock } from '../spec/manual.clock';
 import { newKek } from '../spec/issuer-env.fixture';
@@ -173,7 +173,7 @@ describeEachDatabase('oidc-issuer over HTTP and NATS', (db) => {
     });
     const items = reply.items.map((item) => issueTokenBatchItemReply.parse(item));
     expect(items[1]).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
-    const sealed = [items[0], items[2]].map((item) => (item?.ok && 'sealed' in item ? item.sealed : undefined));
+    const sealed = [items[0], items[2]].map((item): string | undefined => (item && 'sealed' in item && typeof item.sealed === 'string' ? item.sealed : undefined));
     expect(sealed.every((part) => part?.split('.').length === 4)).toBe(true);
     const jwes = sealed.map((part) => `${reply.sealedHeader}.${part}`);
     expect(jwes[0]!.split('.')[1]).not.toBe(jwes[1]!.split('.')[1]);
@@ -183,6 +183,42 @@ describeEachDatabase('oidc-issuer over HTTP and NATS', (db) => {
     // The header is the JWE's authenticated data: another header does not open a token.
     const otherHeader = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(reply.sealedHeader!, 'base64url').toString()), kid: 'x' })).toString('base64url');
     await expect(open(`${otherHeader}.${sealed[0]}`, pair.privateKey)).rejects.toMatchObject({ code: 'ACCESS_DENIED' });
+  });
+
+  it('answers a sealTogether batch with one JWE holding every token in item order (null for a refused item), each answer { ok: true }', async () => {
+    const pair = await generateSealingKeyPair();
+    const reply = await issuer.bus.request(IssueTokenBatchRequest, {
+      replyKey: pair.publicJwk,
+      items: [APPLY_RUN, { ...APPLY_RUN, runId: 'not-a-ulid' }, { ...APPLY_RUN, audience: 'acme-prod' }],
+      compact: true,
+      sealTogether: true,
+    });
+    expect(reply.sealedHeader).toBeUndefined();
+    expect(reply.items.map((item) => issueTokenBatchItemReply.parse(item))).toEqual([
+      { ok: true },
+      { ok: false, error: expect.objectContaining({ code: 'VALIDATION_FAILED', issues: [expect.objectContaining({ path: 'runId' })] }) },
+      { ok: true },
+    ]);
+    // A standard JWE to the reply key: jose opens it too; nothing of a token is in the reply beside it.
+    const { plaintext } = await compactDecrypt(reply.sealedTokens!, pair.privateKey);
+    const tokens = sealedTogether.parse(JSON.parse(new TextDecoder().decode(plaintext)));
+    expect(tokens[1]).toBeNull();
+    tokensSeen.push(...(tokens.filter(Boolean) as string[]));
+    await expect(issuer.verifyWithJose(tokens[2]!, { issuer: issuer.issuerOf('acme'), audience: 'acme-prod' })).resolves.toMatchObject({ runId: APPLY_RUN.runId });
+    await expect(issuer.verifyWithJose(tokens[0]!, { issuer: issuer.issuerOf('acme'), audience: HOST_AUDIENCE })).resolves.toMatchObject({ runId: APPLY_RUN.runId });
+    for (const token of tokens.filter(Boolean) as string[]) expect(JSON.stringify(reply)).not.toContain(token.split('.')[2]);
+    // Another key cannot open it.
+    await expect(open(reply.sealedTokens!, (await generateSealingKeyPair()).privateKey)).rejects.toMatchObject({ code: 'ACCESS_DENIED' });
+  });
+
+  it('answers a sealTogether batch whose items were all refused without sealedTokens', async () => {
+    const { publicJwk } = await generateSealingKeyPair();
+    const reply = await issuer.bus.request(IssueTokenBatchRequest, { replyKey: publicJwk, items: [{ ...APPLY_RUN, runId: 'not-a-ulid' }], sealTogether: true });
+    expect(reply.sealedTokens).toBeUndefined();
+    expect(reply.items).toEqual([{ ok: false, error: expect.objectContaining({ code: 'VALIDATION_FAILED' }) }]);
+    const offCurve = { ...publicJwk, x: publicJwk.y };
+    const bad = await issuer.bus.request(IssueTokenBatchRequest, { replyKey: offCurve, items: [APPLY_RUN], sealTogether: true });
+    expect(bad).toEqual({ items: [{ ok: false, error: expect.objectContaining({ code: 'VALIDATION_FAILED', message: expect.stringContaining('publicJwk') }) }] });
   });
 
   it('answers every item of a batch whose reply key is not a point on P-256 with VALIDATION_FAILED, a bad item with its own error', async () => {

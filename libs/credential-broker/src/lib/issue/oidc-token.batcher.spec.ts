@@ -8,7 +8,7 @@ import {
   type RequestContract,
 } from '@runtrail/contracts';
 import type { MessageBus } from '@runtrail/messaging';
-import { SealingSession, type seal } from '@runtrail/sealing';
+import { generateSealingKeyPair, SealingSession, type seal } from '@runtrail/sealing';
 import { OidcTokenBatcher, type OidcTokenBatcherOptions } from './oidc-token.batcher';
 
 const ITEM: IssueTokenBatchItem = {
@@ -27,15 +27,18 @@ async function until(done: () => boolean): Promise<void> {
 
 const item = (n: number): IssueTokenBatchItem => ({ ...ITEM, audience: `aud-${n}` });
 
-type Payload = { replyKey: Parameters<typeof seal>[1]; items?: IssueTokenBatchItem[]; audience?: string; compact?: true };
+type Payload = { replyKey: Parameters<typeof seal>[1]; items?: IssueTokenBatchItem[]; audience?: string; compact?: true; sealTogether?: true };
 type Answer = (item: IssueTokenBatchItem, index: number) => Promise<IssueTokenBatchItemReply> | IssueTokenBatchItemReply;
 
 /**
  * A stand-in oidc-issuer answering every item with `token-<audience>` sealed to the reply key, unless
- * `answer` says otherwise; asked `compact`, it answers as the issuer does (`sealed` beside the shared
- * `sealedHeader`) unless `ignoresCompact` (an issuer that predates it).
+ * `answer` says otherwise; asked `sealTogether`, it answers as the issuer does (one `sealedTokens`
+ * JWE, `null` for an item `answer` answered, `{ ok: true }` for the others) unless `predates` says it
+ * is older; asked `compact`, likewise (`sealed` beside the shared `sealedHeader`).
  */
-function fakeBus(options: { answer?: Answer; batch?: (payload: Payload) => Promise<void> | void; ignoresCompact?: boolean } = {}) {
+function fakeBus(
+  options: { answer?: Answer; batch?: (payload: Payload) => Promise<void> | void; predates?: 'sealTogether' | 'compact' } = {},
+) {
   const calls: { subject: string; payload: Payload; timeoutMs?: number }[] = [];
   const session = new SealingSession({ ttlMs: 60_000 });
   const tokenFor = async (it: IssueTokenBatchItem, replyKey: Payload['replyKey']): Promise<{ ok: true; data: IssueTokenReply }> => ({
@@ -53,13 +56,13 @@ function fakeBus(options: { answer?: Answer; batch?: (payload: Payload) => Promi
     calls.push({ subject: contract.subject, payload, timeoutMs: opts?.timeoutMs });
     if (contract.subject === IssueTokenRequest.subject) return (await tokenFor(payload as unknown as IssueTokenBatchItem, payload.replyKey)).data;
     await options.batch?.(payload);
-    const items = await Promise.all(
-      payload.items!.map(async (it, i): Promise<IssueTokenBatchItemReply> => {
-        const answered = await options.answer?.(it, i);
-        return answered ?? tokenFor(it, payload.replyKey);
-      }),
-    );
-    if (!payload.compact || options.ignoresCompact) return { items };
+    const answered = await Promise.all(payload.items!.map(async (it, i) => options.answer?.(it, i)));
+    if (payload.sealTogether && !options.predates) {
+      const tokens = payload.items!.map((it, i) => (answered[i] ? null : `token-${it.audience}`));
+      return { sealedTokens: await session.seal(tokens, payload.replyKey), items: answered.map((it) => it ?? { ok: true }) };
+    }
+    const items = await Promise.all(payload.items!.map(async (it, i): Promise<IssueTokenBatchItemReply> => answered[i] ?? tokenFor(it, payload.replyKey)));
+    if (!payload.compact || options.predates === 'compact') return { items };
     const sealedHeader = items.flatMap((it) => ('data' in it ? [it.data.sealedToken.split('.')[0]!] : []))[0];
     const compact = items.map((it) => ('data' in it ? { ok: true, sealed: it.data.sealedToken.slice(`${sealedHeader}.`.length) } : it));
     return { sealedHeader, items: compact };
@@ -160,8 +163,60 @@ describe('OidcTokenBatcher', () => {
     expect(bus.batchSizes()).toEqual([3]);
   });
 
-  it('asks for the compact reply and opens each token from the shared protected header and its own sealed part', async () => {
+  it('asks for the tokens sealed together and opens the one JWE of the batch once', async () => {
     const bus = fakeBus();
+    const batcher = bus.batcher({ pipeline: 1 });
+    await expect(Promise.all([1, 2, 3].map((n) => batcher.token(item(n))))).resolves.toEqual(['token-aud-1', 'token-aud-2', 'token-aud-3']);
+    expect(bus.calls[0]!.payload).toMatchObject({ sealTogether: true, compact: true });
+    const reply = (await bus.request.mock.results[0]!.value) as { sealedTokens?: string; items: unknown[] };
+    expect(reply.sealedTokens?.split('.')).toHaveLength(5);
+    expect(reply.items).toEqual([{ ok: true }, { ok: true }, { ok: true }]);
+  });
+
+  it('fails a sealTogether reply that cannot be opened, or whose entries do not match its items, for every token of the batch', async () => {
+    const other = fakeBus();
+    const alien = (await other.request(IssueTokenBatchRequest, { replyKey: (await generateSealingKeyPair()).publicJwk, items: [item(1)], sealTogether: true } as never)) as {
+      sealedTokens: string;
+    };
+    for (const [sealedTokens, code] of [
+      [alien.sealedTokens, 'ACCESS_DENIED'],
+      ['not-a-jwe', 'VALIDATION_FAILED'],
+    ] as const) {
+      const bus = fakeBus();
+      const request = bus.request.getMockImplementation()!;
+      bus.request.mockImplementation(async (...args) => ({ ...((await request(...args)) as object), sealedTokens }));
+      const batcher = bus.batcher({ pipeline: 1 });
+      const results = await Promise.allSettled([1, 2].map((n) => batcher.token(item(n))));
+      expect(results).toEqual([1, 2].map(() => ({ status: 'rejected', reason: expect.objectContaining({ code }) })));
+    }
+    // Sealed for two items where the batch has three (its own reply key: it opens, then the count fails).
+    const bus = fakeBus();
+    const request = bus.request.getMockImplementation()!;
+    bus.request.mockImplementation(async (contract, payload: Payload, opts) => {
+      const reply = (await request(contract, payload, opts)) as { sealedTokens: string };
+      const short = (await request(contract, { ...payload, items: payload.items!.slice(1) }, opts)) as { sealedTokens: string };
+      return { ...reply, sealedTokens: short.sealedTokens };
+    });
+    const batcher = bus.batcher({ pipeline: 1 });
+    const short = await Promise.allSettled([1, 2, 3].map((n) => batcher.token(item(n))));
+    expect(short.map((r) => r.status === 'rejected' && (r.reason as RuntrailError).message)).toEqual(
+      [1, 2, 3].map(() => `${IssueTokenBatchRequest.subject} sealed 2 entries for 3 tokens`),
+    );
+  });
+
+  it('fails a token whose answer says it is in sealedTokens when the reply has none, or has null for it', async () => {
+    const bus = fakeBus({ answer: (it) => (it.audience === 'aud-2' ? { ok: true } : undefined!) });
+    const batcher = bus.batcher({ pipeline: 1 });
+    const results = await Promise.allSettled([1, 2, 3].map((n) => batcher.token(item(n))));
+    expect(results[0]).toEqual({ status: 'fulfilled', value: 'token-aud-1' });
+    expect(results[1]).toMatchObject({ status: 'rejected', reason: { code: 'VALIDATION_FAILED', message: expect.stringContaining('reply item 1: no token for it') } });
+    expect(results[2]).toEqual({ status: 'fulfilled', value: 'token-aud-3' });
+    const noneSealed = fakeBus({ predates: 'compact', answer: () => ({ ok: true }) });
+    await expect(noneSealed.batcher().token(item(1))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
+  it('opens each token from the shared protected header and its own sealed part, from an issuer that predates sealTogether', async () => {
+    const bus = fakeBus({ predates: 'sealTogether' });
     const batcher = bus.batcher({ pipeline: 1 });
     await expect(Promise.all([1, 2].map((n) => batcher.token(item(n))))).resolves.toEqual(['token-aud-1', 'token-aud-2']);
     expect(bus.calls[0]!.payload.compact).toBe(true);
@@ -171,7 +226,7 @@ describe('OidcTokenBatcher', () => {
   });
 
   it('opens full answers from an issuer that predates compact', async () => {
-    const bus = fakeBus({ ignoresCompact: true });
+    const bus = fakeBus({ predates: 'compact' });
     const batcher = bus.batcher({ pipeline: 1 });
     await expect(Promise.all([1, 2].map((n) => batcher.token(item(n))))).resolves.toEqual(['token-aud-1', 'token-aud-2']);
     const reply = (await bus.request.mock.results[0]!.value) as { sealedHeader?: string };
@@ -180,7 +235,7 @@ describe('OidcTokenBatcher', () => {
 
   it('fails a compact answer whose shared header is missing or altered, never opening it with another header', async () => {
     for (const sealedHeader of [undefined, 'eyJhbGciOiJub25lIn0']) {
-      const bus = fakeBus();
+      const bus = fakeBus({ predates: 'sealTogether' });
       const request = bus.request.getMockImplementation()!;
       bus.request.mockImplementation(async (...args) => ({ ...((await request(...args)) as object), sealedHeader }));
       const batcher = bus.batcher({ pipeline: 1 });

@@ -6,6 +6,7 @@ import {
   issueTokenBatchItemReply,
   parseOrThrow,
   RuntrailError,
+  sealedTogether,
   type IssueTokenBatchItem,
 } from '@runtrail/contracts';
 import type { MessageBus } from '@runtrail/messaging';
@@ -48,8 +49,9 @@ const tokenText = z.string();
  * the event loop with whatever was asked in the same turn (split to fill the pipeline): no added
  * latency at low load. Otherwise tokens wait until a batch comes back, `windowMs` ends or `maxBatch`
  * are waiting, whichever is first. Each token is sealed to the replica's reply key (rotated every
- * `replyKeyTtlMs`) and opened here (asked `compact`: the sealed tokens only, beside the protected
- * header they share; each answer checked once, here); each fails on its own (a bad item, a
+ * `replyKeyTtlMs`) and opened here (asked `sealTogether`: a batch's tokens come as one JWE, opened
+ * once; an issuer that predates it answers `compact` or in full; each answer checked once, here);
+ * each fails on its own (a bad item, a
  * refusal, a malformed answer), and a batch that gets no answer fails its tokens with that error. An issuer that
  * does not answer the batch subject (an older version) gets `oidc.v1.issue` per token instead.
  */
@@ -135,14 +137,15 @@ export class OidcTokenBatcher {
     try {
       const reply = await this.bus.request(
         IssueTokenBatchRequest,
-        // compact: the tokens only, beside their shared protected header (an older issuer answers in full).
-        { replyKey: replyKey.publicJwk, items: batch.map((w) => w.item), compact: true },
+        // sealTogether: the batch's tokens in one JWE (an older issuer answers compact, or in full).
+        { replyKey: replyKey.publicJwk, items: batch.map((w) => w.item), compact: true, sealTogether: true },
         { timeoutMs: this.timeoutMs },
       );
       if (reply.items.length !== batch.length) {
         throw new RuntrailError('UNAVAILABLE', `${IssueTokenBatchRequest.subject} answered ${reply.items.length} of ${batch.length} tokens`);
       }
-      await Promise.all(reply.items.map(async (item, i) => batch[i] && this.take(item, i, batch[i], replyKey, reply.sealedHeader)));
+      const together = reply.sealedTokens === undefined ? undefined : await this.openTogether(reply.sealedTokens, batch.length, replyKey);
+      await Promise.all(reply.items.map(async (item, i) => batch[i] && this.take(item, i, batch[i], replyKey, reply.sealedHeader, together)));
     } catch (error) {
       if (error instanceof RuntrailError && error.code === 'NO_RESPONDERS') {
         this.singleUntil = this.now() + this.singleRetryMs;
@@ -152,15 +155,39 @@ export class OidcTokenBatcher {
     }
   }
 
-  /** Settles a token with its answer: checked here, once (the reply's envelope leaves items unchecked), then opened. */
-  private async take(item: unknown, index: number, w: Waiting, replyKey: SealingKeyPair, sealedHeader?: string): Promise<void> {
+  /** A `sealTogether` reply's tokens, opened once for the batch: one entry per item. */
+  private async openTogether(sealedTokens: string, items: number, replyKey: SealingKeyPair): Promise<(string | null)[]> {
+    const tokens = await open(sealedTokens, replyKey.privateKey, sealedTogether);
+    if (tokens.length !== items) {
+      throw new RuntrailError('UNAVAILABLE', `${IssueTokenBatchRequest.subject} sealed ${tokens.length} entries for ${items} tokens`);
+    }
+    return tokens;
+  }
+
+  /**
+   * Settles a token with its answer: checked here, once (the reply's envelope leaves items
+   * unchecked), then opened, or taken from what `sealTogether` opened for the batch.
+   */
+  private async take(
+    item: unknown,
+    index: number,
+    w: Waiting,
+    replyKey: SealingKeyPair,
+    sealedHeader?: string,
+    together?: (string | null)[],
+  ): Promise<void> {
     try {
       const what = `${IssueTokenBatchRequest.subject} reply item ${index}`;
       const answer = parseOrThrow(issueTokenBatchItemReply, item, what);
       if (!answer.ok) return w.reject(RuntrailError.fromBody(answer.error));
       if ('data' in answer) return w.resolve(await open(answer.data.sealedToken, replyKey.privateKey, tokenText));
-      if (sealedHeader === undefined) throw new RuntrailError('VALIDATION_FAILED', `${what}: a sealed token without the reply's sealedHeader`);
-      w.resolve(await open(`${sealedHeader}.${answer.sealed}`, replyKey.privateKey, tokenText));
+      if ('sealed' in answer) {
+        if (sealedHeader === undefined) throw new RuntrailError('VALIDATION_FAILED', `${what}: a sealed token without the reply's sealedHeader`);
+        return w.resolve(await open(`${sealedHeader}.${answer.sealed}`, replyKey.privateKey, tokenText));
+      }
+      const token = together?.[index];
+      if (typeof token !== 'string') throw new RuntrailError('VALIDATION_FAILED', `${what}: no token for it in the reply's sealedTokens`);
+      w.resolve(token);
     } catch (error) {
       w.reject(error);
     }

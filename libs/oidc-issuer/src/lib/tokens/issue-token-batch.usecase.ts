@@ -19,9 +19,11 @@ export type IssueTokenBatchInput = RequestOf<typeof IssueTokenBatchRequest>;
  * (`IssueTokenUseCase`: its own claims and signature, then sealed on its own to the batch's reply
  * key, with its own content key and IV). Each item is checked and signed on its own: a bad item, or
  * one the issuer refuses, gets its typed error in its place and the others their tokens. The
- * tokens are then sealed together (`sealEach`: the reply key is checked and the randomness drawn
- * once per batch); a `compact` request gets each as `{ ok: true, sealed }` beside their shared
- * protected header (`sealedHeader`), the whole JWE being `<sealedHeader>.<sealed>`. An unexpected
+ * tokens are then sealed, each on its own (`sealEach`: the reply key is checked and the randomness
+ * drawn once per batch); a `compact` request gets each as `{ ok: true, sealed }` beside their shared
+ * protected header (`sealedHeader`), the whole JWE being `<sealedHeader>.<sealed>`. A `sealTogether`
+ * request (the broker's) gets them all in one JWE (`sealedTokens`: one entry per item, `null` where it
+ * has its error) and each token's answer as `{ ok: true }`. An unexpected
  * failure is logged (never the token) and answered `INTERNAL`, as the single request's responder does.
  */
 @Injectable()
@@ -32,6 +34,24 @@ export class IssueTokenBatchUseCase {
 
   async execute(batch: IssueTokenBatchInput): Promise<IssueTokenBatchReply> {
     const signed = batch.items.map((item, index) => this.sign(item, index));
+    return batch.sealTogether ? this.sealTogether(signed, batch.replyKey) : this.sealEach(signed, batch);
+  }
+
+  /** `sealTogether`: one JWE for the whole batch (one entry per item, `null` where it has its error). */
+  private async sealTogether(signed: (SignedToken | IssueTokenBatchItemReply)[], replyKey: IssueTokenBatchInput['replyKey']): Promise<IssueTokenBatchReply> {
+    if (!signed.some((s) => 'token' in s)) return { items: signed as IssueTokenBatchItemReply[] };
+    let sealedTokens: string;
+    try {
+      sealedTokens = await this.issueToken.sealTogether(signed.map((s) => ('token' in s ? s.token : null)), replyKey);
+    } catch (error) {
+      const failed = this.errorBody(error, 'reply key');
+      return { items: signed.map((s) => ('token' in s ? { ok: false, error: failed } : s)) };
+    }
+    return { sealedTokens, items: signed.map((s) => ('token' in s ? { ok: true } : s)) };
+  }
+
+  /** Each token sealed on its own; `compact`, beside the protected header they share. */
+  private async sealEach(signed: (SignedToken | IssueTokenBatchItemReply)[], batch: IssueTokenBatchInput): Promise<IssueTokenBatchReply> {
     const tokens = signed.filter((s): s is SignedToken => 'token' in s).map((s) => s.token);
     let sealed: string[] | ErrorBody;
     try {

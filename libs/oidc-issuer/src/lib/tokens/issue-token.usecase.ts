@@ -85,4 +85,14 @@ export class IssueTokenUseCase {
   sealEach(tokens: readonly string[], replyKey: IssueTokenInput['replyKey']): Promise<string[]> {
     return this.replies.sealEach(tokens, replyKey);
   }
+
+  /**
+   * Seals a batch's tokens together, as one JWE whose content is the list (`null` where an item has
+   * no token), to one reply key (the ephemeral key kept per reply key as `execute` keeps it).
+   *
+   * @throws RuntrailError `VALIDATION_FAILED` when `replyKey` is not a public P-256 key.
+   */
+  sealTogether(tokens: readonly (string | null)[], replyKey: IssueTokenInput['replyKey']): Promise<string> {
+    return this.replies.seal(tokens, replyKey);
+  }
 }
