@@ -14,7 +14,8 @@
 //           SealingSession and open's KEK memory leave AES per token on both sides;
 //   oneshot the same request with a one-shot reply key per token (the verifier, an older broker);
 //   batched the broker's real client (OidcTokenBatcher of libs/credential-broker): the tokens asked
-//           together go as one oidc.v1.issue.batch (up to 64, one reply key), each sealed on its own.
+//           together go as one oidc.v1.issue.batch (up to 64, one reply key), sealed together as one JWE
+//           (sealTogether).
 // Beside each rate, CPU ms per token: this process's plus the service's (/proc/<pid>/stat), the service's share
 // and nats-server's.
 // --write replaces the P4 section of bench/RESULTS.md.
@@ -252,7 +253,7 @@ function levelTable({ concurrency, rates, cpu: cpuMs }: Level): string[] {
     row("oidc.v1.issue over NATS as the broker asks (reply key rotated every 5 min)", 'nats', `**${ratio(rates.nats, rates.raw)}**`),
     row('oidc.v1.issue over NATS with a one-shot reply key per token (verifier, older broker)', 'oneshot', ratio(rates.oneshot, rates.raw)),
     row(
-      "oidc.v1.issue over NATS as the broker asks, batched (the broker's OidcTokenBatcher: oidc.v1.issue.batch, up to 64 tokens, each sealed on its own)",
+      "oidc.v1.issue over NATS as the broker asks, batched (the broker's OidcTokenBatcher: oidc.v1.issue.batch, up to 64 tokens, sealed together as one JWE)",
       'batched',
       `**${ratio(rates.batched, rates.raw)}**`,
     ),
