@@ -39,9 +39,9 @@ export type IssueTokenBatchItemReply = z.infer<typeof issueTokenBatchItemReply>;
 /**
  * `oidc.v1.issue.batch` (the broker only): several `oidc.v1.issue` requests in one message, so the
  * per-message cost (the round trip, the envelope, the socket writes) is paid once for up to
- * {@link ISSUE_TOKEN_BATCH_MAX} tokens. Every token is sealed on its own to `replyKey` (its own
- * content key and IV, exactly as an `oidc.v1.issue` reply), never in plaintext. Items are checked one
- * by one (`issueTokenBatchItem`), so a bad item gets its own error and never fails the others; the
+ * {@link ISSUE_TOKEN_BATCH_MAX} tokens. Every token is sealed to `replyKey`, never in plaintext: on
+ * its own (its own content key and IV, exactly as an `oidc.v1.issue` reply), or with `sealTogether`
+ * all in one JWE. Items are checked one by one (`issueTokenBatchItem`), so a bad item gets its own error and never fails the others; the
  * reply has one entry per item, in order, each checked once, by the requester
  * (`issueTokenBatchItemReply`): the envelope's schema checks only that it is a list, so the issuer
  * does not check the answers it just built and the requester does not check them twice.

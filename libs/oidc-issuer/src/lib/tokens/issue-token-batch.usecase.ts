@@ -16,8 +16,8 @@ export type IssueTokenBatchInput = RequestOf<typeof IssueTokenBatchRequest>;
 
 /**
  * Issues every token of an `oidc.v1.issue.batch` request, each exactly as `oidc.v1.issue` would
- * (`IssueTokenUseCase`: its own claims and signature, then sealed on its own to the batch's reply
- * key, with its own content key and IV). Each item is checked and signed on its own: a bad item, or
+ * (`IssueTokenUseCase`: its own claims and signature), and sealed to the batch's reply key, never in
+ * plaintext. Each item is checked and signed on its own: a bad item, or
  * one the issuer refuses, gets its typed error in its place and the others their tokens. The
  * tokens are then sealed, each on its own (`sealEach`: the reply key is checked and the randomness
  * drawn once per batch); a `compact` request gets each as `{ ok: true, sealed }` beside their shared
