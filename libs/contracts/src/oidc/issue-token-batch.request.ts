@@ -41,9 +41,9 @@ export type IssueTokenBatchItemReply = z.infer<typeof issueTokenBatchItemReply>;
  * per-message cost (the round trip, the envelope, the socket writes) is paid once for up to
  * {@link ISSUE_TOKEN_BATCH_MAX} tokens. Every token is sealed to `replyKey`, never in plaintext: on
  * its own (its own content key and IV, exactly as an `oidc.v1.issue` reply), or with `sealTogether`
- * all in one JWE. Items are checked one by one (`issueTokenBatchItem`), so a bad item gets its own error and never fails the others; the
- * reply has one entry per item, in order, each checked once, by the requester
- * (`issueTokenBatchItemReply`): the envelope's schema checks only that it is a list, so the issuer
+ * all in one JWE. Items are checked one by one (`issueTokenBatchItem`), so a bad item gets its own
+ * error and never fails the others; the reply has one entry per item, in order, each checked once,
+ * by the requester (`issueTokenBatchItemReply`): the envelope's schema checks only that it is a list, so the issuer
  * does not check the answers it just built and the requester does not check them twice.
  *
  * `compact` (optional, added later; an issuer that predates it ignores it and answers `data`): the
@@ -71,7 +71,7 @@ export const IssueTokenBatchRequest = defineRequest({
   reply: z.object({
     /** With `compact`: the protected header (first part) of every `sealed` answer's JWE. */
     sealedHeader: z.string().optional(),
-    /** With `sealTogether`: one JWE sealed to `replyKey`, content {@link SealedTogether}. */
+    /** With `sealTogether`: one JWE sealed to `replyKey`, content {@link sealedTogether}. */
     sealedTokens: z.string().optional(),
     items: z.array(z.unknown()).max(ISSUE_TOKEN_BATCH_MAX),
   }),

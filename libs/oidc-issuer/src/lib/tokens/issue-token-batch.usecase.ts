@@ -14,6 +14,9 @@ import { IssueTokenUseCase, type SignedToken } from './issue-token.usecase';
 /** An `oidc.v1.issue.batch` request as the handler receives it (the items still unchecked). */
 export type IssueTokenBatchInput = RequestOf<typeof IssueTokenBatchRequest>;
 
+/** One item after signing: its token, or already its answer (its typed error). */
+type Signed = SignedToken | IssueTokenBatchItemReply;
+
 /**
  * Issues every token of an `oidc.v1.issue.batch` request, each exactly as `oidc.v1.issue` would
  * (`IssueTokenUseCase`: its own claims and signature), and sealed to the batch's reply key, never in
@@ -38,7 +41,7 @@ export class IssueTokenBatchUseCase {
   }
 
   /** `sealTogether`: one JWE for the whole batch (one entry per item, `null` where it has its error). */
-  private async sealTogether(signed: (SignedToken | IssueTokenBatchItemReply)[], replyKey: IssueTokenBatchInput['replyKey']): Promise<IssueTokenBatchReply> {
+  private async sealTogether(signed: Signed[], replyKey: IssueTokenBatchInput['replyKey']): Promise<IssueTokenBatchReply> {
     if (!signed.some((s) => 'token' in s)) return { items: signed as IssueTokenBatchItemReply[] };
     let sealedTokens: string;
     try {
@@ -51,7 +54,7 @@ export class IssueTokenBatchUseCase {
   }
 
   /** Each token sealed on its own; `compact`, beside the protected header they share. */
-  private async sealEach(signed: (SignedToken | IssueTokenBatchItemReply)[], batch: IssueTokenBatchInput): Promise<IssueTokenBatchReply> {
+  private async sealEach(signed: Signed[], batch: IssueTokenBatchInput): Promise<IssueTokenBatchReply> {
     const tokens = signed.filter((s): s is SignedToken => 'token' in s).map((s) => s.token);
     let sealed: string[] | ErrorBody;
     try {
@@ -73,7 +76,7 @@ export class IssueTokenBatchUseCase {
     return sealedHeader ? { sealedHeader: sealedHeader.slice(0, -1), items } : { items };
   }
 
-  private sign(item: unknown, index: number): SignedToken | IssueTokenBatchItemReply {
+  private sign(item: unknown, index: number): Signed {
     try {
       return this.issueToken.sign(parseOrThrow(issueTokenBatchItem, item, `${IssueTokenBatchRequest.subject} item ${index}`));
     } catch (error) {
