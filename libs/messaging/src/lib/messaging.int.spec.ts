@@ -211,12 +211,24 @@ describe('libs/messaging on a real nats-server', () => {
   it('resumes where it stopped when a consumer restarts mid-stream', async () => {
     const c = testContracts();
     const recorder = new Recorder();
-    recorder.onEvent = () => new Promise((r) => setTimeout(r, 5));
-    const total = 200;
+    // Past the 20th, handlers wait until the stop has begun, so that it lands mid-stream however fast
+    // this machine is (with a fixed delay alone, a quick replica had handled all 200 before it).
+    let stopBegun!: () => void;
+    const stopping = new Promise<void>((r) => (stopBegun = r));
+    recorder.onEvent = async () => {
+      if (recorder.seen.length > 20) await stopping;
+      await new Promise((r) => setTimeout(r, 5));
+    };
+    // More than the replica can hold when it stops: 20 handled, 64 in its handlers, up to a pull's
+    // worth (64) it had received and still hands its handlers.
+    const total = 300;
     let replica = await startReplica(c, recorder);
     await Promise.all(Array.from({ length: total }, (_, n) => bus.publish(c.event, { n, key: 'r' })));
-    await until(() => recorder.seen.length >= 20);
-    await stopReplica(replica); // graceful: in-flight messages finish and are acked
+    await until(() => recorder.seen.length > 20);
+    // close() stops taking work before its first await; the held handlers then finish and are acked
+    const stopped = stopReplica(replica);
+    stopBegun();
+    await stopped;
     const before = recorder.seen.length;
     expect(before).toBeLessThan(total);
     replica = await startReplica(c, recorder);
