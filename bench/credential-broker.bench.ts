@@ -5,24 +5,46 @@
 //
 // P1: closed loops keep 1, 50 or 500 runs in flight; each publishes `runs.v1.phase.<run>` (APPLYING)
 //     and waits for `deliveries.v1.bench.<run>` (a core subscription of the worker; the JWE is not
-//     opened). The floor, measured in the same run at the same concurrency, is what any broker must
-//     do at least: one bare AssumeRole to the same emulator plus one NATS request/reply.
+//     opened), for a caller whose integration is as `POST /integrations` creates it by default. The
+//     floor, measured in the same run at the same concurrency, is what any broker must do at least:
+//     the AssumeRole that integration needs (no session tags, no SourceIdentity) to the same emulator
+//     plus one NATS request/reply.
 // P1b: 2000 run events published at once; issuances per second until the last delivery, with one
-//     replica, then two (each its own process, one durable consumer, one database). Beside it, the
-//     floor's throughput (64 floor calls in flight) in the same run, and CPU ms per issuance of each
-//     process (/proc/<pid>/stat): the broker replicas', the emulator's, this script's.
+//     replica, then two (each its own process, one durable consumer, one database), for each of the
+//     bench's two integrations (BENCH_CALLERS: the default one, and one with session tagging and
+//     SourceIdentity on). Beside each, in the same run, the floor's throughput (64 floor calls in
+//     flight) making the same AssumeRole as the broker must for that integration (the same
+//     parameters: a tagged integration's five session tags, their transitive keys and SourceIdentity
+//     are part of the call, not broker overhead), and CPU ms per issuance of each process
+//     (/proc/<pid>/stat): the broker replicas', the emulator's, this script's.
 // --throughput-only skips P1's latency levels, --latency-only P1b (printed, never written); --cpu-prof starts the first replica with
 //     `node --cpu-prof` (profile written to a temporary directory, printed, when it stops).
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { sessionTags, TRANSITIVE_SESSION_TAG_KEYS } from '@runtrail/aws-identity';
 import { RunPhaseChangedEvent, type PublicEcJwk } from '@runtrail/contracts';
 import { MessageBus } from '@runtrail/messaging';
 import { generateSealingKeyPair } from '@runtrail/sealing';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ulid } from 'ulid';
-import { answerResolve, BenchStack, CALLER_ID, PLATFORM, processCpuMs, processTreeCpuMs } from './credential-broker.stack';
+import { monotonicFactory } from 'ulid';
+import {
+  answerResolve,
+  BENCH_CALLERS,
+  BenchStack,
+  PLATFORM,
+  processCpuMs,
+  processTreeCpuMs,
+  type BenchCaller,
+} from './credential-broker.stack';
+
+/**
+ * Run ids for the bench's events and floor calls. ulid 3's plain `ulid()` asks WebCrypto for one byte
+ * per character (about 0.1 ms of this script's CPU per id, on the clock of whatever it measures);
+ * the monotonic factory draws its randomness once per millisecond (about 1 µs per id).
+ */
+const ulid = monotonicFactory();
 
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1] ?? 3) || 3;
@@ -118,12 +140,16 @@ class Deliveries {
   }
 }
 
-function runEvent(runId: string, key: PublicEcJwk) {
+/** The bench's integrations, in the order each run measures them. */
+const CONFIGS = ['default', 'tagged'] as const;
+type Config = (typeof CONFIGS)[number];
+
+function runEvent(runId: string, key: PublicEcJwk, caller: BenchCaller) {
   return {
     runId,
     account: 'acme',
     spaceId: 'root',
-    caller: { type: 'stack' as const, id: CALLER_ID, slug: 'network' },
+    caller: { type: 'stack' as const, id: caller.id, slug: 'network' },
     runType: 'TRACKED' as const,
     phase: 'APPLYING' as const,
     workerId: 'bench',
@@ -146,26 +172,34 @@ async function main(): Promise<void> {
     credentials: PLATFORM,
     maxAttempts: 1,
   });
-  let n = 0;
-  const assume = () =>
-    sts.send(
+  /** The AssumeRole the broker makes for a run of `caller`: the same parameters, values of the same length. */
+  const assume = (caller: BenchCaller) => {
+    const runId = ulid();
+    return sts.send(
       new AssumeRoleCommand({
         RoleArn: 'arn:aws:iam::222222222222:role/runtrail-demo',
-        RoleSessionName: `floor-${n++}`,
-        ExternalId: 'acme@floor@network@write',
+        RoleSessionName: `${runId}@network@acme`,
+        ExternalId: `acme@${caller.integrationId}@network@write`,
         DurationSeconds: 900,
+        ...(caller.tagged && {
+          SourceIdentity: runId,
+          Tags: sessionTags({ run: runId, caller: caller.id, space: 'root', account: 'acme', scope: 'write' }),
+          TransitiveTagKeys: [...TRANSITIVE_SESSION_TAG_KEYS],
+        }),
       }),
     );
-  const floorOnce = async () => {
+  };
+  const floorOnce = (config: Config) => async () => {
+    const caller = BENCH_CALLERS[config];
     // A kept-alive socket the emulator closed meanwhile fails once at 500 in flight; the retry is
     // part of the measured time, so the floor only gets slower, never flattering.
-    await assume().catch(assume);
+    await assume(caller).catch(() => assume(caller));
     await nc.request('bench.echo', 'x', { timeout: 10_000 });
   };
-  const brokerOnce = async () => {
+  const brokerOnce = (config: Config) => async () => {
     const runId = ulid();
     const delivered = deliveries.wait(runId);
-    await bus.publish(RunPhaseChangedEvent, runEvent(runId, key));
+    await bus.publish(RunPhaseChangedEvent, runEvent(runId, key, BENCH_CALLERS[config]));
     await delivered;
   };
 
@@ -183,13 +217,15 @@ async function measure(
   bus: MessageBus,
   deliveries: Deliveries,
   key: PublicEcJwk,
-  floorOnce: () => Promise<void>,
-  brokerOnce: () => Promise<void>,
+  floorOnce: (config: Config) => () => Promise<void>,
+  brokerOnce: (config: Config) => () => Promise<void>,
 ): Promise<void> {
   const profileDir = CPU_PROF ? mkdtempSync(join(tmpdir(), 'runtrail-broker-prof-')) : undefined;
   await stack.startBroker(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
-  await closedLoop(10, 200, brokerOnce); // warm-up: JIT, connections, the database
-  await closedLoop(10, 200, floorOnce);
+  for (const config of CONFIGS) {
+    await closedLoop(10, 200, brokerOnce(config)); // warm-up: JIT, connections, the database
+    await closedLoop(10, 200, floorOnce(config));
+  }
   const p1: Array<{ inFlight: number; broker: Latency[]; floor: Latency[] }> = LEVELS.map((l) => ({
     inFlight: l.inFlight,
     broker: [],
@@ -197,8 +233,8 @@ async function measure(
   }));
   for (let run = 0; run < (THROUGHPUT_ONLY ? 0 : RUNS); run++) {
     for (const [i, level] of LEVELS.entries()) {
-      p1[i]!.floor.push(percentiles(await closedLoop(level.inFlight, level.total, floorOnce)));
-      p1[i]!.broker.push(percentiles(await closedLoop(level.inFlight, level.total, brokerOnce)));
+      p1[i]!.floor.push(percentiles(await closedLoop(level.inFlight, level.total, floorOnce('default'))));
+      p1[i]!.broker.push(percentiles(await closedLoop(level.inFlight, level.total, brokerOnce('default'))));
       console.log(
         `run ${run + 1} level ${level.inFlight}: broker ${JSON.stringify(p1[i]!.broker.at(-1))} floor ${JSON.stringify(p1[i]!.floor.at(-1))}`,
       );
@@ -210,57 +246,68 @@ async function measure(
     return;
   }
 
-  const throughput = () =>
+  const throughput = (config: Config) =>
     measured(stack, THROUGHPUT_EVENTS, async () => {
       const before = deliveries.count;
+      const caller = BENCH_CALLERS[config];
       const ids = Array.from({ length: THROUGHPUT_EVENTS }, () => ulid());
       for (let i = 0; i < ids.length; i += 200)
         await Promise.all(
-          ids.slice(i, i + 200).map((id) => bus.publish(RunPhaseChangedEvent, runEvent(id, key))),
+          ids.slice(i, i + 200).map((id) => bus.publish(RunPhaseChangedEvent, runEvent(id, key, caller))),
         );
       while (deliveries.count - before < THROUGHPUT_EVENTS) await new Promise((r) => setTimeout(r, 5));
     });
-  const floorThroughput = () =>
+  const floorThroughput = (config: Config) =>
     measured(stack, THROUGHPUT_EVENTS, async () => {
-      await closedLoop(FLOOR_IN_FLIGHT, THROUGHPUT_EVENTS, floorOnce);
+      await closedLoop(FLOOR_IN_FLIGHT, THROUGHPUT_EVENTS, floorOnce(config));
     });
-  const p1b: P1b = { floor: [], one: [], floor2: [], two: [] };
-  // One unmeasured round of each first: the first measured round was otherwise still warming up
-  // (JIT of the replica, the SDK clients, the database's plans), by up to 50% more CPU per issuance.
-  await floorThroughput();
-  await throughput();
-  // Floor and broker interleaved, run by run, so the machine's drift hits both alike.
-  for (let run = 0; run < RUNS; run++) {
-    p1b.floor.push(await floorThroughput());
-    p1b.one.push(await throughput());
-    console.log(`P1b run ${run + 1}, 1 replica: floor ${JSON.stringify(p1b.floor.at(-1))} broker ${JSON.stringify(p1b.one.at(-1))}`);
-  }
+  const p1b: P1b = { 1: pairs(), 2: pairs() };
+  /**
+   * Unmeasured rounds first (one of the floor, `warmUps` of the broker, per integration): the first
+   * measured round was otherwise still warming up (JIT of the replica, the SDK clients, the
+   * database's plans), by up to 50% more CPU per issuance. Then the measured ones, floor and broker
+   * interleaved run by run and integration by integration, so the machine's drift hits all alike.
+   */
+  const rounds = async (replicas: 1 | 2, warmUps: number) => {
+    for (const config of CONFIGS) {
+      await floorThroughput(config);
+      for (let i = 0; i < warmUps; i++) await throughput(config);
+    }
+    for (let run = 0; run < RUNS; run++) {
+      for (const config of CONFIGS) {
+        const pair = p1b[replicas][config];
+        pair.floor.push(await floorThroughput(config));
+        pair.broker.push(await throughput(config));
+        console.log(
+          `P1b run ${run + 1}, ${replicas} replica(s), ${config}: floor ${JSON.stringify(pair.floor.at(-1))} broker ${JSON.stringify(pair.broker.at(-1))}`,
+        );
+      }
+    }
+  };
+  await rounds(1, 1);
   if (profileDir) {
     await stack.stopBrokers();
     console.log(`broker CPU profile (1 replica, every phase) in ${profileDir}`);
   }
   while (stack.brokers.length < 2) await stack.startBroker();
-  await closedLoop(10, 200, brokerOnce);
-  // As many unmeasured rounds as replicas, so the new replica too has issued about 2,000 first.
-  await floorThroughput();
-  await throughput();
-  await throughput();
-  for (let run = 0; run < RUNS; run++) {
-    p1b.floor2.push(await floorThroughput());
-    p1b.two.push(await throughput());
-    console.log(`P1b run ${run + 1}, 2 replicas: floor ${JSON.stringify(p1b.floor2.at(-1))} broker ${JSON.stringify(p1b.two.at(-1))}`);
-  }
+  await closedLoop(10, 200, brokerOnce('default'));
+  // As many unmeasured broker rounds as replicas, so the new replica too has issued about 2,000 of each first.
+  await rounds(2, 2);
 
   const section = report(p1, p1b, stack.databaseKind);
   console.log(`\n${section}`);
   if (args.includes('--write')) writeSection(section);
 }
 
-interface P1b {
+/** One integration's P1b measurements, run by run: the floor making its AssumeRole, and the broker. */
+interface P1bPair {
   floor: Measured[];
-  one: Measured[];
-  floor2: Measured[];
-  two: Measured[];
+  broker: Measured[];
+}
+type P1b = Record<1 | 2, Record<Config, P1bPair>>;
+
+function pairs(): Record<Config, P1bPair> {
+  return { default: { floor: [], broker: [] }, tagged: { floor: [], broker: [] } };
 }
 
 /** P1's table: medians over the runs of each level's p50 and p99, broker and floor. */
@@ -285,7 +332,10 @@ function report(
 ): string {
   const rate = (xs: Measured[]) => Math.round(median(xs.map((x) => x.rate)));
   const rates = (xs: Measured[]) => xs.map((x) => Math.round(x.rate)).join(', ');
-  const ratios = (xs: Measured[], floors: Measured[]) => median(xs.map((x, i) => x.rate / floors[i]!.rate)).toFixed(2);
+  const ratios = (xs: Measured[], floors: Measured[]) => {
+    const each = xs.map((x, i) => x.rate / floors[i]!.rate);
+    return `**${median(each).toFixed(2)}** (${each.map((r) => r.toFixed(2)).join(', ')})`;
+  };
   const cpu = (xs: Measured[], what: keyof Measured['cpu']) => median(xs.map((x) => x.cpu[what])).toFixed(2);
   const total = (xs: Measured[], floor: boolean) =>
     median(
@@ -296,9 +346,27 @@ function report(
       ),
     ).toFixed(2);
   const cpuRow = (label: string, xs: Measured[], floors: Measured[] | null) =>
-    `| ${label} | ${rate(xs)} | ${rates(xs)} | ${floors ? `**${ratios(xs, floors)}**` : '1.00'} | ${floors ? cpu(xs, 'brokers') : '-'} | ${floors ? cpu(xs, 'postgres') : '-'} | ${cpu(xs, 'nats')} | ${cpu(xs, 'emulator')} | ${cpu(xs, 'script')} | ${total(xs, !floors)} |`;
-  const one = median(p1b.one.map((x) => x.rate));
-  const two = median(p1b.two.map((x) => x.rate));
+    `| ${label} | ${rate(xs)} | ${rates(xs)} | ${floors ? ratios(xs, floors) : '1.00'} | ${floors ? cpu(xs, 'brokers') : '-'} | ${floors ? cpu(xs, 'postgres') : '-'} | ${cpu(xs, 'nats')} | ${cpu(xs, 'emulator')} | ${cpu(xs, 'script')} | ${total(xs, !floors)} |`;
+  const label = {
+    default: {
+      floor: 'floor: the default integration\'s AssumeRole + NATS round trip',
+      broker: 'broker, default integration',
+    },
+    tagged: {
+      floor: 'floor: AssumeRole with 5 session tags, their transitive keys and SourceIdentity + NATS round trip',
+      broker: 'broker, integration with session tagging and SourceIdentity',
+    },
+  };
+  const rows = (replicas: 1 | 2) =>
+    CONFIGS.flatMap((config) => [
+      cpuRow(`${label[config].floor}, with ${replicas} ${replicas === 1 ? 'replica' : 'replicas'} idle`, p1b[replicas][config].floor, null),
+      cpuRow(`${label[config].broker}, ${replicas} ${replicas === 1 ? 'replica' : 'replicas (CPU: both)'}`, p1b[replicas][config].broker, p1b[replicas][config].floor),
+    ]);
+  const scaling = CONFIGS.map((config) => {
+    const one = median(p1b[1][config].broker.map((x) => x.rate));
+    const two = median(p1b[2][config].broker.map((x) => x.rate));
+    return `${config} **${(two / one).toFixed(2)}x**`;
+  }).join(', ');
   const p1Rows = THROUGHPUT_ONLY ? ['(P1 latency levels not measured in this run: --throughput-only)'] : p1Table(p1);
   return [
     '## P1 / P1b: run event -> sealed delivery; issuances per second (bench/credential-broker.bench.ts)',
@@ -311,18 +379,16 @@ function report(
     '',
     ...p1Rows,
     '',
-    `P1b, ${THROUGHPUT_EVENTS} events published at once, beside the floor (${FLOOR_IN_FLIGHT} floor calls in flight, ${THROUGHPUT_EVENTS} of them) in the same run, after unmeasured rounds (one of the floor, one of the broker per replica); CPU ms per issuance (or floor call) of each process, from /proc/<pid>/stat (PostgreSQL: the postmaster and all its backends; the floor's total leaves out the idle replicas and PostgreSQL):`,
+    `P1b, ${THROUGHPUT_EVENTS} events published at once, for each of the bench's two integrations beside the floor making the same AssumeRole (${FLOOR_IN_FLIGHT} floor calls in flight, ${THROUGHPUT_EVENTS} of them) in the same run, after unmeasured rounds (per integration, one of the floor and one of the broker per replica); ratio to the floor as the median of the runs' (each run's in brackets); CPU ms per issuance (or floor call) of each process, from /proc/<pid>/stat (PostgreSQL: the postmaster and all its backends; the floor's total leaves out the idle replicas and PostgreSQL):`,
     '',
     '| measure | median /s | runs | median ratio to the floor beside it | broker CPU ms | PostgreSQL CPU ms | nats-server CPU ms | emulator CPU ms | script CPU ms | all processes CPU ms |',
     '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    cpuRow('floor (AssumeRole + NATS round trip), with 1 replica idle', p1b.floor, null),
-    cpuRow('broker, 1 replica', p1b.one, p1b.floor),
-    cpuRow('floor, with 2 replicas idle', p1b.floor2, null),
-    cpuRow('broker, 2 replicas (CPU: both)', p1b.two, p1b.floor2),
+    ...rows(1),
+    ...rows(2),
     '',
-    `2 replicas / 1 replica: **${(two / one).toFixed(2)}x**.`,
+    `2 replicas / 1 replica: ${scaling}.`,
     '',
-    'Targets: P1 overhead p50 <= 2 ms, p99 <= 10 ms; issue 16: 1 replica >= 0.5 of the floor, 2 replicas >= 1.7x of 1',
+    'Targets: P1 overhead p50 <= 2 ms, p99 <= 10 ms; issue 16: 1 replica >= 0.5 of the floor (the same AssumeRole), 2 replicas >= 1.7x of 1',
     '(else CPU ms per issuance flat from 1 to 2 replicas). Every process shares this machine\'s cores, so the',
     'ratios and CPU per issuance, not the absolute rates, are the figures to compare.',
   ].join('\n');

@@ -16,8 +16,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../..');
-export const CALLER_ID = '01HZY1V6QK3M7W3X9T2B5C8D4E';
-export const INTEGRATION_ID = '01HZY1V6QK3M7W3X9T2B5C8D4F';
 export const PLATFORM = {
   accessKeyId: 'AKIA1111RUNTRAIL0001',
   secretAccessKey: 'runtrail-platform-local-secret-not-a-real-key',
@@ -138,7 +136,6 @@ export class BenchStack {
   }
 }
 
-/** `integrations.v1.resolve` at its contract: the bench caller has one platform integration, read and write. */
 /** CPU ms (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of 10 ms). */
 export function processCpuMs(pid: number): number {
   const fields = statFields(pid);
@@ -172,36 +169,56 @@ function statFields(pid: number): string[] {
   return stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
 }
 
+/**
+ * The bench's two callers, each with one platform integration attached for read and write:
+ * - `default`: the integration as `POST /integrations` creates it when only the required fields are
+ *   given (no session tags, no SourceIdentity), so the broker's AssumeRole is the floor's bare one;
+ * - `tagged`: session tagging and SourceIdentity on, so AssumeRole also carries five session tags,
+ *   their five transitive keys and the run id as SourceIdentity.
+ */
+export const BENCH_CALLERS = {
+  default: { id: '01HZY1V6QK3M7W3X9T2B5C8D4E', integrationId: '01HZY1V6QK3M7W3X9T2B5C8D4F', tagged: false },
+  tagged: { id: '01HZY1V6QK3M7W3X9T2B5C8D4H', integrationId: '01HZY1V6QK3M7W3X9T2B5C8D4J', tagged: true },
+} as const;
+export type BenchCaller = (typeof BENCH_CALLERS)[keyof typeof BENCH_CALLERS];
+
+/** `integrations.v1.resolve` at its contract, for the bench's two callers (by the request's caller id). */
 export function answerResolve(nc: NatsConnection): void {
-  const reply = JSON.stringify({
-    ok: true,
-    data: {
-      caller: { type: 'stack', id: CALLER_ID, slug: 'network', spaceId: 'root', labels: [] },
-      integrations: [
-        {
-          integration: {
-            id: INTEGRATION_ID,
-            account: 'acme',
-            name: 'bench',
-            roleArn: 'arn:aws:iam::222222222222:role/runtrail-demo',
-            durationSeconds: 900,
-            region: 'us-east-1',
-            labels: [],
-            spaceId: 'root',
-            mode: 'platform',
-            sessionTagging: true,
-            customExternalId: null,
-            healthy: true,
-            version: 1,
-          },
-          attachmentId: '01HZY1V6QK3M7W3X9T2B5C8D4G',
-          externalId: `acme@${INTEGRATION_ID}@network@write`,
+  const replies = new Map<string, string>(
+    Object.values(BENCH_CALLERS).map((caller) => [
+      caller.id,
+      JSON.stringify({
+        ok: true,
+        data: {
+          caller: { type: 'stack', id: caller.id, slug: 'network', spaceId: 'root', labels: [] },
+          integrations: [
+            {
+              integration: {
+                id: caller.integrationId,
+                account: 'acme',
+                name: 'bench',
+                roleArn: 'arn:aws:iam::222222222222:role/runtrail-demo',
+                durationSeconds: 900,
+                region: 'us-east-1',
+                labels: [],
+                spaceId: 'root',
+                mode: 'platform',
+                sessionTagging: caller.tagged,
+                sourceIdentity: caller.tagged,
+                customExternalId: null,
+                healthy: true,
+                version: 1,
+              },
+              attachmentId: '01HZY1V6QK3M7W3X9T2B5C8D4G',
+              externalId: `acme@${caller.integrationId}@network@write`,
+            },
+          ],
         },
-      ],
-    },
-  });
+      }),
+    ]),
+  );
   nc.subscribe(ResolveIntegrationsRequest.subject, {
     queue: 'bench',
-    callback: (_e, msg) => void msg.respond(reply),
+    callback: (_e, msg) => void msg.respond(replies.get((msg.json() as { callerId: string }).callerId) ?? ''),
   });
 }
