@@ -219,6 +219,10 @@ export function answerResolve(nc: NatsConnection): void {
   );
   nc.subscribe(ResolveIntegrationsRequest.subject, {
     queue: 'bench',
-    callback: (_e, msg) => void msg.respond(replies.get((msg.json() as { callerId: string }).callerId) ?? ''),
+    callback: (_e, msg) => {
+      const { callerId } = msg.json<{ callerId: string }>();
+      const notFound = { ok: false, error: { code: 'NOT_FOUND', message: `the bench has no caller ${callerId}` } };
+      msg.respond(replies.get(callerId) ?? JSON.stringify(notFound));
+    },
   });
 }
