@@ -1,4 +1,5 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { connectCoalescing } from './turn-coalescing.transport';
 
 /** Injection token of the process's one NATS connection. */
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
@@ -26,9 +27,13 @@ export function openServerWarning(nc: NatsConnection): string | null {
   return `NATS at ${nc.getServer()} has no authentication: any client may publish runs and read deliveries; for development only (production: deploy/nats)`;
 }
 
-/** Connects with reconnects forever: a service outlives NATS restarts, readiness reports the gap. */
+/**
+ * Connects with reconnects forever: a service outlives NATS restarts, readiness reports the gap.
+ * What the service sends in one turn of the event loop leaves in one socket write
+ * (`TurnCoalescingTransport`).
+ */
 export async function connectNats(options: NatsConnectionOptions): Promise<NatsConnection> {
-  return connect({
+  return connectCoalescing({
     servers: options.servers,
     name: options.name,
     user: options.user,
