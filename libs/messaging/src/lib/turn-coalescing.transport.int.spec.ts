@@ -45,7 +45,7 @@ describe('TurnCoalescingTransport on a real nats-server', () => {
 
   it('sends 200 requests made by independent handlers in one turn as one write, each answered', async () => {
     const subject = uniqueName('coalesce.echo');
-    const responder = peer.subscribe(subject, { callback: (_err, msg) => msg.respond(msg.data) });
+    const responder = peer.subscribe(subject, { callback: (_err, msg) => void msg.respond(msg.data) });
     await peer.flush();
 
     const transport = transportOf(service);
@@ -72,7 +72,7 @@ describe('TurnCoalescingTransport on a real nats-server', () => {
   it('delivers what was published just before drain, in order, and what was handed over before close', async () => {
     const subject = uniqueName('coalesce.close');
     const received: string[] = [];
-    const sub = peer.subscribe(subject, { callback: (_err, msg) => received.push(msg.string()) });
+    const sub = peer.subscribe(subject, { callback: (_err, msg) => void received.push(msg.string()) });
     await peer.flush();
 
     const draining = await connectNats({ servers: testNatsUrl(), name: 'coalescing-drain' });
@@ -103,7 +103,7 @@ describe('TurnCoalescingTransport on a real nats-server', () => {
 
     const subject = uniqueName('coalesce.after');
     const received: string[] = [];
-    const sub = peer.subscribe(subject, { callback: (_err, msg) => received.push(msg.string()) });
+    const sub = peer.subscribe(subject, { callback: (_err, msg) => void received.push(msg.string()) });
     await peer.flush();
     const writes = await writesDuring(after.socket, async () => {
       for (let i = 0; i < 20; i++) service.publish(subject, `r${i}`);
