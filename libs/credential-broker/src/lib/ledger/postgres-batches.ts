@@ -5,7 +5,7 @@ import { StatementBatcher } from './statement-batcher';
 
 /** What node-postgres' client offers that the batches use. */
 interface PgClient {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Array<Record<string, unknown>> }>;
+  query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: Array<Record<string, unknown>> }>;
 }
 
 /** True when the ORM talks to PostgreSQL (the batched statements below); SQLite keeps one statement per call. */
@@ -15,13 +15,14 @@ export function isPostgres(em: EntityManager): boolean {
 
 /**
  * A batcher of one PostgreSQL statement whose parameters are one array per column (`unnest`), so
- * its text is the same for any batch size: node-postgres prepares it once per connection (`name`)
- * and afterwards only binds the arrays. It runs on a connection of the ORM's pool (the service's
- * search_path), without the ORM's query formatting. `returning` names the key column.
+ * its text is the same for any batch size: with a `name`, node-postgres prepares it once per
+ * connection and afterwards only binds the arrays (for statements whose plan cannot go stale). It
+ * runs on a connection of the ORM's pool (the service's search_path), without the ORM's query
+ * formatting. `returning` names the key column.
  */
 export function postgresBatcher<I>(
   em: EntityManager,
-  statement: { name: string; text: string },
+  statement: { name?: string; text: string },
   keyOf: (item: I) => string,
   columnsOf: (items: I[]) => unknown[][],
 ): StatementBatcher<I> {
