@@ -4,7 +4,9 @@ import { ulid } from 'ulid';
 import { AuditStoreHarness } from '../../spec/audit-store.harness';
 import { credentialsIssued, events, phaseChanged } from '../../spec/run-facts.fixture';
 import { assumeRoleRecord, callRecord } from '../../spec/trail-records.fixture';
+import { CorrelationContext } from '../correlation/correlation-context';
 import { RecordIssuance } from '../runs/record-issuance.usecase';
+import { AuditDb } from '../storage/audit-db';
 import { RecordRunPhase } from '../runs/record-run-phase.usecase';
 
 describeEachDatabase('findings and late facts', (db) => {
@@ -66,5 +68,51 @@ describeEachDatabase('findings and late facts', (db) => {
     ]);
     const leaked = await audit.count(`select count(*) from "cloudtrail_event" where cast("response_elements" as text) like '%never-stored%'`);
     expect(leaked).toBe(0);
+  });
+
+  // The issuance and the AssumeRole that issued its key arrive together (NATS and the poller): each
+  // side's check for the other must not miss it.
+  const linkOf = async (runId: string) =>
+    audit.store.db.all(
+      `select i."assume_event_id", e."run_id", e."link" from "issuance" i join "cloudtrail_event" e on e."event_id" = i."assume_event_id" where i."run_id" = ?`,
+      [runId],
+    );
+
+  it('links an issuance recorded after the ingest correlated its batch and before it stored it', async () => {
+    const runId = ulid();
+    const load = CorrelationContext.load.bind(CorrelationContext);
+    const spy = jest.spyOn(CorrelationContext, 'load').mockImplementationOnce(async (store, batch) => {
+      const ctx = await load(store, batch); // does not know the issuance yet
+      await issuances.issued(issued(runId, 'ASIARACEBEFORETX0001', '2026-11-04T10:00:01.000Z')); // finds no session yet
+      return ctx;
+    });
+    try {
+      await audit.ingest.ingest(events(assumeRoleRecord(`ar-${runId}`, '2026-11-04T10:00:01Z', runId, 'ASIARACEBEFORETX0001')), 'test');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await linkOf(runId)).toEqual([{ assume_event_id: `ar-${runId}`, run_id: runId, link: 'issuance_access_key' }]);
+  });
+
+  it('links an issuance recorded while the ingest that stores its AssumeRole is still open', async () => {
+    const runId = ulid();
+    const transaction = AuditDb.prototype.transaction;
+    let recording: Promise<void> | undefined;
+    const spy = jest.spyOn(AuditDb.prototype, 'transaction').mockImplementationOnce(function <T>(this: AuditDb, work: (tx: AuditDb) => Promise<T>) {
+      return transaction.call(this, async (tx: AuditDb) => {
+        const result = await work(tx);
+        // Before the ingest commits: another connection records the issuance (SQLite: queued behind it).
+        recording = issuances.issued(issued(runId, 'ASIARACEINSIDETX0001', '2026-11-05T10:00:01.000Z'));
+        await new Promise((r) => setTimeout(r, 300));
+        return result;
+      }) as Promise<T>;
+    });
+    try {
+      await audit.ingest.ingest(events(assumeRoleRecord(`ar-${runId}`, '2026-11-05T10:00:01Z', runId, 'ASIARACEINSIDETX0001')), 'test');
+      await recording;
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await linkOf(runId)).toEqual([{ assume_event_id: `ar-${runId}`, run_id: runId, link: 'issuance_access_key' }]);
   });
 });

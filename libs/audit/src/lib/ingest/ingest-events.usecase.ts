@@ -6,6 +6,7 @@ import type { KnownSession } from '../correlation/correlation.types';
 import { batchFindings, type BatchFindingRules } from '../findings/batch-findings';
 import type { FindingStore, NewFinding } from '../findings/finding.store';
 import { findUsedAfterEnd } from '../findings/used-after-end.check';
+import { linkIssuedSession } from '../runs/record-issuance.usecase';
 import { RunEventSpans } from '../runs/run-event-span';
 import { AuditDb, num, type SqlParam } from '../storage/audit-db';
 import { PartitionMonths } from '../storage/partitions';
@@ -63,6 +64,8 @@ export class IngestEvents {
     const result = owner === undefined ? correlateBatch(fresh, ctx) : ownedBy(correlateBatch(fresh, ctx), owner);
     await this.partitionMonths.ensure(this.db, fresh.map((e) => e.eventTime.getTime()));
     const linkedRuns = await this.db.transaction(async (tx) => {
+      // Before any write: an issuance of one of these keys recorded meanwhile waits for this commit.
+      await tx.lockSessions(result.newSessions.map((s) => s.accessKeyId));
       const spans = new RunEventSpans();
       await insertEvents(tx, result, source, spans);
       await insertSessions(tx, result.newSessions);
@@ -70,6 +73,7 @@ export class IngestEvents {
         await tx.run(`update "issuance" set "assume_event_id" = ? where "id" = ? and "assume_event_id" is null`, [eventId, issuanceId]);
       }
       const runs = await backfill(tx, result.newSessions, spans);
+      for (const runId of await linkLateIssuances(tx, result.newSessions, owner, spans)) runs.add(runId);
       await spans.save(tx);
       return runs;
     });
@@ -147,6 +151,31 @@ async function insertSessions(db: AuditDb, sessions: KnownSession[]): Promise<vo
         s.issuedAt, s.expiresAt, s.runId, s.account, s.spaceId, s.callerId, s.link]),
     );
   }
+}
+
+/**
+ * Links the new sessions no run has to issuances of their keys recorded after this batch was
+ * correlated (the broker's event and the trail arrive together): the issuance's own check for the
+ * session ran before these rows were stored. An `owner` batch links only that account's runs.
+ * Returns the runs linked.
+ */
+async function linkLateIssuances(db: AuditDb, sessions: KnownSession[], owner: string | undefined, spans: RunEventSpans): Promise<string[]> {
+  const keys = sessions.filter((s) => s.runId === null).map((s) => s.accessKeyId);
+  const runs: string[] = [];
+  for (let i = 0; i < keys.length; i += AuditDb.ROWS_PER_INSERT) {
+    const part = keys.slice(i, i + AuditDb.ROWS_PER_INSERT);
+    const issuances = await db.all(
+      `select "id", "access_key_id", "run_id", "account", "space_id", "caller_id" from "issuance"
+        where "access_key_id" in (${AuditDb.list(part.length)}) and "assume_event_id" is null`,
+      part,
+    );
+    for (const i of issuances) {
+      const run = { runId: String(i['run_id']), account: String(i['account']), spaceId: String(i['space_id']), callerId: String(i['caller_id']) };
+      if (owner !== undefined && run.account !== owner) continue;
+      if (await linkIssuedSession(db, String(i['id']), String(i['access_key_id']), run, spans)) runs.push(run.runId);
+    }
+  }
+  return runs;
 }
 
 /**

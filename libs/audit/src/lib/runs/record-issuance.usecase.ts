@@ -21,6 +21,9 @@ export class RecordIssuance {
   async issued(e: CredentialsIssued): Promise<void> {
     const id = CredentialsIssuedEvent.msgId(e);
     const linked = await this.db.transaction(async (tx) => {
+      // An ingest storing the AssumeRole of this key at the same time holds the same lock: one of the
+      // two sees the other's rows and links them.
+      if (e.accessKeyId) await tx.lockSessions([e.accessKeyId]);
       await ensureRun(tx, { runId: e.runId, account: e.account, spaceId: e.spaceId, callerType: e.caller.type, callerId: e.caller.id,
         callerSlug: e.caller.slug, runType: 'UNKNOWN', workerId: e.workerId });
       await tx.run(
@@ -32,12 +35,9 @@ export class RecordIssuance {
       );
       await markIntegrated(tx, e.roleArn, e.account);
       if (!e.accessKeyId) return false;
-      const [session] = await tx.all(`select "assume_event_id" from "aws_session" where "access_key_id" = ? and "run_id" is null`, [e.accessKeyId]);
-      if (!session) return false;
-      await tx.run(`update "issuance" set "assume_event_id" = ? where "id" = ?`, [str(session['assume_event_id']), id]);
-      await tx.run(`update "cloudtrail_event" set "link" = 'issuance_access_key' where "event_id" = ? and "run_id" is null`, [str(session['assume_event_id'])]);
       const spans = new RunEventSpans();
-      await linkSessionTree(tx, e.accessKeyId, { runId: e.runId, account: e.account, spaceId: e.spaceId, callerId: e.caller.id }, spans);
+      const run = { runId: e.runId, account: e.account, spaceId: e.spaceId, callerId: e.caller.id };
+      if (!(await linkIssuedSession(tx, id, e.accessKeyId, run, spans))) return false;
       await spans.save(tx);
       return true;
     });
@@ -49,11 +49,33 @@ export class RecordIssuance {
   }
 }
 
+/**
+ * Links issuance `issuanceId` to the stored AssumeRole that issued `accessKeyId`, if the trail has
+ * brought it and no run has it yet: the AssumeRole, the session, its calls and the sessions chained
+ * from it become the run's. The caller holds the session's lock ({@link AuditDb.lockSessions}).
+ * @returns whether the session was there to link
+ */
+export async function linkIssuedSession(
+  tx: AuditDb,
+  issuanceId: string,
+  accessKeyId: string,
+  run: RunFields,
+  spans: RunEventSpans,
+): Promise<boolean> {
+  const [session] = await tx.all(`select "assume_event_id" from "aws_session" where "access_key_id" = ? and "run_id" is null`, [accessKeyId]);
+  if (!session) return false;
+  const assumeEventId = str(session['assume_event_id']);
+  await tx.run(`update "issuance" set "assume_event_id" = ? where "id" = ? and "assume_event_id" is null`, [assumeEventId, issuanceId]);
+  await tx.run(`update "cloudtrail_event" set "link" = 'issuance_access_key' where "event_id" = ? and "run_id" is null`, [assumeEventId]);
+  await linkSessionTree(tx, accessKeyId, run, spans);
+  return true;
+}
+
 async function markIntegrated(db: AuditDb, roleArn: string, account: string): Promise<void> {
   await db.run(`insert into "integrated_role" ("role_arn", "account") values (?, ?) on conflict ("role_arn") do nothing`, [roleArn, account]);
 }
 
-interface RunFields {
+export interface RunFields {
   runId: string;
   account: string;
   spaceId: string;

@@ -75,6 +75,26 @@ export class AuditDb {
     await this.backend.all(sql, params, this.tx);
   }
 
+  /**
+   * Inside a transaction: holds, until it ends, the lock of each AWS session named (by access key
+   * id) against every other transaction that takes one of them. Taken before a transaction writes
+   * anything, so a holder never waits for a lock while holding rows. PostgreSQL: transaction-level
+   * advisory locks on 256 buckets of the key's hash, taken in bucket order (two transactions
+   * never wait on each other's); SQLite: nothing to do, its write transactions run one at a time.
+   */
+  async lockSessions(accessKeyIds: string[]): Promise<void> {
+    if (!this.tx) throw new Error('lockSessions needs a transaction');
+    if (this.driver !== 'postgres' || accessKeyIds.length === 0) return;
+    const keys = [...new Set(accessKeyIds)];
+    // PostgreSQL evaluates a volatile select list after the sort: the locks are taken in bucket order.
+    await this.run(
+      `select pg_advisory_xact_lock(${SESSION_LOCK_CLASS}, s."bucket") from (
+        select distinct hashtext(k) & 255 as "bucket" from unnest(array[${AuditDb.list(keys.length)}]::text[]) as k
+      ) as s order by s."bucket"`,
+      keys,
+    );
+  }
+
   /** Runs `work` in one transaction (or inside the current one). */
   transaction<T>(work: (db: AuditDb) => Promise<T>): Promise<T> {
     if (this.tx) return work(this);
@@ -96,6 +116,9 @@ export class AuditDb {
     return new Array<string>(count).fill('?').join(', ');
   }
 }
+
+/** The advisory lock class of {@link AuditDb.lockSessions} (ASCII `rtas`: runtrail audit session). */
+const SESSION_LOCK_CLASS = 0x72746173;
 
 // SQLite has no transaction object: this marks "inside the transaction" for the nested AuditDb.
 const TX_MARK = {} as Knex.Transaction;
