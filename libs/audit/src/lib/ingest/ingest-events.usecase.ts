@@ -63,9 +63,11 @@ export class IngestEvents {
     const ctx = await CorrelationContext.load(this.db, fresh);
     const result = owner === undefined ? correlateBatch(fresh, ctx) : ownedBy(correlateBatch(fresh, ctx), owner);
     await this.partitionMonths.ensure(this.db, fresh.map((e) => e.eventTime.getTime()));
+    // New sessions no run has yet: an issuance of their key may be recorded while this batch is stored.
+    const unlinked = result.newSessions.filter((s) => s.runId === null).map((s) => s.accessKeyId);
     const linkedRuns = await this.db.transaction(async (tx) => {
-      // Before any write: an issuance of one of these keys recorded meanwhile waits for this commit.
-      await tx.lockSessions(result.newSessions.map((s) => s.accessKeyId));
+      // Before any write: such an issuance recorded meanwhile waits for this commit.
+      await tx.lockSessions(unlinked);
       const spans = new RunEventSpans();
       await insertEvents(tx, result, source, spans);
       await insertSessions(tx, result.newSessions);
@@ -73,7 +75,7 @@ export class IngestEvents {
         await tx.run(`update "issuance" set "assume_event_id" = ? where "id" = ? and "assume_event_id" is null`, [eventId, issuanceId]);
       }
       const runs = await backfill(tx, result.newSessions, spans);
-      for (const runId of await linkLateIssuances(tx, result.newSessions, owner, spans)) runs.add(runId);
+      for (const runId of await linkLateIssuances(tx, unlinked, owner, spans)) runs.add(runId);
       await spans.save(tx);
       return runs;
     });
@@ -154,13 +156,12 @@ async function insertSessions(db: AuditDb, sessions: KnownSession[]): Promise<vo
 }
 
 /**
- * Links the new sessions no run has to issuances of their keys recorded after this batch was
- * correlated (the broker's event and the trail arrive together): the issuance's own check for the
- * session ran before these rows were stored. An `owner` batch links only that account's runs.
- * Returns the runs linked.
+ * Links the new sessions no run has (by access key id) to issuances of their keys recorded after
+ * this batch was correlated (the broker's event and the trail arrive together): the issuance's own
+ * check for the session ran before these rows were stored. An `owner` batch links only that
+ * account's runs. Returns the runs linked.
  */
-async function linkLateIssuances(db: AuditDb, sessions: KnownSession[], owner: string | undefined, spans: RunEventSpans): Promise<string[]> {
-  const keys = sessions.filter((s) => s.runId === null).map((s) => s.accessKeyId);
+async function linkLateIssuances(db: AuditDb, keys: string[], owner: string | undefined, spans: RunEventSpans): Promise<string[]> {
   const runs: string[] = [];
   for (let i = 0; i < keys.length; i += AuditDb.ROWS_PER_INSERT) {
     const part = keys.slice(i, i + AuditDb.ROWS_PER_INSERT);
@@ -169,10 +170,10 @@ async function linkLateIssuances(db: AuditDb, sessions: KnownSession[], owner: s
         where "access_key_id" in (${AuditDb.list(part.length)}) and "assume_event_id" is null`,
       part,
     );
-    for (const i of issuances) {
-      const run = { runId: String(i['run_id']), account: String(i['account']), spaceId: String(i['space_id']), callerId: String(i['caller_id']) };
+    for (const issuance of issuances) {
+      const run = { runId: String(issuance['run_id']), account: String(issuance['account']), spaceId: String(issuance['space_id']), callerId: String(issuance['caller_id']) };
       if (owner !== undefined && run.account !== owner) continue;
-      if (await linkIssuedSession(db, String(i['id']), String(i['access_key_id']), run, spans)) runs.push(run.runId);
+      if (await linkIssuedSession(db, String(issuance['id']), String(issuance['access_key_id']), run, spans)) runs.push(run.runId);
     }
   }
   return runs;
