@@ -9,3 +9,4 @@ export * from './lib/datasets';
 export * from './lib/shipped-nats';
 export * from './lib/nats-cluster';
 export * from './lib/process-output';
+export * from './lib/until';

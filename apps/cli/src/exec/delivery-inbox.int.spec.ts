@@ -6,7 +6,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { DeliveryEvent, DeliveryFailedEvent, STREAMS, workerConsumer } from '@runtrail/contracts';
 import { MessageBus } from '@runtrail/messaging/client';
 import { generateSealingKeyPair, seal, type SealingKeyPair } from '@runtrail/sealing';
-import { startNatsServer, type RunningNatsServer } from '@runtrail/testing';
+import { startNatsServer, until, type RunningNatsServer } from '@runtrail/testing';
 import { ulid } from 'ulid';
 import { CredentialsNotReceived, DeliveryInbox } from './delivery-inbox';
 
@@ -93,7 +93,7 @@ describe('DeliveryInbox on a real nats-server: a run’s delivery reaches it whi
       // The sibling hands it back: the consumer's copy comes to this inbox, which acks it and
       // does not take the run's delivery a second time.
       held.nak();
-      await until(async () => (await ackPending()) === 0);
+      await until(async () => (await ackPending()) === 0, { intervalMs: 100 });
       const again = await inbox.wait('PLANNING', undefined, 1_000);
       expect(again).toBe(got);
     } finally {
@@ -194,11 +194,3 @@ describe('DeliveryInbox with a pool user of an older auth.conf (no DIRECT.GET pe
     }
   }, 30_000);
 });
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

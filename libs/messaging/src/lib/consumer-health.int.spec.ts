@@ -4,7 +4,7 @@ import { Test } from '@nestjs/testing';
 import { AckPolicy, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { ensureStreams } from '@runtrail/nats-setup';
-import { testNatsUrl, uniqueName } from '@runtrail/testing';
+import { testNatsUrl, uniqueName, until } from '@runtrail/testing';
 import { jobStream } from '../spec/job-stream.fixture';
 import { ConsumerHealth } from './consumer-health';
 import { OnEvent } from './handler-options';
@@ -21,13 +21,6 @@ class Jobs {
   @OnEvent(job, { durable })
   run(@Payload() e: { key: string }) {
     handled.push(e.key);
-  }
-}
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !(await check()); ) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -51,19 +44,19 @@ describe('ConsumerHealth on a real nats-server', () => {
   it('reports a consumer that stopped receiving by name, and clears once it receives again', async () => {
     const bus = new MessageBus(nc);
     await bus.publish(job, { key: 'a' });
-    await until(() => handled.includes('a'));
+    await until(() => handled.includes('a'), { timeoutMs: 20_000, intervalMs: 100 });
     expect(await health.isReady()).toBe(true);
 
     // The consumer vanishes under the service (what a replica sees while its leader is gone).
     const jsm = await jetstreamManager(nc);
     await jsm.consumers.delete(stream.name, durable);
-    await until(async () => !(await health.isReady()));
+    await until(async () => !(await health.isReady()), { timeoutMs: 20_000, intervalMs: 100 });
     expect(health.problems()).toEqual([expect.stringMatching(new RegExp(`^consumer ${stream.name}/${durable} stopped receiving \\(`))]);
 
     // Back (the service re-creates it at its next start; here the operator does): it receives again.
     await jsm.consumers.add(stream.name, { durable_name: durable, ack_policy: AckPolicy.Explicit, filter_subject: job.pattern });
     await bus.publish(job, { key: 'b' });
-    await until(() => handled.includes('b'), 30_000);
+    await until(() => handled.includes('b'), { timeoutMs: 30_000, intervalMs: 100 });
     expect(await health.isReady()).toBe(true);
   }, 60_000);
 });

@@ -16,7 +16,7 @@ import {
   type StreamSpec,
 } from '@runtrail/contracts';
 import { ensureStreams } from '@runtrail/nats-setup';
-import { testNatsUrl, uniqueName } from '@runtrail/testing';
+import { testNatsUrl, uniqueName, until } from '@runtrail/testing';
 import { z } from 'zod';
 import { JetStreamContext } from './contexts';
 import { OnEvent, OnRequest } from './handler-options';
@@ -85,14 +85,6 @@ async function startReplica(c: Contracts, recorder: Recorder): Promise<{ app: IN
 async function stopReplica(r: { app: INestMicroservice; nc: NatsConnection }) {
   await r.app.close();
   await r.nc.drain();
-}
-
-async function until(predicate: () => boolean, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('libs/messaging on a real nats-server', () => {

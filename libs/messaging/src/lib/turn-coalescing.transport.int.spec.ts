@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { testNatsUrl, uniqueName } from '@runtrail/testing';
+import { testNatsUrl, uniqueName, until } from '@runtrail/testing';
 import { connectNats } from './nats-connection';
 import { TurnCoalescingTransport } from './turn-coalescing.transport';
 
@@ -84,8 +84,7 @@ describe('TurnCoalescingTransport on a real nats-server', () => {
     await Promise.resolve(); // nats.js hands its buffer to the transport at the end of the microtask run
     await closing.close();
 
-    for (const deadline = Date.now() + 5_000; received.length < 51 && Date.now() < deadline; )
-      await new Promise((r) => setTimeout(r, 20));
+    await until(() => received.length >= 51, { timeoutMs: 5_000, what: '51 messages received' });
     expect(received).toEqual([...Array.from({ length: 50 }, (_, i) => `m${i}`), 'last']);
     sub.unsubscribe();
   });
@@ -109,8 +108,7 @@ describe('TurnCoalescingTransport on a real nats-server', () => {
       for (let i = 0; i < 20; i++) service.publish(subject, `r${i}`);
       await service.flush();
     });
-    for (const deadline = Date.now() + 5_000; received.length < 20 && Date.now() < deadline; )
-      await new Promise((r) => setTimeout(r, 20));
+    await until(() => received.length >= 20, { timeoutMs: 5_000, what: '20 messages received' });
     expect(received).toEqual(Array.from({ length: 20 }, (_, i) => `r${i}`));
     expect(writes).toBe(1); // the 20 publishes and flush's PING
     sub.unsubscribe();

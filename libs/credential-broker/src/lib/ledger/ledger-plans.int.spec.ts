@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { Test } from '@nestjs/testing';
 import { Client } from 'pg';
 import { getEntityManagerToken, PersistenceModule } from '@runtrail/persistence';
-import { createTestDatabase, postgresSkipReason, type TestDatabase } from '@runtrail/testing';
+import { createTestDatabase, postgresSkipReason, until, type TestDatabase } from '@runtrail/testing';
 import { credentialBrokerPersistence } from '../credential-broker.persistence';
 import { IssuanceLedger } from './issuance.ledger';
 
@@ -57,14 +57,16 @@ const at = (ms: number) => new Date(T0.getTime() + ms);
     const stats = new Client({ connectionString: url });
     await stats.connect();
     try {
-      for (const deadline = Date.now() + 10_000; ;) {
-        const { rows } = await stats.query(
-          'select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
-        );
-        if (rows[0].n === 0) break;
-        if (Date.now() > deadline) throw new Error("the ledger's connections did not close");
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const othersOpen = async () =>
+        (
+          await stats.query(
+            'select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+          )
+        ).rows[0].n;
+      await until(async () => (await othersOpen()) === 0, {
+        timeoutMs: 10_000,
+        what: "the ledger's connections closed",
+      });
       const { rows } = await stats.query(
         `select seq_tup_read::int as read from pg_stat_user_tables where relname = 'issuance'`,
       );
